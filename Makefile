@@ -1,0 +1,82 @@
+# brisk — build.  `make` builds build/libbrisk.so, build/libbrisk.a and the
+# launcher build/brisk.  Variants (each its own object directory):
+#   build/                release, overrides malloc (the product)
+#   build/debug/          -O0 -g, BRISK_DEBUG=1 assertions, overrides malloc
+#   build/prefix/         release, exports only brisk_* names (no override)
+#   build/tsan/           ThreadSanitizer, prefix-only (static archive)
+#   build/ubsan/          UndefinedBehaviorSanitizer, overrides malloc
+# Tests live in test/test.mk, benchmarks in bench/bench.mk.
+
+CC      ?= gcc
+CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Wundef -Wshadow -Wstrict-prototypes \
+  -fPIC -fvisibility=hidden -ftls-model=initial-exec -fno-plt \
+  -fno-builtin-malloc -fno-builtin-free -fno-builtin-calloc -fno-builtin-realloc \
+  -D_GNU_SOURCE -Iinclude -Isrc
+OPT     ?= -O2 -g
+LDLIBS_LIB := -lpthread
+
+SRCS := $(sort $(wildcard src/*.c))
+HDRS := $(wildcard src/*.h) include/brisk.h
+
+VARIANT_release_DIR   := build
+VARIANT_release_FLAGS := $(OPT)
+VARIANT_debug_DIR     := build/debug
+VARIANT_debug_FLAGS   := -O0 -g -DBRISK_DEBUG=1
+VARIANT_prefix_DIR    := build/prefix
+VARIANT_prefix_FLAGS  := $(OPT) -DBRISK_OVERRIDE=0
+VARIANT_tsan_DIR      := build/tsan
+VARIANT_tsan_FLAGS    := -O1 -g -fsanitize=thread -DBRISK_OVERRIDE=0
+VARIANT_ubsan_DIR     := build/ubsan
+VARIANT_ubsan_FLAGS   := -O1 -g -fsanitize=undefined -fno-sanitize-recover=undefined
+
+.PHONY: all lib variants clean demo test bench bench-quick soak check-real install
+all: lib build/brisk
+
+lib: build/libbrisk.so build/libbrisk.a
+
+variants: build/debug/libbrisk.so build/prefix/libbrisk-prefix.a \
+  build/prefix/libbrisk-prefix.so build/tsan/libbrisk-prefix.a build/ubsan/libbrisk.so
+
+# $(call variant_rules,NAME)
+define variant_rules
+$$(VARIANT_$(1)_DIR)/obj/%.o: src/%.c $$(HDRS) | $$(VARIANT_$(1)_DIR)/obj
+	$$(CC) $$(CFLAGS_BASE) $$(VARIANT_$(1)_FLAGS) $$(CFLAGS) -c $$< -o $$@
+$$(VARIANT_$(1)_DIR)/obj:
+	mkdir -p $$@
+OBJS_$(1) := $$(patsubst src/%.c,$$(VARIANT_$(1)_DIR)/obj/%.o,$$(SRCS))
+endef
+$(foreach v,release debug prefix tsan ubsan,$(eval $(call variant_rules,$(v))))
+
+build/libbrisk.so: $(OBJS_release)
+	$(CC) -shared -Wl,-soname,libbrisk.so -Wl,-z,now -Wl,-z,nodelete $(OPT) -o $@ $^ $(LDLIBS_LIB)
+build/libbrisk.a: $(OBJS_release)
+	rm -f $@ && ar rcs $@ $^
+build/debug/libbrisk.so: $(OBJS_debug)
+	$(CC) -shared -Wl,-soname,libbrisk.so -Wl,-z,now -o $@ $^ $(LDLIBS_LIB)
+build/ubsan/libbrisk.so: $(OBJS_ubsan)
+	$(CC) -shared -fsanitize=undefined -Wl,-soname,libbrisk.so -o $@ $^ $(LDLIBS_LIB)
+build/prefix/libbrisk-prefix.a: $(OBJS_prefix)
+	rm -f $@ && ar rcs $@ $^
+build/prefix/libbrisk-prefix.so: $(OBJS_prefix)
+	$(CC) -shared -o $@ $^ $(LDLIBS_LIB)
+build/tsan/libbrisk-prefix.a: $(OBJS_tsan)
+	rm -f $@ && ar rcs $@ $^
+
+build/brisk: tools/brisk.sh | build
+	cp $< $@ && chmod +x $@
+build:
+	mkdir -p $@
+
+clean:
+	rm -rf build
+
+PREFIX ?= /usr/local
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 build/libbrisk.so $(DESTDIR)$(PREFIX)/lib/libbrisk.so
+	install -m 644 build/libbrisk.a $(DESTDIR)$(PREFIX)/lib/libbrisk.a
+	install -m 644 include/brisk.h $(DESTDIR)$(PREFIX)/include/brisk.h
+
+-include test/test.mk
+-include bench/bench.mk
+-include test/real/real.mk

@@ -1,0 +1,70 @@
+/* brisk.h — public extension API of the brisk allocator.
+ *
+ * The standard malloc family (malloc, free, calloc, ...) is exported under
+ * its usual names by libbrisk.so / libbrisk.a.  Every entry point is also
+ * exported with a brisk_ prefix, in every build; the "prefixed" build
+ * (build/prefix/) exports ONLY the prefixed names and so can live beside
+ * glibc's malloc in one process (used by the TSan and fuzz builds).
+ *
+ * Semantics of each brisk_X equal those of X documented in docs/api.md:
+ * glibc-compatible, errno ENOMEM on every failed allocation.
+ */
+#ifndef BRISK_H
+#define BRISK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+void *brisk_malloc(size_t size);
+void brisk_free(void *ptr);
+void *brisk_calloc(size_t count, size_t size);
+void *brisk_realloc(void *ptr, size_t size);
+void *brisk_reallocarray(void *ptr, size_t count, size_t size);
+int brisk_posix_memalign(void **out, size_t alignment, size_t size);
+void *brisk_aligned_alloc(size_t alignment, size_t size);
+void *brisk_memalign(size_t alignment, size_t size);
+void *brisk_valloc(size_t size);
+void *brisk_pvalloc(size_t size);
+size_t brisk_usable_size(const void *ptr);
+void brisk_free_sized(void *ptr, size_t size);
+void brisk_free_aligned_sized(void *ptr, size_t alignment, size_t size);
+
+/* Return free memory to the kernel now (all heaps' empty pages, cached
+ * segments and large spans).  Returns the number of bytes released. */
+size_t brisk_trim(void);
+
+/* Process-wide statistics.  Counters are approximate while other threads
+ * run (each thread's figures are merged without stopping it). */
+typedef struct brisk_stats {
+  uint64_t malloc_calls;      /* every allocation entry point */
+  uint64_t free_calls;        /* frees of non-NULL pointers */
+  uint64_t bytes_requested;   /* sum of requested sizes, cumulative */
+  uint64_t allocated;         /* bytes in live blocks (usable sizes) now */
+  uint64_t peak_allocated;    /* high-water mark of `allocated` (approx.) */
+  uint64_t mapped;            /* bytes mapped from the kernel now */
+  uint64_t peak_mapped;       /* high-water mark of `mapped` */
+  uint64_t committed;         /* mapped bytes not purged (upper bound of RSS) */
+  uint64_t mmap_calls;        /* syscalls made by the allocator */
+  uint64_t munmap_calls;
+  uint64_t madvise_calls;
+  uint64_t mremap_calls;
+  uint64_t segments;          /* segments alive now */
+  uint64_t large_live;        /* huge (direct-mapped) blocks alive now */
+  uint64_t remote_frees;      /* frees of blocks owned by another thread */
+  uint64_t threads;           /* thread heaps created (cumulative) */
+} brisk_stats_t;
+
+/* Fill *out with current statistics.  Returns 0, or EINVAL if out is NULL. */
+int brisk_stats_get(brisk_stats_t *out);
+
+/* Write a human-readable statistics table to file descriptor fd. */
+void brisk_stats_print(int fd);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BRISK_H */
