@@ -1,0 +1,47 @@
+# bench/bench.mk — benchmark suite (included by the top-level Makefile).
+#   make bench        full run (20-40 min): every workload x every allocator
+#   make bench-quick  smaller parameters, fewer rounds (< 5 min on 2 cores)
+#   make bench-progs  only build the workload programs into build/bench/
+# Both bench targets first (re)build the library with `make lib`, so a stale
+# build/libbrisk.so is never measured.  If that build fails, the run goes on
+# with the peers only and says so loudly; BENCH_STRICT=1 makes it fatal.
+# Extra runner flags: make bench BENCH_ARGS="--rounds 3 --only larson,churn"
+
+BENCH_CC     ?= $(CC)
+BENCH_CFLAGS ?= -std=gnu11 -O2 -g -Wall -Wextra -D_GNU_SOURCE -pthread \
+  -fno-builtin-malloc -fno-builtin-free -fno-builtin-calloc -fno-builtin-realloc
+BENCH_PROGS  := churn larson prodcons xmalloc cache realloc large frag pairs
+BENCH_BINS   := $(addprefix build/bench/,$(BENCH_PROGS))
+BENCH_STRICT ?= 0
+BENCH_ARGS   ?=
+
+.PHONY: bench bench-quick bench-progs bench-clean
+
+bench-progs: $(BENCH_BINS)
+
+build/bench/%: bench/%.c bench/common.h | build/bench
+	$(BENCH_CC) $(BENCH_CFLAGS) -o $@ $< -lm
+
+build/bench:
+	mkdir -p $@
+
+# $(call bench_run,MODE)
+define bench_run
+	@if $(MAKE) --no-print-directory lib; then \
+	  bench/run.sh $(1) $(BENCH_ARGS); \
+	elif [ "$(BENCH_STRICT)" = 1 ]; then \
+	  echo "bench: 'make lib' failed and BENCH_STRICT=1" >&2; exit 1; \
+	else \
+	  echo "bench: WARNING: 'make lib' failed; benchmarking the peers only" >&2; \
+	  bench/run.sh $(1) --no-brisk $(BENCH_ARGS); \
+	fi
+endef
+
+bench: bench-progs
+	$(call bench_run,--full)
+
+bench-quick: bench-progs
+	$(call bench_run,--quick)
+
+bench-clean:
+	rm -rf build/bench bench/results/raw
