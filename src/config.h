@@ -1,0 +1,54 @@
+/* config.h — every compile-time switch and tuning constant of brisk.
+ *
+ * Switches are always defined to 0 or 1 (the build uses -Wundef), and code
+ * tests them with `if (X)` where it can so that disabled code still compiles.
+ * Runtime options (environment variables BRISK_*) live in options.c.
+ */
+#ifndef BRISK_CONFIG_H
+#define BRISK_CONFIG_H
+
+/* BRISK_DEBUG: 1 enables debug assertions (brisk_assert) on internal
+ * invariants.  Cheap always-on checks (invalid/double free) stay on in
+ * every build. */
+#ifndef BRISK_DEBUG
+#define BRISK_DEBUG 0
+#endif
+
+/* BRISK_OVERRIDE: 1 exports the standard malloc family (malloc, free, ...)
+ * besides the brisk_* names; 0 exports only brisk_* (the "prefix" build,
+ * which can coexist with glibc's malloc, used by TSan and fuzz builds). */
+#ifndef BRISK_OVERRIDE
+#define BRISK_OVERRIDE 1
+#endif
+
+/* Geometry.  A segment is SEGMENT_SIZE bytes, aligned to SEGMENT_SIZE, and
+ * cut into SLICES_PER_SEGMENT slices of SLICE_SIZE.  Slice 0 holds the
+ * segment header; spans of slices 1..63 hold pages (blocks of one size
+ * class) or one large block. */
+#define BRISK_SEGMENT_SHIFT 22 /* 4 MiB */
+#define BRISK_SLICE_SHIFT 16   /* 64 KiB */
+#define BRISK_SEGMENT_SIZE ((size_t)1 << BRISK_SEGMENT_SHIFT)
+#define BRISK_SLICE_SIZE ((size_t)1 << BRISK_SLICE_SHIFT)
+#define BRISK_SLICES_PER_SEGMENT (BRISK_SEGMENT_SIZE / BRISK_SLICE_SIZE)
+#define BRISK_OS_PAGE 4096
+
+/* Size limits.  Requests <= BRISK_SMALL_MAX are found through the heap's
+ * direct page table; requests <= BRISK_CLASS_MAX are rounded to a size
+ * class; requests <= BRISK_LARGE_MAX get a span of whole slices in a
+ * segment; anything bigger is a huge block mapped on its own. */
+#define BRISK_SMALL_MAX 1024
+#define BRISK_CLASS_MAX ((size_t)128 * 1024)
+#define BRISK_LARGE_MAX ((size_t)2 * 1024 * 1024)
+#define BRISK_ALIGN 16 /* minimum alignment of every block (x86-64 ABI) */
+
+/* How many bytes of fresh blocks a page carves at once when its free list
+ * runs dry (lazy carving keeps untouched memory out of RSS). */
+#define BRISK_CARVE_BYTES 4096
+#define BRISK_CARVE_MIN_BLOCKS 4
+
+/* Global cache of empty segments (kept mapped, purged) and of huge
+ * mappings (kept mapped, dirty until purged). */
+#define BRISK_SEGMENT_CACHE_MAX 16
+#define BRISK_HUGE_CACHE_ENTRIES 16
+
+#endif /* BRISK_CONFIG_H */

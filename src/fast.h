@@ -1,0 +1,57 @@
+/* fast.h — the inline fast paths of malloc and free.
+ *
+ * malloc: one thread-local load, one table load, pop the page's free list.
+ * free: one segmap probe that both validates the pointer and finds the
+ * segment, then a push on the page's free list if this thread owns it.
+ * Everything else (first use of a thread, empty free list, full or aligned
+ * pages, frees by other threads, large and huge blocks, bad pointers)
+ * takes exactly one unlikely branch to a noinline slow path in alloc.c.
+ * Contracts: as malloc(3) and free(3); free preserves errno.
+ */
+#ifndef BRISK_FAST_H
+#define BRISK_FAST_H
+
+#include "internal.h"
+
+/* Statistics counters: only the owner thread writes them; other threads
+ * read them with relaxed loads (stats.c), hence the atomic store. */
+#define STAT_ADD(field, n) __atomic_store_n(&(field), (field) + (n), __ATOMIC_RELAXED)
+
+static ALWAYS_INLINE void *brisk_malloc_inline(size_t size) {
+  heap_t *heap = brisk_tls_heap;
+  if (likely(size <= BRISK_SMALL_MAX)) {
+    page_t *page = heap->direct[(size + 15) >> 4];
+    block_t *b = page->free;
+    if (likely(b != NULL)) {
+      page->free = b->next;
+      page->used++;
+      STAT_ADD(heap->stats.malloc_calls, 1);
+      STAT_ADD(heap->stats.bytes_requested, size);
+      STAT_ADD(heap->stats.alloc_bytes, page->block_size);
+      return b;
+    }
+  }
+  return brisk_malloc_slow(heap, size);
+}
+
+static ALWAYS_INLINE void brisk_free_inline(void *p) {
+  uintptr_t u = (uintptr_t)p;
+  uintptr_t segaddr = u & ~(uintptr_t)BRISK_SEGMENT_MASK;
+  if (likely(segmap_get_inline(u) == (segaddr | 2))) {
+    segment_t *seg = (segment_t *)segaddr;
+    page_t *page = page_of(seg, p);
+    heap_t *heap = brisk_tls_heap;
+    if (likely(seg->heap == heap && page->flags == 0)) {
+      block_t *b = (block_t *)p;
+      b->next = page->free;
+      page->free = b;
+      STAT_ADD(heap->stats.free_calls, 1);
+      STAT_ADD(heap->stats.freed_bytes, page->block_size);
+      if (unlikely(--page->used == 0)) brisk_page_on_empty(heap, page);
+      return;
+    }
+  }
+  brisk_free_slow(p);
+}
+
+#endif /* BRISK_FAST_H */

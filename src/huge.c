@@ -1,0 +1,190 @@
+/* huge.c — blocks bigger than BRISK_LARGE_MAX, each in its own mapping.
+ *
+ * Owns: mapping huge blocks (header page + block), their realloc by
+ * mremap, and a small cache of recently freed mappings that stay mapped
+ * (dirty) so that a loop of big malloc/free does not pay a syscall pair
+ * and page faults every time.
+ *
+ * Layout: a mapping starts on a max(4 MiB, alignment) boundary with a
+ * huge_t header; the block starts at base + max(OS page, alignment).  All
+ * regions of the mapping point to the header in the segmap (tag bit 1),
+ * also while the mapping sits in the cache (then live == 0, so a double
+ * free is caught).
+ * Limits: the cache holds at most BRISK_HUGE_CACHE_ENTRIES mappings and
+ * huge_cache_kib bytes; entries unused for 10 x purge_delay_ms are unmapped
+ * at the next huge operation.
+ * Locking: huge_lock guards the cache only; no syscall under it.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "internal.h"
+#include "os.h"
+
+static pthread_mutex_t huge_lock = PTHREAD_MUTEX_INITIALIZER;
+static huge_t *cache[BRISK_HUGE_CACHE_ENTRIES];
+static unsigned cache_n;
+static size_t cache_bytes;
+static uint64_t live_count, live_bytes;
+
+static inline size_t page_round(size_t n) {
+  return (n + BRISK_OS_PAGE - 1) & ~(size_t)(BRISK_OS_PAGE - 1);
+}
+static inline size_t block_offset(size_t align) { return align > BRISK_OS_PAGE ? align : BRISK_OS_PAGE; }
+static inline size_t map_align(size_t align) { return align > BRISK_SEGMENT_SIZE ? align : BRISK_SEGMENT_SIZE; }
+
+static void unmap_huge(huge_t *h) {
+  brisk_segmap_clear((uintptr_t)h, h->map_size);
+  brisk_os_unmap(h, h->map_size);
+}
+
+/* Remove cache entry i (lock held). */
+static huge_t *cache_take_locked(unsigned i) {
+  huge_t *h = cache[i];
+  cache[i] = cache[--cache_n];
+  cache_bytes -= h->map_size;
+  return h;
+}
+
+/* Take the expired entries out of the cache into out[] (lock held). */
+static unsigned cache_expire_locked(huge_t **out, uint64_t now, bool all) {
+  uint64_t ttl = 10 * (uint64_t)brisk_options.purge_delay_ms;
+  unsigned n = 0;
+  for (unsigned i = 0; i < cache_n;) {
+    if (all || now >= cache[i]->cached_since_ms + ttl)
+      out[n++] = cache_take_locked(i);
+    else
+      i++;
+  }
+  return n;
+}
+
+/* Map (or reuse) a huge block of `size` bytes aligned to `align` (a power
+ * of two).  *zeroed tells whether the block is known to be zero-filled.
+ * Returns NULL when out of memory or size is too large. */
+void *brisk_huge_alloc(size_t size, size_t align, bool *zeroed) {
+  size_t off = block_offset(align);
+  if (size > PTRDIFF_MAX - off - BRISK_OS_PAGE) return NULL;
+  size_t need = off + page_round(size);
+  size_t malign = map_align(align);
+  huge_t *h = NULL;
+  huge_t *expired[BRISK_HUGE_CACHE_ENTRIES];
+  uint64_t now = brisk_os_now_ms();
+  pthread_mutex_lock(&huge_lock);
+  unsigned nexp = cache_expire_locked(expired, now, false);
+  unsigned best = cache_n;
+  for (unsigned i = 0; i < cache_n; i++) {
+    huge_t *c = cache[i];
+    if (c->map_size < need || c->map_size - need > need / 4 + BRISK_SEGMENT_SIZE) continue;
+    if (((uintptr_t)c & (malign - 1)) != 0) continue;
+    if (best == cache_n || c->map_size < cache[best]->map_size) best = i;
+  }
+  if (best < cache_n) h = cache_take_locked(best);
+  pthread_mutex_unlock(&huge_lock);
+  for (unsigned i = 0; i < nexp; i++) unmap_huge(expired[i]);
+  *zeroed = false;
+  if (h == NULL) {
+    h = brisk_os_map_aligned(need, malign);
+    if (h == NULL) return NULL;
+    if (brisk_segmap_set((uintptr_t)h, need, (uintptr_t)h | 1) != 0) {
+      brisk_os_unmap(h, need);
+      return NULL;
+    }
+    h->magic = BRISK_HUGE_MAGIC;
+    h->map_size = need;
+    *zeroed = true;
+  }
+  h->block = (uint8_t *)h + off;
+  h->live = 1;
+  __atomic_fetch_add(&live_count, 1, __ATOMIC_RELAXED);
+  __atomic_fetch_add(&live_bytes, h->map_size, __ATOMIC_RELAXED);
+  return h->block;
+}
+
+/* Free huge block p whose header is h.  Aborts on a double or invalid free. */
+void brisk_huge_free(huge_t *h, void *p) {
+  if (h->magic != BRISK_HUGE_MAGIC || (uint8_t *)p != h->block)
+    brisk_fatal("free(): invalid pointer", p);
+  if (!h->live) brisk_fatal("double free", p);
+  h->live = 0;
+  __atomic_fetch_sub(&live_count, 1, __ATOMIC_RELAXED);
+  __atomic_fetch_sub(&live_bytes, h->map_size, __ATOMIC_RELAXED);
+  size_t limit = (size_t)brisk_options.huge_cache_kib * 1024;
+  huge_t *evict[BRISK_HUGE_CACHE_ENTRIES + 1];
+  unsigned n = 0;
+  uint64_t now = brisk_os_now_ms();
+  if (h->map_size > limit) {
+    evict[n++] = h;
+  } else {
+    h->cached_since_ms = now;
+    pthread_mutex_lock(&huge_lock);
+    n = cache_expire_locked(evict, now, false);
+    while (cache_n > 0 && (cache_n == BRISK_HUGE_CACHE_ENTRIES || cache_bytes + h->map_size > limit)) {
+      unsigned oldest = 0;
+      for (unsigned i = 1; i < cache_n; i++)
+        if (cache[i]->cached_since_ms < cache[oldest]->cached_since_ms) oldest = i;
+      evict[n++] = cache_take_locked(oldest);
+    }
+    cache[cache_n++] = h;
+    cache_bytes += h->map_size;
+    pthread_mutex_unlock(&huge_lock);
+  }
+  for (unsigned i = 0; i < n; i++) unmap_huge(evict[i]);
+}
+
+/* Usable bytes of huge block p (from p to the end of the mapping). */
+size_t brisk_huge_usable(const huge_t *h, const void *p) {
+  return (size_t)((const uint8_t *)h + h->map_size - (const uint8_t *)p);
+}
+
+/* Resize huge block p (== h->block) in its mapping or by moving the
+ * mapping with mremap.  Returns the (maybe moved) block, or NULL when the
+ * kernel refused (the block is then intact). */
+void *brisk_huge_realloc(huge_t *h, void *p, size_t size) {
+  size_t off = (size_t)((uint8_t *)p - (uint8_t *)h);
+  if (size > PTRDIFF_MAX - off - BRISK_OS_PAGE) return NULL;
+  size_t need = off + page_round(size);
+  size_t old = h->map_size;
+  if (need == old) return p;
+  huge_t *nh = brisk_os_remap(h, old, need, map_align(off));
+  if (nh == NULL) return NULL;
+  if (nh != h) {
+    brisk_segmap_clear((uintptr_t)h, old);
+  } else if (need < old) {
+    /* Clear regions no longer covered (the header's region stays). */
+    uintptr_t keep_end = ((uintptr_t)nh + need + BRISK_SEGMENT_MASK) & ~(uintptr_t)BRISK_SEGMENT_MASK;
+    if ((uintptr_t)h + old > keep_end) brisk_segmap_clear(keep_end, (uintptr_t)h + old - keep_end);
+  }
+  if (brisk_segmap_set((uintptr_t)nh, need, (uintptr_t)nh | 1) != 0) {
+    /* Cannot register the grown part: shrink back (in place). */
+    nh = brisk_os_remap(nh, need, old, BRISK_SEGMENT_SIZE);
+    brisk_segmap_set((uintptr_t)nh, old, (uintptr_t)nh | 1);
+    return NULL;
+  }
+  nh->map_size = need;
+  nh->block = (uint8_t *)nh + off;
+  __atomic_fetch_add(&live_bytes, need - old, __ATOMIC_RELAXED);
+  return nh->block;
+}
+
+/* Unmap cached mappings (all of them, or only the expired).  Returns bytes. */
+size_t brisk_huge_cache_trim(bool all) {
+  huge_t *out[BRISK_HUGE_CACHE_ENTRIES];
+  pthread_mutex_lock(&huge_lock);
+  unsigned n = cache_expire_locked(out, brisk_os_now_ms(), all);
+  pthread_mutex_unlock(&huge_lock);
+  size_t bytes = 0;
+  for (unsigned i = 0; i < n; i++) {
+    bytes += out[i]->map_size;
+    unmap_huge(out[i]);
+  }
+  return bytes;
+}
+
+uint64_t brisk_huge_live_count(void) { return __atomic_load_n(&live_count, __ATOMIC_RELAXED); }
+uint64_t brisk_huge_live_bytes(void) { return __atomic_load_n(&live_bytes, __ATOMIC_RELAXED); }
+size_t brisk_huge_cached_bytes(void) { return __atomic_load_n(&cache_bytes, __ATOMIC_RELAXED); }
+
+void brisk_huge_atfork_prepare(void) { pthread_mutex_lock(&huge_lock); }
+void brisk_huge_atfork_parent(void) { pthread_mutex_unlock(&huge_lock); }
+void brisk_huge_atfork_child(void) { pthread_mutex_init(&huge_lock, NULL); }

@@ -1,0 +1,290 @@
+/* internal.h — core types of brisk and the cross-file internal API.
+ *
+ * Architecture (docs/design.md has the full story and the invariants):
+ *   segment (4 MiB, aligned)  = slice 0 (header + page descriptors)
+ *                             + slices 1..63 grouped into spans;
+ *   span                      = free, a page (blocks of one size class),
+ *                               or one large block;
+ *   heap (one per thread)     = page queues per size class, free-span bins,
+ *                               the segments it owns;
+ *   huge block (> 2 MiB)      = its own mapping with a one-page header;
+ *   segmap                    = address >> 22  ->  owning segment/huge header.
+ *
+ * Ownership: a heap, its segments and their page descriptors are touched
+ * only by the thread that owns the heap, except for the atomic fields
+ * page_t.xfree and heap_t.delayed, which other threads push onto.
+ */
+#ifndef BRISK_INTERNAL_H
+#define BRISK_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#define BRISK_API __attribute__((visibility("default")))
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#define NOINLINE __attribute__((noinline))
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+/* ------------------------------------------------------------------ blocks */
+
+/* A free block: the first word links to the next free block. */
+typedef struct block_s {
+  struct block_s *next;
+} block_t;
+
+/* ------------------------------------------------------------------- pages */
+
+/* Span kinds (page_t.kind). */
+enum {
+  SPAN_FREE = 0, /* free slices, in a heap's span bin */
+  SPAN_PAGE = 1, /* small blocks of one size class */
+  SPAN_LARGE = 2, /* one large block spanning the whole span */
+  SPAN_META = 3, /* slice 0: the segment header */
+};
+
+/* page_t.flags: any bit set sends free() to the slow path. */
+enum {
+  PAGE_IN_FULL = 1,     /* page sits in heap->full, not in its bin queue */
+  PAGE_HAS_ALIGNED = 2, /* some live block was returned at an interior offset */
+  PAGE_NOT_SMALL = 4,   /* span is free, large or metadata */
+};
+
+/* page_t.xfree state, in the two low bits of the word. */
+enum {
+  XF_NORMAL = 0,   /* remote frees push onto the page list */
+  XF_WANTED = 1,   /* page is full: the next remote free goes to heap->delayed */
+  XF_NOTIFIED = 2, /* the owner was notified once; push onto the page list */
+};
+
+/* The descriptor of a span.  Every slice of a segment has one; only the
+ * first slice's descriptor (the head) is meaningful, the others carry
+ * slice_offset = distance back to the head.
+ * Invariant (owned page): used == blocks handed out and not yet returned to
+ * `free` (blocks sitting in xfree count as used until collected). */
+typedef struct page_s {
+  block_t *free;           /* owner-only list of free blocks */
+  uint32_t used;           /* live blocks (see invariant) */
+  uint8_t flags;           /* PAGE_* bits; 0 on the free fast path */
+  uint8_t kind;            /* SPAN_* */
+  uint8_t bin;             /* size class (SPAN_PAGE) */
+  uint8_t dirty;           /* free span: may hold committed pages */
+  uint32_t block_size;     /* bytes per block (SPAN_PAGE, SPAN_LARGE) */
+  uint32_t capacity;       /* blocks carved from the area so far */
+  uint32_t reserved;       /* blocks the area can hold */
+  uint32_t slice_count;    /* span length in slices (head only) */
+  uint32_t slice_offset;   /* distance to the head descriptor, 0 at head */
+  uint32_t pad_;
+  uint8_t *area;           /* first byte of the span */
+  _Atomic uintptr_t xfree; /* remote-free list | XF_* state */
+  struct page_s *next;     /* bin queue / full list / free-span bin */
+  struct page_s *prev;
+  uint64_t free_since_ms;  /* free span: when it became free */
+} page_t;
+
+typedef struct page_queue_s {
+  page_t *first;
+  page_t *last;
+} page_queue_t;
+
+/* ---------------------------------------------------------------- segments */
+
+struct heap_s;
+
+typedef struct segment_s {
+  struct heap_s *heap;   /* owner; NULL while in the global cache */
+  uint32_t used_slices;  /* slices in non-free spans, slice 0 excluded */
+  uint32_t magic;        /* BRISK_SEGMENT_MAGIC, checked on slow paths */
+  struct segment_s *next; /* owner heap's segment list / global cache */
+  struct segment_s *prev;
+  page_t pages[BRISK_SLICES_PER_SEGMENT];
+} segment_t;
+
+#define BRISK_SEGMENT_MAGIC 0x5e67b15cu
+#define BRISK_SEGMENT_MASK (BRISK_SEGMENT_SIZE - 1)
+#define BRISK_USABLE_SLICES (BRISK_SLICES_PER_SEGMENT - 1)
+
+/* Header of a huge block's mapping (one OS page at the mapping start). */
+typedef struct huge_s {
+  uint32_t magic;       /* BRISK_HUGE_MAGIC */
+  uint32_t live;        /* 1 while the block is allocated, 0 in the cache */
+  size_t map_size;      /* bytes mapped from the header on */
+  uint8_t *block;       /* the user block (>= header + one OS page) */
+  uint64_t cached_since_ms;
+} huge_t;
+#define BRISK_HUGE_MAGIC 0x4b5e1b7au
+
+/* ------------------------------------------------------------------- heaps */
+
+/* Size classes: bins 1..BRISK_BIN_COUNT-1; bin 0 unused. */
+#define BRISK_BIN_COUNT 49
+#define BRISK_DIRECT_SLOTS (BRISK_SMALL_MAX / 16 + 1)
+
+typedef struct heap_stats_s {
+  uint64_t malloc_calls;
+  uint64_t free_calls;
+  uint64_t bytes_requested;
+  uint64_t alloc_bytes;  /* usable bytes handed out (cumulative) */
+  uint64_t freed_bytes;  /* usable bytes freed by this thread (cumulative) */
+  uint64_t remote_frees;
+} heap_stats_t;
+
+typedef struct heap_s {
+  page_t *direct[BRISK_DIRECT_SLOTS]; /* (size+15)>>4 -> page to try first */
+  heap_stats_t stats;
+  page_queue_t queues[BRISK_BIN_COUNT]; /* pages with (maybe) free blocks */
+  page_queue_t full;                    /* pages without free blocks */
+  page_t *spans[BRISK_SLICES_PER_SEGMENT]; /* free spans by slice count */
+  uint64_t span_mask;                   /* bit n: spans[n] non-empty */
+  segment_t *segments;                  /* segments owned */
+  uint32_t empty_segments;              /* owned segments with no live span */
+  _Atomic(block_t *) delayed;           /* remote frees into full pages/large */
+  size_t dirty_bytes;                   /* bytes in dirty free spans */
+  uint64_t purge_due_ms;                /* 0: nothing pending */
+  struct heap_s *all_next;              /* list of every heap (immortal) */
+  struct heap_s *abandoned_next;
+  uint32_t active;                      /* owned by a live thread */
+  uint32_t id;
+} heap_t;
+
+/* ------------------------------------------------------- thread-local state */
+
+extern __thread heap_t *brisk_tls_heap __attribute__((tls_model("initial-exec")));
+extern heap_t brisk_heap_empty; /* the sentinel: every direct slot -> empty page */
+extern page_t brisk_page_empty; /* a page with no free block */
+
+/* ------------------------------------------------------------------ modules */
+
+/* sizeclass.c */
+extern const uint8_t brisk_direct_bin[BRISK_DIRECT_SLOTS];
+extern const uint32_t brisk_bin_size[BRISK_BIN_COUNT];
+unsigned brisk_bin_of(size_t size); /* size <= BRISK_CLASS_MAX */
+unsigned brisk_bin_slices(unsigned bin);
+
+/* segmap.c — address -> segment or huge header, lock-free.
+ * Entries for huge mappings carry tag bit 1. */
+uintptr_t brisk_segmap_get(uintptr_t addr);
+int brisk_segmap_set(uintptr_t start, size_t size, uintptr_t value);
+void brisk_segmap_clear(uintptr_t start, size_t size);
+static ALWAYS_INLINE uintptr_t segmap_get_inline(uintptr_t addr);
+
+/* segment.c — segments and spans (heap-owned, no locks). */
+page_t *brisk_span_alloc(heap_t *heap, uint32_t slices); /* NULL on ENOMEM */
+void brisk_span_free(heap_t *heap, page_t *span);
+bool brisk_span_grow(heap_t *heap, page_t *span, uint32_t slices);
+size_t brisk_heap_purge(heap_t *heap, bool force);
+void brisk_segment_release_all_spare(heap_t *heap);
+size_t brisk_segment_cache_trim(void);
+void brisk_segment_atfork_prepare(void);
+void brisk_segment_atfork_parent(void);
+void brisk_segment_atfork_child(void);
+static ALWAYS_INLINE page_t *page_of(segment_t *seg, const void *p) {
+  page_t *page = &seg->pages[((uintptr_t)p >> BRISK_SLICE_SHIFT) & (BRISK_SLICES_PER_SEGMENT - 1)];
+  return page - page->slice_offset;
+}
+static ALWAYS_INLINE segment_t *segment_of_page(page_t *page) {
+  return (segment_t *)((uintptr_t)page & ~BRISK_SEGMENT_MASK);
+}
+
+/* page.c — pages of one size class, their queues and remote frees. */
+void *brisk_page_alloc_slow(heap_t *heap, unsigned bin); /* NULL on ENOMEM */
+void brisk_page_free_local_slow(heap_t *heap, page_t *page, block_t *b);
+void brisk_page_free_remote(segment_t *seg, page_t *page, block_t *b);
+void brisk_page_collect_delayed(heap_t *heap);
+void brisk_page_on_empty(heap_t *heap, page_t *page);
+void brisk_heap_collect(heap_t *heap, bool retire_all);
+void brisk_queue_update_direct(heap_t *heap, unsigned bin);
+
+/* huge.c — blocks bigger than BRISK_LARGE_MAX. */
+void *brisk_huge_alloc(size_t size, size_t align, bool *zeroed);
+void brisk_huge_free(huge_t *h, void *p);
+void *brisk_huge_realloc(huge_t *h, void *p, size_t size);
+size_t brisk_huge_usable(const huge_t *h, const void *p);
+size_t brisk_huge_cache_trim(bool all);
+uint64_t brisk_huge_live_count(void);
+uint64_t brisk_huge_live_bytes(void);
+size_t brisk_huge_cached_bytes(void);
+void brisk_huge_atfork_prepare(void);
+void brisk_huge_atfork_parent(void);
+void brisk_huge_atfork_child(void);
+
+/* heap.c — per-thread heaps: creation, adoption, abandonment. */
+heap_t *brisk_heap_get_or_init(void); /* NULL when out of memory */
+void brisk_heap_thread_done(void *heap);
+heap_t *brisk_heap_list(void);
+uint32_t brisk_heap_count(void);
+void brisk_heap_process_init(void);
+void brisk_heap_atfork_prepare(void);
+void brisk_heap_atfork_parent(void);
+void brisk_heap_atfork_child(void);
+
+/* alloc.c — the generic (slow) paths behind the exported functions. */
+void *brisk_malloc_slow(heap_t *heap, size_t size);
+void *brisk_alloc_aligned(size_t size, size_t align);
+void brisk_free_slow(void *p);
+void *brisk_realloc_impl(void *p, size_t size);
+size_t brisk_usable_impl(const void *p);
+void brisk_free_checked_size(void *p, size_t size, size_t align);
+void *brisk_calloc_impl(size_t n);
+
+/* options.c — runtime options, read once from environ without allocating. */
+typedef struct options_s {
+  long purge_delay_ms;     /* BRISK_PURGE_DELAY_MS: free memory kept dirty */
+  long dirty_max_kib;      /* BRISK_DIRTY_MAX_KIB: per heap, purge beyond */
+  long huge_cache_kib;     /* BRISK_HUGE_CACHE_KIB: huge mappings kept */
+  long stats;              /* BRISK_STATS: print statistics at exit */
+  long verbose;            /* BRISK_VERBOSE */
+} options_t;
+extern options_t brisk_options;
+void brisk_options_init(void);
+
+/* output.c — formatting without allocation, fatal errors. */
+typedef struct outbuf_s {
+  char buf[1024];
+  size_t len;
+  int fd;
+} outbuf_t;
+void brisk_out_str(outbuf_t *o, const char *s);
+void brisk_out_u64(outbuf_t *o, uint64_t v);
+void brisk_out_hex(outbuf_t *o, uint64_t v);
+void brisk_out_size(outbuf_t *o, uint64_t bytes); /* 1.5 MiB style */
+void brisk_out_pad(outbuf_t *o, size_t col);
+void brisk_out_flush(outbuf_t *o);
+_Noreturn void brisk_fatal(const char *what, const void *p);
+void brisk_warn(const char *msg, const char *detail);
+#if BRISK_DEBUG
+#define brisk_assert(c) ((c) ? (void)0 : brisk_fatal("assertion failed: " #c, NULL))
+#else
+#define brisk_assert(c) ((void)0)
+#endif
+
+/* stats.c */
+void brisk_stats_note_peak(void);
+void brisk_stats_at_exit(void);
+void brisk_stats_orphan_free(size_t bytes);
+
+/* init.c */
+void brisk_process_init(void);
+extern int brisk_process_ready;
+
+/* ------------------------------------------------------------ segmap inline */
+
+#define BRISK_SEGMAP_LEAF_BITS 12
+#define BRISK_SEGMAP_TOP_BITS 14
+extern _Atomic(uintptr_t *) brisk_segmap_top[1u << BRISK_SEGMAP_TOP_BITS];
+
+static ALWAYS_INLINE uintptr_t segmap_get_inline(uintptr_t addr) {
+  uintptr_t *leaf = atomic_load_explicit(
+      &brisk_segmap_top[(addr >> (BRISK_SEGMENT_SHIFT + BRISK_SEGMAP_LEAF_BITS)) &
+                        ((1u << BRISK_SEGMAP_TOP_BITS) - 1)],
+      memory_order_acquire);
+  if (leaf == NULL) return 0;
+  return __atomic_load_n(&leaf[(addr >> BRISK_SEGMENT_SHIFT) & ((1u << BRISK_SEGMAP_LEAF_BITS) - 1)],
+                         __ATOMIC_RELAXED);
+}
+
+#endif /* BRISK_INTERNAL_H */

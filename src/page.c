@@ -1,0 +1,305 @@
+/* page.c — pages of one size class: carving, queues, and frees.
+ *
+ * Owns: the per-heap bin queues and full list, lazy carving of a page's
+ * area into blocks, collection of remote frees (page.xfree and
+ * heap.delayed), and retiring emptied pages to the span allocator.
+ *
+ * Invariants:
+ *  - a page with kind SPAN_PAGE is in exactly one list: its bin queue
+ *    (flags without PAGE_IN_FULL) or heap->full (PAGE_IN_FULL);
+ *  - heap->direct[w] is the first page of the queue of brisk_direct_bin[w],
+ *    or &brisk_page_empty when that queue is empty;
+ *  - a page whose xfree state is XF_WANTED is in heap->full; a remote free
+ *    to it goes to heap->delayed instead (so the owner hears of it);
+ *  - a page is retired only when used == 0, which implies xfree holds no
+ *    block (no block is outstanding), so no remote thread touches it.
+ * Thread ownership: all of this runs on the heap owner's thread, except
+ * brisk_page_free_remote, which any thread may call for a block it owns.
+ */
+#include "internal.h"
+#include "os.h"
+
+#define XF_STATE(x) ((x) & (uintptr_t)3)
+#define XF_LIST(x) ((block_t *)((x) & ~(uintptr_t)3))
+
+/* ------------------------------------------------------------------ queues */
+
+static void queue_remove(page_queue_t *q, page_t *page) {
+  if (page->prev)
+    page->prev->next = page->next;
+  else
+    q->first = page->next;
+  if (page->next)
+    page->next->prev = page->prev;
+  else
+    q->last = page->prev;
+  page->next = page->prev = NULL;
+}
+
+static void queue_push_front(page_queue_t *q, page_t *page) {
+  page->prev = NULL;
+  page->next = q->first;
+  if (q->first)
+    q->first->prev = page;
+  else
+    q->last = page;
+  q->first = page;
+}
+
+static void queue_push_back(page_queue_t *q, page_t *page) {
+  page->next = NULL;
+  page->prev = q->last;
+  if (q->last)
+    q->last->next = page;
+  else
+    q->first = page;
+  q->last = page;
+}
+
+/* Point the direct slots of `bin` at the first page of its queue. */
+void brisk_queue_update_direct(heap_t *heap, unsigned bin) {
+  uint32_t size = brisk_bin_size[bin];
+  if (size > BRISK_SMALL_MAX) return;
+  page_t *page = heap->queues[bin].first ? heap->queues[bin].first : &brisk_page_empty;
+  uint32_t lo = bin == 1 ? 0 : (brisk_bin_size[bin - 1] >> 4) + 1;
+  for (uint32_t w = lo; w <= (size >> 4); w++) heap->direct[w] = page;
+}
+
+static void move_to_front(heap_t *heap, page_t *page) {
+  page_queue_t *q = &heap->queues[page->bin];
+  if (q->first == page) return;
+  queue_remove(q, page);
+  queue_push_front(q, page);
+  brisk_queue_update_direct(heap, page->bin);
+}
+
+/* ---------------------------------------------------------------- carving */
+
+/* Carve fresh blocks from the untouched part of the area onto `free`.
+ * Precondition: free == NULL and capacity < reserved. */
+static void page_extend(page_t *page) {
+  uint32_t bs = page->block_size;
+  uint32_t n = BRISK_CARVE_BYTES / bs;
+  if (n < BRISK_CARVE_MIN_BLOCKS) n = BRISK_CARVE_MIN_BLOCKS;
+  if (n > page->reserved - page->capacity) n = page->reserved - page->capacity;
+  uint8_t *start = page->area + (size_t)page->capacity * bs;
+  for (uint32_t i = 0; i + 1 < n; i++) ((block_t *)(start + (size_t)i * bs))->next = (block_t *)(start + (size_t)(i + 1) * bs);
+  ((block_t *)(start + (size_t)(n - 1) * bs))->next = page->free;
+  page->free = (block_t *)start;
+  page->capacity += n;
+}
+
+static page_t *page_new(heap_t *heap, unsigned bin) {
+  uint32_t slices = brisk_bin_slices(bin);
+  page_t *page = brisk_span_alloc(heap, slices);
+  if (page == NULL) return NULL;
+  page->kind = SPAN_PAGE;
+  page->flags = 0;
+  page->bin = (uint8_t)bin;
+  page->block_size = brisk_bin_size[bin];
+  page->capacity = 0;
+  page->reserved = (uint32_t)(((size_t)slices << BRISK_SLICE_SHIFT) / page->block_size);
+  page->free = NULL;
+  page->used = 0;
+  atomic_store_explicit(&page->xfree, 0, memory_order_relaxed);
+  queue_push_front(&heap->queues[bin], page);
+  brisk_queue_update_direct(heap, bin);
+  brisk_stats_note_peak();
+  return page;
+}
+
+/* ------------------------------------------------------ remote collection */
+
+/* Move the page's remote frees onto its free list.  Returns true if any. */
+static bool page_collect(page_t *page) {
+  uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
+  if (XF_LIST(x) == NULL) return false;
+  while (!atomic_compare_exchange_weak_explicit(&page->xfree, &x, XF_STATE(x),
+                                                memory_order_acquire, memory_order_relaxed)) {
+  }
+  block_t *list = XF_LIST(x);
+  uint32_t count = 1;
+  block_t *tail = list;
+  while (tail->next != NULL) {
+    tail = tail->next;
+    count++;
+  }
+  brisk_assert(page->used >= count);
+  tail->next = page->free;
+  page->free = list;
+  page->used -= count;
+  return true;
+}
+
+/* Set the xfree state bits, keeping the list. */
+static void xfree_set_state(page_t *page, uintptr_t state) {
+  uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
+  while (XF_STATE(x) != state &&
+         !atomic_compare_exchange_weak_explicit(&page->xfree, &x, (x & ~(uintptr_t)3) | state,
+                                                memory_order_acq_rel, memory_order_relaxed)) {
+  }
+}
+
+/* Move a page from its queue to the full list.  Returns false (and leaves
+ * the page in its queue) if remote frees arrived meanwhile. */
+static bool page_to_full(heap_t *heap, page_t *page) {
+  uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
+  do {
+    if (XF_LIST(x) != NULL) return false;
+  } while (!atomic_compare_exchange_weak_explicit(&page->xfree, &x, XF_WANTED,
+                                                  memory_order_acq_rel, memory_order_relaxed));
+  page_queue_t *q = &heap->queues[page->bin];
+  bool was_first = q->first == page;
+  queue_remove(q, page);
+  if (was_first) brisk_queue_update_direct(heap, page->bin);
+  page->flags |= PAGE_IN_FULL;
+  queue_push_back(&heap->full, page);
+  return true;
+}
+
+static void page_from_full(heap_t *heap, page_t *page) {
+  queue_remove(&heap->full, page);
+  page->flags &= (uint8_t)~PAGE_IN_FULL;
+  xfree_set_state(page, XF_NORMAL);
+  queue_push_front(&heap->queues[page->bin], page);
+  brisk_queue_update_direct(heap, page->bin);
+}
+
+/* ------------------------------------------------------------- allocation */
+
+/* Find (or make) a page of `bin` with a free block, move it to the front
+ * of its queue and pop a block from it.  NULL when out of memory. */
+void *brisk_page_alloc_slow(heap_t *heap, unsigned bin) {
+  page_queue_t *q = &heap->queues[bin];
+  page_t *page = q->first;
+  while (page != NULL) {
+    page_t *next = page->next;
+    if (page->free != NULL || page_collect(page)) break;
+    if (page->capacity < page->reserved) {
+      page_extend(page);
+      break;
+    }
+    if (page_to_full(heap, page)) {
+      page = next;
+      continue;
+    }
+    page_collect(page); /* remote frees raced with page_to_full */
+    break;
+  }
+  if (page == NULL) {
+    page = page_new(heap, bin);
+    if (page == NULL) return NULL;
+    page_extend(page);
+  } else {
+    move_to_front(heap, page);
+  }
+  block_t *b = page->free;
+  page->free = b->next;
+  page->used++;
+  return b;
+}
+
+/* ------------------------------------------------------------------ frees */
+
+/* Retire an empty page (used == 0) unless it is the only page of its bin:
+ * keeping that one avoids retire/reuse churn when a program frees and
+ * allocates one block at a time. */
+void brisk_page_on_empty(heap_t *heap, page_t *page) {
+  page_queue_t *q = &heap->queues[page->bin];
+  if (q->first == page && page->next == NULL) return;
+  queue_remove(q, page);
+  brisk_queue_update_direct(heap, page->bin);
+  atomic_store_explicit(&page->xfree, 0, memory_order_relaxed);
+  page->flags = PAGE_NOT_SMALL;
+  brisk_span_free(heap, page);
+}
+
+/* Owner-thread free of block b whose page has flags set (full or aligned). */
+void brisk_page_free_local_slow(heap_t *heap, page_t *page, block_t *b) {
+  if (page->flags & PAGE_HAS_ALIGNED) {
+    /* b may be interior: round it down to its block start. */
+    size_t off = (size_t)((uint8_t *)b - page->area);
+    b = (block_t *)(page->area + off - off % page->block_size);
+  }
+  b->next = page->free;
+  page->free = b;
+  page->used--;
+  if (page->flags & PAGE_IN_FULL) page_from_full(heap, page);
+  if (page->used == 0) {
+    page->flags &= (uint8_t)~PAGE_HAS_ALIGNED;
+    brisk_page_on_empty(heap, page);
+  }
+}
+
+/* Free a block of a page owned by another (or no) thread: lock-free push on
+ * the page's xfree list, or on the owner heap's delayed list when the page
+ * is full (XF_WANTED), so that the owner moves the page back to its queue. */
+void brisk_page_free_remote(segment_t *seg, page_t *page, block_t *b) {
+  uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
+  for (;;) {
+    if (XF_STATE(x) == XF_WANTED) {
+      if (atomic_compare_exchange_weak_explicit(&page->xfree, &x,
+                                                (x & ~(uintptr_t)3) | XF_NOTIFIED,
+                                                memory_order_acq_rel, memory_order_relaxed)) {
+        heap_t *owner = seg->heap; /* stable: b keeps the segment alive */
+        block_t *head = atomic_load_explicit(&owner->delayed, memory_order_relaxed);
+        do {
+          b->next = head;
+        } while (!atomic_compare_exchange_weak_explicit(&owner->delayed, &head, b,
+                                                        memory_order_release,
+                                                        memory_order_relaxed));
+        return;
+      }
+      continue;
+    }
+    b->next = XF_LIST(x);
+    if (atomic_compare_exchange_weak_explicit(&page->xfree, &x, (uintptr_t)b | XF_STATE(x),
+                                              memory_order_release, memory_order_relaxed))
+      return;
+  }
+}
+
+/* Free, as the owner, every block other threads left on heap->delayed
+ * (blocks of full pages and large spans). */
+void brisk_page_collect_delayed(heap_t *heap) {
+  block_t *b = atomic_exchange_explicit(&heap->delayed, NULL, memory_order_acquire);
+  while (b != NULL) {
+    block_t *next = b->next;
+    segment_t *seg = (segment_t *)((uintptr_t)b & ~BRISK_SEGMENT_MASK);
+    page_t *page = page_of(seg, b);
+    if (page->kind == SPAN_LARGE) {
+      page->flags = PAGE_NOT_SMALL;
+      brisk_span_free(heap, page);
+    } else {
+      brisk_page_free_local_slow(heap, page, b);
+    }
+    b = next;
+  }
+}
+
+/* Collect every remote free of heap; with retire_all, also retire every
+ * empty page (thread exit, trim). */
+void brisk_heap_collect(heap_t *heap, bool retire_all) {
+  brisk_page_collect_delayed(heap);
+  page_t *page = heap->full.first;
+  while (page != NULL) {
+    page_t *next = page->next;
+    if (page_collect(page)) page_from_full(heap, page);
+    page = next;
+  }
+  for (unsigned bin = 1; bin < BRISK_BIN_COUNT; bin++) {
+    page = heap->queues[bin].first;
+    while (page != NULL) {
+      page_t *next = page->next;
+      page_collect(page);
+      if (page->used == 0 && retire_all) {
+        queue_remove(&heap->queues[bin], page);
+        atomic_store_explicit(&page->xfree, 0, memory_order_relaxed);
+        page->flags = PAGE_NOT_SMALL;
+        brisk_span_free(heap, page);
+      }
+      page = next;
+    }
+    brisk_queue_update_direct(heap, bin);
+  }
+}
