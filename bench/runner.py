@@ -7,8 +7,9 @@ missing peers).  Python 3 standard library only.
 For every workload, round by round, every allocator runs once (the order
 rotates each round, so no allocator always runs first or last): allocators
 are interleaved in time and share whatever noise the machine has.  Each run
-is measured from outside with wait4(): wall time around the child, peak RSS
-(ru_maxrss, which includes reaped grandchildren such as gcc's cc1) and CPU.
+goes through build/bench/measure (bench/measure.c), which forks the workload
+and measures it with wait4(): wall time, peak RSS (ru_maxrss, which includes
+reaped grandchildren such as gcc's cc1) and CPU time.
 The allocator is chosen with LD_PRELOAD; glibc means no preload.
 
 Outputs (in --out, default bench/results):
@@ -26,12 +27,10 @@ import platform
 import re
 import resource
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -66,15 +65,15 @@ def workloads():
         W.append(dict(name=name, group=group, cmd=cmd, quick=quick, full=full,
                       env=env or {}, desc=desc))
 
-    add("churn", "micro", ["{bin}/churn"], ["ops=1500000"], ["ops=8000000"],
+    add("churn", "micro", ["{bin}/churn"], ["ops=3000000"], ["ops=15000000"],
         "1 thread, 20k live objects, size mix mostly <64 B with a tail to 64 KiB, random replacement")
-    add("larson", "micro", ["{bin}/larson", "threads=4"], ["ops=3000000"], ["ops=16000000"],
+    add("larson", "micro", ["{bin}/larson", "threads=4"], ["ops=6000000"], ["ops=30000000"],
         "4 threads replace random objects in chunks that rotate between threads (remote frees)")
-    add("prodcons-1", "micro", ["{bin}/prodcons", "pairs=1"], ["msgs=800000"], ["msgs=5000000"],
+    add("prodcons-1", "micro", ["{bin}/prodcons", "pairs=1"], ["msgs=3000000"], ["msgs=15000000"],
         "1 producer/consumer pair, blocks freed by the consumer thread")
-    add("prodcons-4", "micro", ["{bin}/prodcons", "pairs=4"], ["msgs=300000"], ["msgs=2000000"],
+    add("prodcons-4", "micro", ["{bin}/prodcons", "pairs=4"], ["msgs=1000000"], ["msgs=5000000"],
         "4 pairs (8 threads on the machine)")
-    add("xmalloc", "micro", ["{bin}/xmalloc", "threads=4"], ["blocks=400000"], ["blocks=2500000"],
+    add("xmalloc", "micro", ["{bin}/xmalloc", "threads=4"], ["blocks=1200000"], ["blocks=6000000"],
         "4 threads allocate 8-512 B blocks in batches, 1 thread frees all")
     add("cache-scratch", "micro", ["{bin}/cache", "scratch=1", "threads=2"],
         ["iters=60000"], ["iters=300000"],
@@ -82,29 +81,29 @@ def workloads():
     add("cache-thrash", "micro", ["{bin}/cache", "scratch=0", "threads=2"],
         ["iters=60000"], ["iters=300000"],
         "active false sharing: 8-byte objects allocated by 2 threads, written hot")
-    add("realloc", "micro", ["{bin}/realloc"], ["rounds=40"], ["rounds=250"],
+    add("realloc", "micro", ["{bin}/realloc"], ["rounds=100"], ["rounds=500"],
         "vector doubling + exact string appends + shrink-to-fit, interleaved")
-    add("large", "micro", ["{bin}/large"], ["ops=250"], ["ops=1500"],
+    add("large", "micro", ["{bin}/large"], ["ops=300"], ["ops=1500"],
         "64 KiB-32 MiB blocks (log-uniform), 1/3 calloc, every page written")
-    add("frag", "micro", ["{bin}/frag"], ["small=400000"], ["small=1500000"],
+    add("frag", "micro", ["{bin}/frag"], ["small=500000"], ["small=2000000"],
         "small objects, 90% freed scattered, then medium and other small sizes; peak and final RSS")
     for t in (2, 4, 8, 16):
         add("churn-t%d" % t, "scaling", ["{bin}/churn", "threads=%d" % t],
-            ["ops=1500000"], ["ops=8000000"],
+            ["ops=3000000"], ["ops=15000000"],
             "churn split over %d threads (same total work)" % t)
     for t in (1, 2, 8, 16):
         add("larson-t%d" % t, "scaling", ["{bin}/larson", "threads=%d" % t],
-            ["ops=3000000"], ["ops=16000000"],
+            ["ops=6000000"], ["ops=30000000"],
             "larson with %d threads (same total work)" % t)
-    add("python", "real", ["{python}", "{real}/work.py"], ["6000"], ["40000"],
+    add("python", "real", ["{python}", "{real}/work.py"], ["8000"], ["40000"],
         "python3 (PYTHONMALLOC=malloc): parse, objects, group, sort, json, regex",
         env={"PYTHONMALLOC": "malloc", "PYTHONHASHSEED": "0"})
     add("sqlite", "real", ["sh", "-c",
                            'exec sqlite3 -cmd "CREATE TEMP TABLE p(n INT); INSERT INTO p VALUES($0);" '
                            ':memory: < "$1"', "{arg}", "{real}/work.sql"],
-        ["40000"], ["300000"],
+        ["50000"], ["300000"],
         "sqlite3 in-memory: bulk insert, indexes, joins, group by, window functions, vacuum")
-    add("perl", "real", ["perl", "{real}/work.pl"], ["15000"], ["100000"],
+    add("perl", "real", ["perl", "{real}/work.pl"], ["20000"], ["100000"],
         "perl: split, hashes of arrays, regex, sort, string building")
     add("gcc", "real", ["gcc", "-c", "{real}/compile_me.c", "-o", "{tmp}/compile_me.o"],
         ["-O1"], ["-O2"],
@@ -202,38 +201,42 @@ def cpu_busy_s():
 
 
 # ---------------------------------------------------------------- running
-def run_once(cmd, env, timeout, cwd):
-    """Run cmd; return dict(wall, rss_kib, cpu, rc, out, err, foreign)."""
+def run_once(cmd, preload, env, timeout, cwd):
+    """Run cmd through build/bench/measure (see measure.c for why);
+    return dict(wall, rss_kib, cpu, rc, out, err, foreign)."""
+    report = os.path.join(cwd, "measure.report")
+    if os.path.exists(report):
+        os.unlink(report)
+    mcmd = [os.path.join(BIN, "measure"), "-t", str(int(timeout)), "-o", report]
+    if preload:
+        mcmd += ["-p", preload]
     busy0 = cpu_busy_s()
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        p = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, cwd=cwd,
-                             start_new_session=True)
-        killed = []
-
-        def kill():
-            killed.append(1)
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-
-        timer = threading.Timer(timeout, kill)
-        timer.start()
-        _, status, ru = os.wait4(p.pid, 0)
-        wall = time.perf_counter() - t0
-        timer.cancel()
-        p.returncode = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") \
-            else (os.WEXITSTATUS(status) if os.WIFEXITED(status) else -os.WTERMSIG(status))
+        try:
+            subprocess.run(mcmd + ["--"] + cmd, env=env, stdout=out, stderr=err, cwd=cwd,
+                           timeout=timeout + 30)
+        except subprocess.TimeoutExpired:
+            pass
+        outer = time.perf_counter() - t0
         busy1 = cpu_busy_s()
         out.seek(0)
         err.seek(0)
         o = out.read().decode(errors="replace")
         e = err.read().decode(errors="replace")
-    cpu = ru.ru_utime + ru.ru_stime
-    rc = "timeout" if killed else p.returncode
-    return dict(wall=wall, rss_kib=ru.ru_maxrss, cpu=cpu, rc=rc, out=o, err=e[-2000:],
-                foreign=max(0.0, (busy1 - busy0 - cpu) / wall) if wall > 0 else 0.0)
+    rep = {}
+    if os.path.exists(report):
+        with open(report) as f:
+            rep = dict(kv.split("=", 1) for kv in f.read().split())
+    if not rep:
+        return dict(wall=outer, rss_kib=0, cpu=0.0, rc="no-report", out=o, err=e[-2000:],
+                    foreign=0.0)
+    wall = float(rep["wall_s"])
+    cpu = float(rep["user_s"]) + float(rep["sys_s"])
+    st = rep["status"]
+    rc = int(st) if st.lstrip("-").isdigit() else st
+    return dict(wall=wall, rss_kib=int(rep["maxrss_kib"]), cpu=cpu, rc=rc, out=o, err=e[-2000:],
+                foreign=max(0.0, (busy1 - busy0 - cpu) / outer) if outer > 0 else 0.0)
 
 
 def parse_output(o):
@@ -557,9 +560,12 @@ def write_svg(path, meta, S, rows, geo, allocs):
                     v = geo[a]["time" if key == "time_ratio" else "rss"]
                 else:
                     v = S[name][a][key]
-                if v is None:
-                    continue
                 y = y0 + ai * bar
+                if v is None:
+                    if not is_geo and S[name][a]["ok"] < S[name][a]["n"]:
+                        o('<text x="%.1f" y="%d" font-size="8" fill="%s" font-weight="bold">'
+                          'FAIL</text>' % (xpos(px, 1.0) + 3, y + bar - 1, COLORS[a]))
+                    continue
                 x1 = xpos(px, 1.0)
                 x2 = xpos(px, v)
                 xa, xb = min(x1, x2), max(x1, x2)
@@ -644,7 +650,8 @@ def main():
         if unknown:
             sys.exit("unknown workloads: %s" % ", ".join(sorted(unknown)))
         wls = [w for w in wls if w["name"] in only]
-    for p in ("churn", "larson", "prodcons", "xmalloc", "cache", "realloc", "large", "frag", "pairs"):
+    for p in ("churn", "larson", "prodcons", "xmalloc", "cache", "realloc", "large", "frag", "pairs",
+              "measure"):
         if not os.access(os.path.join(BIN, p), os.X_OK):
             sys.exit("missing %s/%s: run `make bench-progs` first" % (BIN, p))
 
@@ -659,7 +666,7 @@ def main():
             for r in range(rounds):
                 order = allocs[r % len(allocs):] + allocs[:r % len(allocs)]
                 for a in order:
-                    res = run_once(cmd, alloc_env(a, paths, w["env"]), timeout, tmp)
+                    res = run_once(cmd, paths[a], alloc_env("glibc", paths, w["env"]), timeout, tmp)
                     res["checksum"], res["metrics"] = parse_output(res["out"])
                     res["round"] = r
                     del res["out"]
