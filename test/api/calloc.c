@@ -1,6 +1,8 @@
 /* calloc.c — calloc returns zeroed memory (also when it reuses a dirtied
- * block, and for large blocks), calloc(0, n) and calloc(n, 0) return a
- * freeable pointer, and count*size overflow returns NULL with errno ENOMEM. */
+ * block of the same or of a different size — memory split from or merged
+ * with freed spans — and for large blocks), calloc(0, n) and calloc(n, 0)
+ * return a freeable pointer, and count*size overflow returns NULL with
+ * errno ENOMEM. */
 #include "check.h"
 #include <stdint.h>
 
@@ -49,6 +51,33 @@ int main(void) {
     check_zero(v[i], 48);
   }
   for (int i = 0; i < M; i++) free(v[i]);
+
+  /* dirty a block of one size, free it, calloc another size (64 KiB..1 MiB
+   * and small): the calloc block may be carved from the dirty span */
+  uint64_t x = 0x2545F4914F6CDD1Dull;
+  for (int r = 0; r < 400; r++) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    size_t a = (r % 4 == 3) ? 16 + (size_t)(x >> 40) % 4000
+                            : 65536 + (size_t)(x >> 33) % 1000000;
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    size_t b = (r % 5 == 4) ? 16 + (size_t)(x >> 40) % 4000
+                            : 65536 + (size_t)(x >> 33) % 1000000;
+    unsigned char *d = malloc(a);
+    CHECK(d != NULL, "malloc(%zu)", a);
+    memset(d, 0xAB, a);
+    if (r % 3 == 1) { /* also through realloc */
+      d = realloc(d, a / 2 + 1);
+      CHECK(d != NULL, "realloc");
+    }
+    free(d);
+    unsigned char *p = calloc(1, b);
+    CHECK(p != NULL, "calloc(1, %zu)", b);
+    for (size_t i = 0; i < b; i++)
+      CHECK(p[i] == 0, "round %d: malloc(%zu), dirty, free, then calloc(1, "
+            "%zu) has byte %zu = %#x", r, a, b, i, p[i]);
+    memset(p, 0xCD, b);
+    free(p);
+  }
 
   /* zero counts */
   void *z = calloc(0, 16);

@@ -93,16 +93,33 @@ __attribute__((unused)) static size_t opaque(size_t n) {
 }
 
 #ifndef USE_BRISK_PREFIX
+/* TEST_EXPECT_BRISK: "0" = must run on glibc, "1" = on any libbrisk, or a
+ * path = malloc must come from exactly that file (the runner passes the
+ * variant's libbrisk.so, so a debug run cannot silently use release). */
 __attribute__((constructor, unused)) static void check_expectation(void) {
   const char *want = getenv("TEST_EXPECT_BRISK");
   if (!want || !*want) return;
   int have = on_brisk();
-  if (want[0] == '1' && !have) {
-    fprintf(stderr, "FAILED: TEST_EXPECT_BRISK=1 but malloc is not brisk's\n");
+  if (!strcmp(want, "0")) {
+    if (have) {
+      fprintf(stderr, "FAILED: TEST_EXPECT_BRISK=0 but malloc is brisk's\n");
+      _exit(1);
+    }
+    return;
+  }
+  if (!have) {
+    fprintf(stderr, "FAILED: TEST_EXPECT_BRISK=%s but malloc is not "
+            "brisk's\n", want);
     _exit(1);
   }
-  if (want[0] == '0' && have) {
-    fprintf(stderr, "FAILED: TEST_EXPECT_BRISK=0 but malloc is brisk's\n");
+  if (!strcmp(want, "1")) return;
+  Dl_info info;
+  void *(*volatile fn)(size_t) = malloc;
+  char a[4096], b[4096];
+  if (!dladdr((void *)fn, &info) || !realpath(info.dli_fname, a) ||
+      !realpath(want, b) || strcmp(a, b)) {
+    fprintf(stderr, "FAILED: malloc comes from %s, expected %s\n",
+            info.dli_fname ? info.dli_fname : "?", want);
     _exit(1);
   }
 }

@@ -7,7 +7,9 @@
  * may exceed RSS after the first fifth (1000) by at most 24 MiB — a leak
  * of one thread heap (or its cached pages) per thread shows up here.
  *
- * usage: stress_churn [-n threads] [-c concurrent] */
+ * usage: stress_churn [-n threads] [-c concurrent] [-R 0]
+ *   -R 0 skips the RSS assertion (TSan: its shadow memory grows with every
+ *        thread, which says nothing about brisk). */
 #include "check.h"
 #include "alloc.h"
 #include "pattern.h"
@@ -123,10 +125,11 @@ static void quiesce(void) {
 }
 
 int main(int argc, char **argv) {
-  int total = 5000, conc = 4;
+  int total = 5000, conc = 4, rss_check = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "-n")) total = atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "-c")) conc = atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "-R")) rss_check = atoi(argv[i + 1]);
   }
   CHECK(total >= 50 && conc >= 1 && conc <= 64, "bad arguments");
   int checkpoint = total / 5;
@@ -176,7 +179,7 @@ int main(int argc, char **argv) {
         "survivor freed %ld of %ld", atomic_load(&freed_by_survivor),
         (long)total * HANDOFF);
   CHECK(atomic_load(&gifts_freed) > total, "too few gifts were freed");
-  CHECK(rss_end <= rss_cp + 24 * MiB,
+  CHECK(!rss_check || rss_end <= rss_cp + 24 * MiB,
         "RSS grows with thread churn: %zu KiB after %d threads, %zu KiB "
         "after %d", rss_cp >> 10, checkpoint, rss_end >> 10, total);
   puts("ok");
