@@ -315,6 +315,7 @@ def summarise(results, allocs, wls):
                 tmin=min([r["wall"] for r in ok]) if ok else None,
                 tmax=max([r["wall"] for r in ok]) if ok else None,
                 rss=med([r["rss_kib"] for r in ok]),
+                cpu=med([r["cpu"] for r in ok]),
                 rmin=min([r["rss_kib"] for r in ok]) if ok else None,
                 rmax=max([r["rss_kib"] for r in ok]) if ok else None,
                 checksums=sorted(set(r["checksum"] for r in ok if r["checksum"])),
@@ -325,13 +326,13 @@ def summarise(results, allocs, wls):
         if any("final_rss_kib" in per[a]["metrics"] for a in allocs):
             fname = name + " final RSS"
             rows.append((fname, "rss"))
-            S[fname] = {a: dict(n=per[a]["n"], ok=per[a]["ok"], time=None, tmin=None, tmax=None,
+            S[fname] = {a: dict(n=per[a]["n"], ok=per[a]["ok"], time=None, tmin=None, tmax=None, cpu=None,
                                 rss=per[a]["metrics"].get("final_rss_kib"), rmin=None, rmax=None,
                                 checksums=[], fails=per[a]["fails"], metrics={})
                         for a in allocs}
     for name, _ in rows:
         per = S[name]
-        for key in ("time", "rss"):
+        for key in ("time", "rss", "cpu"):
             peers = [per[a][key] for a in allocs if a in PEERS and per[a][key]]
             best = min(peers) if peers else None
             for a in allocs:
@@ -341,7 +342,8 @@ def summarise(results, allocs, wls):
     for a in allocs:
         geo[a] = dict(
             time=geomean([S[n][a]["time_ratio"] for n, k in rows if k == "both"]),
-            rss=geomean([S[n][a]["rss_ratio"] for n, _ in rows]))
+            rss=geomean([S[n][a]["rss_ratio"] for n, _ in rows]),
+            cpu=geomean([S[n][a]["cpu_ratio"] for n, k in rows if k == "both"]))
         for g in ("micro", "scaling", "real"):
             names = [w["name"] for w in wls if w["group"] == g]
             geo[a]["time_" + g] = geomean([S[n][a]["time_ratio"] for n in names])
@@ -400,7 +402,7 @@ def write_md(path, meta, S, rows, geo, allocs, wls, cg, notes):
         w("")
     w("## Summary: geometric means of the ratios to the best peer")
     w("")
-    hdr = ["allocator", "time (all)", "time micro", "time scaling", "time real", "peak RSS",
+    hdr = ["allocator", "time (all)", "time micro", "time scaling", "time real", "CPU time", "peak RSS",
            "instr/pair", "instr/pair (lone)", "failed runs"]
     w("| " + " | ".join(hdr) + " |")
     w("|" + "---|" * len(hdr))
@@ -408,11 +410,16 @@ def write_md(path, meta, S, rows, geo, allocs, wls, cg, notes):
         g = geo[a]
         c = cg.get(a, {})
         fails = sum(S[n][a]["n"] - S[n][a]["ok"] for n, k in rows if k == "both")
-        w("| %s | %s | %s | %s | %s | %s | %s | %s | %d |" % (
+        failed_rows = [n for n, k in rows if k == "both" and S[n][a]["ok"] < S[n][a]["n"]]
+        fails = "%d (%s)" % (fails, ", ".join(failed_rows)) if fails else "0"
+        w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             a, fmt_ratio(g["time"]), fmt_ratio(g["time_micro"]), fmt_ratio(g["time_scaling"]),
-            fmt_ratio(g["time_real"]), fmt_ratio(g["rss"]),
+            fmt_ratio(g["time_real"]), fmt_ratio(g["cpu"]), fmt_ratio(g["rss"]),
             "%.1f" % c["pair"] if c.get("pair") is not None else "—",
             "%.1f" % c["lone"] if c.get("lone") is not None else "—", fails))
+    w("")
+    w("Rows where an allocator failed every run are left out of its geometric means "
+      "(see *failed runs*), which flatters it.")
     w("")
     w("*instr/pair*: instructions per `malloc(32)`+`free` pair in steady state, counted with "
       "`valgrind --tool=callgrind` (difference of two runs, 20k vs 220k pairs, ~5 of them are "
@@ -464,6 +471,21 @@ def write_md(path, meta, S, rows, geo, allocs, wls, cg, notes):
     for n, _ in rows:
         w("| %s | %s |" % (n, " | ".join(fmt_r(S[n][a]) for a in allocs)))
     w("| **geomean ratio** | " + " | ".join("**%s**" % fmt_ratio(geo[a]["rss"]) for a in allocs) + " |")
+    w("")
+    w("## CPU time (user+sys), seconds: median ×ratio to best peer")
+    w("")
+    w("Less sensitive than wall time to other load on the machine; includes spinning while "
+      "waiting (prodcons) and all threads' time.")
+    w("")
+    w("| workload | " + " | ".join(allocs) + " |")
+    w("|---|" + "---|" * len(allocs))
+    for n, k in rows:
+        if k != "both":
+            continue
+        w("| %s | %s |" % (n, " | ".join(
+            ("%.3f ×%.2f" % (S[n][a]["cpu"], S[n][a]["cpu_ratio"]) if S[n][a]["cpu_ratio"]
+             else ("FAIL" if S[n][a]["fails"] else "—")) for a in allocs)))
+    w("| **geomean ratio** | " + " | ".join("**%s**" % fmt_ratio(geo[a]["cpu"]) for a in allocs) + " |")
     w("")
     w("## Thread scaling (median seconds, same total work)")
     w("")
@@ -599,6 +621,8 @@ def main():
     ap.add_argument("--no-callgrind", action="store_true")
     ap.add_argument("--timeout", type=float, help="seconds per run (default quick 60, full 300)")
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
+    ap.add_argument("--wait-quiet", type=float, default=0, metavar="S",
+                    help="first wait up to S seconds for other load to drop below 0.3 cores")
     ap.add_argument("--python", default="/usr/bin/python3" if os.path.exists("/usr/bin/python3")
                     else shutil.which("python3"))
     args = ap.parse_args()
@@ -609,6 +633,16 @@ def main():
     def log(msg):
         print(msg, file=sys.stderr, flush=True)
 
+    if args.wait_quiet > 0:
+        deadline = time.time() + args.wait_quiet
+        while True:
+            b0 = cpu_busy_s()
+            time.sleep(3)
+            busy = (cpu_busy_s() - b0) / 3
+            if busy < 0.3 or time.time() > deadline:
+                log("other load %.2f cores: %s" % (busy, "starting" if busy < 0.3 else
+                                                   "still busy, starting anyway"))
+                break
     start = time.time()
     load_start = open("/proc/loadavg").read().split()[0]
     notes = []
