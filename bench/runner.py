@@ -320,6 +320,8 @@ def summarise(results, allocs, wls):
                 rmax=max([r["rss_kib"] for r in ok]) if ok else None,
                 checksums=sorted(set(r["checksum"] for r in ok if r["checksum"])),
                 fails=sorted(set(str(r["rc"]) for r in runs if r["rc"] != 0)),
+                fail_msg=next((r["err"].strip().splitlines()[-1][:200] for r in runs
+                               if r["rc"] != 0 and r["err"].strip()), ""),
                 metrics={k: med([r["metrics"][k] for r in ok if k in r["metrics"]])
                          for k in set(k for r in ok for k in r["metrics"])})
         S[name] = per
@@ -445,6 +447,16 @@ def write_md(path, meta, S, rows, geo, allocs, wls, cg, notes):
         bad = [n for n, k in rows if k == "both" and checksum_mismatch(S[n], "brisk")]
         if bad:
             w("- **Checksum differs from the peers:** %s" % ", ".join(bad))
+        w("")
+    fl = [(n, a) for n, k in rows if k == "both" for a in allocs if S[n][a]["ok"] < S[n][a]["n"]]
+    if fl:
+        w("## Failed runs")
+        w("")
+        for n, a in fl:
+            p = S[n][a]
+            w("- %s / %s: %d of %d runs failed (%s)%s" % (
+                n, a, p["n"] - p["ok"], p["n"], ", ".join(p["fails"]),
+                (": `%s`" % p["fail_msg"].replace("`", "'")) if p["fail_msg"] else ""))
         w("")
     w("## Wall time, seconds: median [min–max] ×ratio to best peer")
     w("")
