@@ -3,9 +3,9 @@
 # test/test.mk) and print one PASS/FAIL line per test, then a last line
 # "N passed, M failed".  Exit status 1 if anything failed.
 #
-#   test/run.sh          against brisk: api + stress on the release, debug
-#                        and ubsan libraries, stress on the TSan prefix
-#                        build, link/-lbrisk and preload tests on release
+#   test/run.sh          against brisk: api, stress and preload suites on
+#                        the release, debug and ubsan libraries, stress on
+#                        the TSan prefix build, link/-lbrisk on release
 #   test/run.sh --libc   api + stress against glibc's malloc only (checks
 #                        that the tests themselves are right; brisk-only
 #                        assertions are skipped inside the tests)
@@ -109,10 +109,14 @@ else
   done
   stress_tests tsan "$T/stress-tsan" \
     TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1"
-  for f in test/preload/*.sh; do
-    [[ $(basename "$f") == lib.sh ]] && continue
-    add "preload/$(basename "$f" .sh)" 240 TEST_BRISK_LIB="$ROOT/build/libbrisk.so" \
-      bash "$f"
+  for v in $VARIANTS; do
+    lib=$ROOT/$(libdir_of "$v")/libbrisk.so
+    [[ -f $lib ]] || continue
+    for f in test/preload/*.sh; do
+      [[ $(basename "$f") == lib.sh ]] && continue
+      add "preload/$(basename "$f" .sh)@$v" 240 TEST_BRISK_LIB="$lib" \
+        UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 bash "$f"
+    done
   done
 fi
 

@@ -10,7 +10,8 @@
  * Sizes: mostly < 256 B, tail to 1 MiB, rare 4-16 MiB blocks.
  *
  * usage: stress_mix [-t threads] [-s seconds] [-n max_ops_per_thread]
- *                   [-S slots] [-x seed]
+ *                   [-S slots] [-x seed] [-C 0]
+ *   -C 0 disables calloc (to look past a calloc bug while diagnosing).
  * Builds overriding (plain names) or with -DUSE_BRISK_PREFIX (brisk_*). */
 #include "check.h"
 #include "alloc.h"
@@ -34,6 +35,7 @@ static double seconds = 3.0;
 static long max_ops = 2000000;
 static uint64_t seed0 = 12345;
 static double deadline;
+static int use_calloc = 1;
 
 static atomic_long total_ops, cross_frees, own_frees, local_frees, reallocs, aligned_ops,
     calloc_ops, big_blocks;
@@ -56,7 +58,7 @@ static unsigned char *new_block(uint64_t *rs, size_t *np, uint64_t *tagp) {
   size_t al = 16;
   if (kind < 80) {
     p = T_malloc(n);
-  } else if (kind < 88) {
+  } else if (kind < 88 && use_calloc) {
     p = T_calloc(1, n);
     CHECK(p != NULL, "calloc(1, %zu) failed", n);
     size_t bad = pat_check_zero(p, n);
@@ -193,6 +195,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "-n")) max_ops = atol(argv[i + 1]);
     else if (!strcmp(argv[i], "-S")) nslots = (size_t)atol(argv[i + 1]);
     else if (!strcmp(argv[i], "-x")) seed0 = (uint64_t)atoll(argv[i + 1]);
+    else if (!strcmp(argv[i], "-C")) use_calloc = atoi(argv[i + 1]);
     else {
       fprintf(stderr, "unknown option %s\n", argv[i]);
       return 2;

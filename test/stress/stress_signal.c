@@ -7,7 +7,7 @@
  * the test after 60 s), no corruption, and signals must really have been
  * delivered.
  *
- * usage: stress_signal [-s seconds] */
+ * usage: stress_signal [-s seconds] [-C 0]   (-C 0: no calloc) */
 #include "check.h"
 #include "alloc.h"
 #include "pattern.h"
@@ -19,6 +19,7 @@
 static atomic_long nsig;
 static atomic_int stop;
 static double seconds = 2.0;
+static int use_calloc = 1;
 
 static void handler(int sig) {
   (void)sig;
@@ -53,7 +54,7 @@ static long loop(uint64_t seed) {
       }
     } else {
       n[i] = rng_size(&rs, 0);
-      if (rng_next(&rs) % 5 == 0) {
+      if (rng_next(&rs) % 5 == 0 && use_calloc) {
         p[i] = T_calloc(1, n[i]);
         CHECK(p[i] != NULL, "calloc");
         CHECK(pat_check_zero(p[i], n[i]) == SIZE_MAX, "calloc not zero");
@@ -110,6 +111,7 @@ static void *timer_stop(void *arg) {
 int main(int argc, char **argv) {
   for (int i = 1; i + 1 < argc; i += 2)
     if (!strcmp(argv[i], "-s")) seconds = atof(argv[i + 1]);
+    else if (!strcmp(argv[i], "-C")) use_calloc = atoi(argv[i + 1]);
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = handler;
