@@ -121,6 +121,11 @@ static bool page_collect(page_t *page) {
   uint32_t count = 1;
   block_t *tail = list;
   while (tail->next != NULL) {
+    if (BRISK_DEBUG) {
+      size_t off = (size_t)((uint8_t *)tail->next - page->area);
+      if (off >= (size_t)page->capacity * page->block_size || off % page->block_size != 0)
+        brisk_fatal("corrupted remote-free list", tail);
+    }
     tail = tail->next;
     count++;
   }
