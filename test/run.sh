@@ -12,7 +12,7 @@
 #
 # Environment: TEST_FILTER (regex on test names), TEST_JOBS (parallel tests,
 # default 2), TEST_VARIANTS (default "release debug ubsan"), TEST_TIMEOUT_SCALE
-# (multiplies every timeout).  Logs: build/test/logs/<name>.log.
+# (multiplies every timeout).  Logs: build/test/logs-{brisk,libc}/<name>.log.
 #
 # Every brisk run sets TEST_EXPECT_BRISK to the variant's library, and the
 # test programs fail at start-up if malloc resolves anywhere else.
@@ -28,7 +28,7 @@ FILTER=${TEST_FILTER:-}
 VARIANTS=${TEST_VARIANTS:-release debug ubsan}
 SCALE=${TEST_TIMEOUT_SCALE:-1}
 T=build/test
-LOGDIR=$T/logs
+LOGDIR=$T/logs-$MODE
 rm -rf "$LOGDIR"
 mkdir -p "$LOGDIR"
 

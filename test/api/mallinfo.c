@@ -1,8 +1,10 @@
 /* mallinfo.c — mallinfo2() and the older mallinfo() give plausible figures:
  * allocating 10 MiB in 1 KiB blocks raises uordblks by 10..20 MiB (and
  * arena by at least that), freeing them lowers it again by at least 9 MiB;
- * a single 16 MiB block shows up in uordblks + hblkhd.  These fail when
- * mallinfo is not overridden (glibc's mallinfo on an untouched heap). */
+ * a single 16 MiB block shows up in uordblks + hblkhd exactly once (glibc
+ * counts direct-mapped blocks in hblkhd only; programs add the two, so a
+ * block counted in both doubles their figure).  These fail when mallinfo
+ * is not overridden (glibc's mallinfo on an untouched heap). */
 #include "check.h"
 #include <malloc.h>
 
@@ -49,6 +51,9 @@ int main(void) {
   CHECK(d.uordblks + d.hblkhd >= c.uordblks + c.hblkhd + 16 * MiB,
         "16 MiB block not counted: uordblks+hblkhd %zu -> %zu",
         c.uordblks + c.hblkhd, d.uordblks + d.hblkhd);
+  CHECK(d.uordblks + d.hblkhd <= c.uordblks + c.hblkhd + 17 * MiB,
+        "16 MiB block counted twice: uordblks %zu -> %zu and hblkhd %zu -> "
+        "%zu", c.uordblks, d.uordblks, c.hblkhd, d.hblkhd);
   free(big);
   puts("ok");
   return 0;
