@@ -59,6 +59,49 @@ static unsigned cache_expire_locked(huge_t **out, uint64_t now, bool all) {
   return n;
 }
 
+/* Pick the cached mapping to reuse for `need` bytes at alignment malign
+ * (lock held): the smallest one that is big enough, else the biggest one
+ * (it will be grown).  Returns cache_n when none fits the alignment. */
+static unsigned cache_pick_locked(size_t need, size_t malign) {
+  unsigned best = cache_n;
+  for (unsigned i = 0; i < cache_n; i++) {
+    huge_t *c = cache[i];
+    if (((uintptr_t)c & (malign - 1)) != 0) continue;
+    if (best == cache_n) {
+      best = i;
+      continue;
+    }
+    size_t bs = cache[best]->map_size, cs = c->map_size;
+    if (bs >= need ? (cs >= need && cs < bs) : cs > bs) best = i;
+  }
+  return best;
+}
+
+/* Resize a mapping taken from the cache to exactly `need` bytes: shrinking
+ * frees the tail at once; growing moves pages rather than faulting new
+ * ones for the part already resident.  NULL if the kernel refuses (the
+ * mapping is then unmapped). */
+static huge_t *cache_fit(huge_t *h, size_t need, size_t malign) {
+  size_t old = h->map_size;
+  if (old >= need && old - need <= need) return h; /* waste <= 50%: no syscall */
+  huge_t *nh = brisk_os_remap(h, old, need, malign);
+  if (nh == NULL) {
+    unmap_huge(h);
+    return NULL;
+  }
+  if (nh != h) brisk_segmap_clear((uintptr_t)h, old);
+  else if (need < old) {
+    uintptr_t keep_end = ((uintptr_t)nh + need + BRISK_SEGMENT_MASK) & ~(uintptr_t)BRISK_SEGMENT_MASK;
+    if ((uintptr_t)h + old > keep_end) brisk_segmap_clear(keep_end, (uintptr_t)h + old - keep_end);
+  }
+  if (brisk_segmap_set((uintptr_t)nh, need, (uintptr_t)nh | 1) != 0) {
+    brisk_os_unmap(nh, need);
+    return NULL;
+  }
+  nh->map_size = need;
+  return nh;
+}
+
 /* Map (or reuse) a huge block of `size` bytes aligned to `align` (a power
  * of two).  *zeroed tells whether the block is known to be zero-filled.
  * Returns NULL when out of memory or size is too large. */
@@ -72,17 +115,12 @@ void *brisk_huge_alloc(size_t size, size_t align, bool *zeroed) {
   uint64_t now = brisk_os_now_ms();
   pthread_mutex_lock(&huge_lock);
   unsigned nexp = cache_expire_locked(expired, now, false);
-  unsigned best = cache_n;
-  for (unsigned i = 0; i < cache_n; i++) {
-    huge_t *c = cache[i];
-    if (c->map_size < need || c->map_size - need > need / 4 + BRISK_SEGMENT_SIZE) continue;
-    if (((uintptr_t)c & (malign - 1)) != 0) continue;
-    if (best == cache_n || c->map_size < cache[best]->map_size) best = i;
-  }
+  unsigned best = cache_pick_locked(need, malign);
   if (best < cache_n) h = cache_take_locked(best);
   pthread_mutex_unlock(&huge_lock);
   for (unsigned i = 0; i < nexp; i++) unmap_huge(expired[i]);
   *zeroed = false;
+  if (h != NULL) h = cache_fit(h, need, malign);
   if (h == NULL) {
     h = brisk_os_map_aligned(need, malign);
     if (h == NULL) return NULL;

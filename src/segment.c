@@ -148,7 +148,8 @@ static void segment_unlink(heap_t *heap, segment_t *seg) {
 /* ------------------------------------------------------------------- spans */
 
 /* Allocate a span of `slices` slices (1..63) for heap.  The head comes back
- * with kind SPAN_FREE still set: the caller sets kind, flags and contents.
+ * with kind SPAN_FREE still set: the caller sets kind, flags and contents;
+ * head->dirty is 0 only if the whole span is known to read as zeros.
  * Returns NULL when no segment can be mapped (ENOMEM). */
 page_t *brisk_span_alloc(heap_t *heap, uint32_t slices) {
   brisk_assert(slices >= 1 && slices <= BRISK_USABLE_SLICES);
@@ -160,6 +161,7 @@ page_t *brisk_span_alloc(heap_t *heap, uint32_t slices) {
   uint32_t n = (uint32_t)__builtin_ctzll(fit);
   page_t *span = heap->spans[n];
   bin_remove(heap, span);
+  uint8_t dirty = span->dirty;
   segment_t *seg = segment_of_page(span);
   uint32_t idx = slice_index(seg, span);
   if (seg->used_slices == 0) heap->empty_segments--;
@@ -168,7 +170,7 @@ page_t *brisk_span_alloc(heap_t *heap, uint32_t slices) {
   span_mark(seg, idx, slices, SPAN_FREE);
   seg->used_slices += slices;
   span->next = span->prev = NULL;
-  span->dirty = 0;
+  span->dirty = dirty; /* tells the caller whether the memory may be non-zero */
   return span;
 }
 
