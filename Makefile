@@ -64,6 +64,9 @@ build/tsan/libbrisk-prefix.a: $(OBJS_tsan)
 
 build/brisk: tools/brisk.sh | build
 	cp $< $@ && chmod +x $@
+
+demo: all
+	@tools/demo.sh
 build:
 	mkdir -p $@
 

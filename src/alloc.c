@@ -49,7 +49,8 @@ static void *heap_alloc(heap_t *heap, size_t size, bool *zeroed) {
     usable = (size + BRISK_SLICE_SIZE - 1) & ~(BRISK_SLICE_SIZE - 1);
   } else {
     p = brisk_huge_alloc(size, 0, zeroed);
-    usable = size;
+    if (p == NULL) return NULL;
+    usable = brisk_usable_impl(p);
   }
   if (p == NULL) return NULL;
   STAT_ADD(heap->stats.malloc_calls, 1);
@@ -148,7 +149,7 @@ void *brisk_alloc_aligned(size_t size, size_t align) {
     if (p != NULL) {
       STAT_ADD(heap->stats.malloc_calls, 1);
       STAT_ADD(heap->stats.bytes_requested, size);
-      STAT_ADD(heap->stats.alloc_bytes, size);
+      STAT_ADD(heap->stats.alloc_bytes, brisk_usable_impl(p));
     }
   }
   if (p == NULL) errno = ENOMEM;
@@ -203,11 +204,23 @@ size_t brisk_usable_impl(const void *p) {
 
 /* ------------------------------------------------------------------- free */
 
+/* Count a free of `bytes` usable bytes in the calling thread's heap (or
+ * the orphan counters when the thread has no heap). */
+static void count_free(size_t bytes, bool remote) {
+  heap_t *heap = brisk_tls_heap;
+  if (heap == &brisk_heap_empty) {
+    brisk_stats_orphan_free(bytes);
+    return;
+  }
+  STAT_ADD(heap->stats.free_calls, 1);
+  STAT_ADD(heap->stats.freed_bytes, bytes);
+  if (remote) STAT_ADD(heap->stats.remote_frees, 1);
+}
+
 static void large_free(segment_t *seg, page_t *page) {
   heap_t *heap = brisk_tls_heap;
+  count_free(page->block_size, seg->heap != heap);
   if (seg->heap == heap) {
-    STAT_ADD(heap->stats.free_calls, 1);
-    STAT_ADD(heap->stats.freed_bytes, page->block_size);
     page->flags = PAGE_NOT_SMALL;
     brisk_span_free(heap, page);
     return;
@@ -227,7 +240,10 @@ NOINLINE void brisk_free_slow(void *p) {
   uintptr_t u = (uintptr_t)p;
   uintptr_t e = brisk_segmap_get(u);
   if (e & 1) {
-    brisk_huge_free((huge_t *)(e & ~(uintptr_t)3), p);
+    huge_t *h = (huge_t *)(e & ~(uintptr_t)3);
+    if (h->magic == BRISK_HUGE_MAGIC && h->live && (uint8_t *)p == h->block)
+      count_free(brisk_huge_usable(h, p), false);
+    brisk_huge_free(h, p);
     return;
   }
   if (e == 0 || (e & ~(uintptr_t)3) != (u & ~(uintptr_t)BRISK_SEGMENT_MASK))
@@ -239,22 +255,14 @@ NOINLINE void brisk_free_slow(void *p) {
     return;
   }
   heap_t *heap = brisk_tls_heap;
+  count_free(page->block_size, seg->heap != heap);
   if (seg->heap == heap) {
-    STAT_ADD(heap->stats.free_calls, 1);
-    STAT_ADD(heap->stats.freed_bytes, page->block_size);
     brisk_page_free_local_slow(heap, page, (block_t *)p);
     return;
   }
   /* Remote free: round an aligned interior pointer down to its block. */
   size_t off = (size_t)((uint8_t *)p - page->area);
   block_t *b = (block_t *)(page->area + off - off % page->block_size);
-  if (heap != &brisk_heap_empty) {
-    STAT_ADD(heap->stats.free_calls, 1);
-    STAT_ADD(heap->stats.freed_bytes, page->block_size);
-    STAT_ADD(heap->stats.remote_frees, 1);
-  } else {
-    brisk_stats_orphan_free(page->block_size);
-  }
   brisk_page_free_remote(seg, page, b);
 }
 
