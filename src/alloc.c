@@ -263,6 +263,8 @@ NOINLINE void brisk_free_slow(void *p) {
   /* Remote free: round an aligned interior pointer down to its block. */
   size_t off = (size_t)((uint8_t *)p - page->area);
   block_t *b = (block_t *)(page->area + off - off % page->block_size);
+  if (b->mark == block_free_mark(b)) brisk_double_free(b);
+  b->mark = block_free_mark(b);
   brisk_page_free_remote(seg, page, b);
 }
 

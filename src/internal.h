@@ -32,10 +32,18 @@
 
 /* ------------------------------------------------------------------ blocks */
 
-/* A free block: the first word links to the next free block. */
+/* A free block: the first word links to the next free block; the second
+ * holds the free mark (brisk_free_key ^ address) while the block is free
+ * and 0 from the moment it is handed out, so a second free of the same
+ * block is recognised in O(1).  Every block is at least 16 bytes. */
 typedef struct block_s {
   struct block_s *next;
+  uintptr_t mark;
 } block_t;
+
+/* Per-process secret mixed into free marks (init.c). */
+extern uintptr_t brisk_free_key;
+static inline uintptr_t block_free_mark(const void *b) { return brisk_free_key ^ (uintptr_t)b; }
 
 /* ------------------------------------------------------------------- pages */
 
@@ -74,17 +82,18 @@ typedef struct page_s {
   uint8_t bin;             /* size class (SPAN_PAGE) */
   uint8_t dirty;           /* free span: may hold committed pages */
   uint32_t block_size;     /* bytes per block (SPAN_PAGE, SPAN_LARGE) */
-  uint32_t capacity;       /* blocks carved from the area so far */
-  uint32_t reserved;       /* blocks the area can hold */
-  uint32_t slice_count;    /* span length in slices (head only) */
-  uint32_t slice_offset;   /* distance to the head descriptor, 0 at head */
-  uint32_t pad_;
+  uint16_t capacity;       /* blocks carved from the area so far */
+  uint16_t reserved;       /* blocks the area can hold (<= 4096) */
+  uint8_t slice_count;     /* span length in slices (head only) */
+  uint8_t slice_offset;    /* distance to the head descriptor, 0 at head */
+  uint16_t pad_;
+  uint32_t free_since;     /* free span: low 32 bits of now_ms when freed */
   uint8_t *area;           /* first byte of the span */
   _Atomic uintptr_t xfree; /* remote-free list | XF_* state */
   struct page_s *next;     /* bin queue / full list / free-span bin */
   struct page_s *prev;
-  uint64_t free_since_ms;  /* free span: when it became free */
 } page_t;
+_Static_assert(sizeof(page_t) == 64, "page descriptors are one cache line");
 
 typedef struct page_queue_s {
   page_t *first;
@@ -255,6 +264,7 @@ void brisk_out_size(outbuf_t *o, uint64_t bytes); /* 1.5 MiB style */
 void brisk_out_pad(outbuf_t *o, size_t col);
 void brisk_out_flush(outbuf_t *o);
 _Noreturn void brisk_fatal(const char *what, const void *p);
+_Noreturn void brisk_double_free(const void *p);
 void brisk_warn(const char *msg, const char *detail);
 #if BRISK_DEBUG
 #define brisk_assert(c) ((c) ? (void)0 : brisk_fatal("assertion failed: " #c, NULL))

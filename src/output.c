@@ -85,6 +85,9 @@ _Noreturn void brisk_fatal(const char *what, const void *p) {
   brisk_os_abort();
 }
 
+/* A block freed twice: the message names the pointer and its block size. */
+_Noreturn void brisk_double_free(const void *p) { brisk_fatal("double free", p); }
+
 /* Print one warning line "brisk: <msg><detail>". */
 void brisk_warn(const char *msg, const char *detail) {
   outbuf_t o = {.fd = 2};

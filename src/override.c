@@ -81,16 +81,12 @@ static inline void *do_pvalloc(size_t size) {
   return brisk_alloc_aligned(rounded, page);
 }
 
-static inline void do_free(void *p) {
-  int saved = errno;
-  brisk_free_inline(p);
-  errno = saved;
-}
+/* free preserves errno: the fast path never touches it, and every
+ * syscall on the slow path restores it (os_linux.c). */
+static inline void do_free(void *p) { brisk_free_inline(p); }
 
 static inline void do_free_sized(void *p, size_t size, size_t align) {
-  int saved = errno;
   brisk_free_checked_size(p, size, align);
-  errno = saved;
 }
 
 /* ------------------------------------------------------------ brisk_* API */

@@ -81,12 +81,13 @@ static void page_extend(page_t *page) {
   uint32_t bs = page->block_size;
   uint32_t n = BRISK_CARVE_BYTES / bs;
   if (n < BRISK_CARVE_MIN_BLOCKS) n = BRISK_CARVE_MIN_BLOCKS;
-  if (n > page->reserved - page->capacity) n = page->reserved - page->capacity;
+  uint32_t left = (uint32_t)page->reserved - page->capacity;
+  if (n > left) n = left;
   uint8_t *start = page->area + (size_t)page->capacity * bs;
   for (uint32_t i = 0; i + 1 < n; i++) ((block_t *)(start + (size_t)i * bs))->next = (block_t *)(start + (size_t)(i + 1) * bs);
   ((block_t *)(start + (size_t)(n - 1) * bs))->next = page->free;
   page->free = (block_t *)start;
-  page->capacity += n;
+  page->capacity = (uint16_t)(page->capacity + n);
 }
 
 static page_t *page_new(heap_t *heap, unsigned bin) {
@@ -98,7 +99,7 @@ static page_t *page_new(heap_t *heap, unsigned bin) {
   page->bin = (uint8_t)bin;
   page->block_size = brisk_bin_size[bin];
   page->capacity = 0;
-  page->reserved = (uint32_t)(((size_t)slices << BRISK_SLICE_SHIFT) / page->block_size);
+  page->reserved = (uint16_t)(((size_t)slices << BRISK_SLICE_SHIFT) / page->block_size);
   page->free = NULL;
   page->used = 0;
   atomic_store_explicit(&page->xfree, 0, memory_order_relaxed);
@@ -200,6 +201,7 @@ void *brisk_page_alloc_slow(heap_t *heap, unsigned bin) {
   }
   block_t *b = page->free;
   page->free = b->next;
+  b->mark = 0;
   page->used++;
   return b;
 }
@@ -226,6 +228,8 @@ void brisk_page_free_local_slow(heap_t *heap, page_t *page, block_t *b) {
     size_t off = (size_t)((uint8_t *)b - page->area);
     b = (block_t *)(page->area + off - off % page->block_size);
   }
+  if (b->mark == block_free_mark(b)) brisk_double_free(b);
+  b->mark = block_free_mark(b);
   b->next = page->free;
   page->free = b;
   page->used--;
@@ -276,6 +280,7 @@ void brisk_page_collect_delayed(heap_t *heap) {
       page->flags = PAGE_NOT_SMALL;
       brisk_span_free(heap, page);
     } else {
+      b->mark = 0; /* marked by the remote freer; local_slow marks again */
       brisk_page_free_local_slow(heap, page, b);
     }
     b = next;

@@ -60,20 +60,20 @@ static void bin_remove(heap_t *heap, page_t *span) {
 /* Describe slices [idx, idx+n) as one span whose head is pages[idx]. */
 static page_t *span_mark(segment_t *seg, uint32_t idx, uint32_t n, uint8_t kind) {
   page_t *head = &seg->pages[idx];
-  for (uint32_t k = 1; k < n; k++) seg->pages[idx + k].slice_offset = k;
+  for (uint32_t k = 1; k < n; k++) seg->pages[idx + k].slice_offset = (uint8_t)k;
   head->slice_offset = 0;
-  head->slice_count = n;
+  head->slice_count = (uint8_t)n;
   head->kind = kind;
   head->area = slice_addr(seg, idx);
   return head;
 }
 
 static page_t *free_span_make(heap_t *heap, segment_t *seg, uint32_t idx, uint32_t n,
-                              uint8_t dirty, uint64_t since) {
+                              uint8_t dirty, uint32_t since) {
   page_t *span = span_mark(seg, idx, n, SPAN_FREE);
   span->flags = PAGE_NOT_SMALL;
   span->dirty = dirty;
-  span->free_since_ms = since;
+  span->free_since = since;
   span->free = NULL;
   span->used = 0;
   bin_insert(heap, span);
@@ -166,7 +166,7 @@ page_t *brisk_span_alloc(heap_t *heap, uint32_t slices) {
   uint32_t idx = slice_index(seg, span);
   if (seg->used_slices == 0) heap->empty_segments--;
   if (n > slices)
-    free_span_make(heap, seg, idx + slices, n - slices, span->dirty, span->free_since_ms);
+    free_span_make(heap, seg, idx + slices, n - slices, span->dirty, span->free_since);
   span_mark(seg, idx, slices, SPAN_FREE);
   seg->used_slices += slices;
   span->next = span->prev = NULL;
@@ -187,7 +187,7 @@ bool brisk_span_grow(heap_t *heap, page_t *span, uint32_t slices) {
   if (next->kind != SPAN_FREE || n + next->slice_count < slices) return false;
   uint32_t total = n + next->slice_count;
   uint8_t dirty = next->dirty;
-  uint64_t since = next->free_since_ms;
+  uint32_t since = next->free_since;
   bin_remove(heap, next);
   if (total > slices) free_span_make(heap, seg, idx + slices, total - slices, dirty, since);
   span_mark(seg, idx, slices, span->kind);
@@ -227,7 +227,7 @@ void brisk_span_free(heap_t *heap, page_t *span) {
     return;
   }
   if (seg->used_slices == 0) heap->empty_segments++;
-  free_span_make(heap, seg, idx, n, 1, now);
+  free_span_make(heap, seg, idx, n, 1, (uint32_t)now);
   if (heap->purge_due_ms == 0) heap->purge_due_ms = now + (uint64_t)brisk_options.purge_delay_ms;
   if (heap->dirty_bytes > (size_t)brisk_options.dirty_max_kib * 1024) brisk_heap_purge(heap, true);
 }
@@ -243,13 +243,14 @@ size_t brisk_heap_purge(heap_t *heap, bool force) {
     for (uint32_t i = 1; i < BRISK_SLICES_PER_SEGMENT; i += seg->pages[i].slice_count) {
       page_t *span = &seg->pages[i];
       if (span->kind != SPAN_FREE || !span->dirty) continue;
-      if (force || now >= span->free_since_ms + delay) {
+      uint32_t elapsed = (uint32_t)now - span->free_since;
+      if (force || elapsed >= delay) {
         size_t bytes = (size_t)span->slice_count << BRISK_SLICE_SHIFT;
         purged += brisk_os_purge(span->area, bytes);
         span->dirty = 0;
         heap->dirty_bytes -= bytes;
-      } else if (due == 0 || span->free_since_ms + delay < due) {
-        due = span->free_since_ms + delay;
+      } else if (due == 0 || now + (delay - elapsed) < due) {
+        due = now + (delay - elapsed);
       }
     }
   }
