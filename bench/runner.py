@@ -67,8 +67,8 @@ def workloads():
 
     add("churn", "micro", ["{bin}/churn"], ["ops=3000000"], ["ops=15000000"],
         "1 thread, 20k live objects, size mix mostly <64 B with a tail to 64 KiB, random replacement")
-    add("larson", "micro", ["{bin}/larson", "threads=4"], ["ops=6000000"], ["ops=30000000"],
-        "4 threads replace random objects in chunks that rotate between threads (remote frees)")
+    add("larson", "micro", ["{bin}/larson", "threads=4"], ["ops=3000000"], ["ops=15000000"],
+        "4 threads replace random 8-512 B objects in chunks that rotate between threads (~70% remote frees)")
     add("prodcons-1", "micro", ["{bin}/prodcons", "pairs=1"], ["msgs=3000000"], ["msgs=15000000"],
         "1 producer/consumer pair, blocks freed by the consumer thread")
     add("prodcons-4", "micro", ["{bin}/prodcons", "pairs=4"], ["msgs=1000000"], ["msgs=5000000"],
@@ -93,7 +93,7 @@ def workloads():
             "churn split over %d threads (same total work)" % t)
     for t in (1, 2, 8, 16):
         add("larson-t%d" % t, "scaling", ["{bin}/larson", "threads=%d" % t],
-            ["ops=6000000"], ["ops=30000000"],
+            ["ops=3000000"], ["ops=15000000"],
             "larson with %d threads (same total work)" % t)
     add("python", "real", ["{python}", "{real}/work.py"], ["8000"], ["40000"],
         "python3 (PYTHONMALLOC=malloc): parse, objects, group, sort, json, regex",
