@@ -10,8 +10,9 @@
  * Sizes: mostly < 256 B, tail to 1 MiB, rare 4-16 MiB blocks.
  *
  * usage: stress_mix [-t threads] [-s seconds] [-n max_ops_per_thread]
- *                   [-S slots] [-x seed] [-C 0]
- *   -C 0 disables calloc (to look past a calloc bug while diagnosing).
+ *                   [-S slots] [-x seed] [-C 0] [-A 0] [-R 0]
+ *   -C 0 / -A 0 / -R 0 disable calloc / aligned allocations / realloc
+ *   (to narrow a failure down while diagnosing; make test uses all).
  * Builds overriding (plain names) or with -DUSE_BRISK_PREFIX (brisk_*). */
 #include "check.h"
 #include "alloc.h"
@@ -35,7 +36,7 @@ static double seconds = 3.0;
 static long max_ops = 2000000;
 static uint64_t seed0 = 12345;
 static double deadline;
-static int use_calloc = 1;
+static int use_calloc = 1, use_aligned = 1, use_realloc = 1;
 
 static atomic_long total_ops, cross_frees, own_frees, local_frees, reallocs, aligned_ops,
     calloc_ops, big_blocks;
@@ -65,7 +66,7 @@ static unsigned char *new_block(uint64_t *rs, size_t *np, uint64_t *tagp) {
     CHECK(bad == SIZE_MAX, "calloc(1, %zu) block %p not zero at %zu", n,
           (void *)p, bad);
     atomic_fetch_add_explicit(&calloc_ops, 1, memory_order_relaxed);
-  } else if (kind < 95) {
+  } else if (kind < 95 && use_aligned) {
     al = rng_align(rs);
     switch (kind % 3) {
       case 0: {
@@ -131,7 +132,7 @@ static void *worker(void *arg) {
         atomic_fetch_add_explicit(owner == id ? &own_frees : &cross_frees, 1,
                                   memory_order_relaxed);
       }
-    } else if (op < 80) { /* realloc the slot's block */
+    } else if (op < 80 && use_realloc) { /* realloc the slot's block */
       pthread_mutex_lock(&s->mu);
       if (s->p) {
         size_t n = s->n, m;
@@ -196,6 +197,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "-S")) nslots = (size_t)atol(argv[i + 1]);
     else if (!strcmp(argv[i], "-x")) seed0 = (uint64_t)atoll(argv[i + 1]);
     else if (!strcmp(argv[i], "-C")) use_calloc = atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "-A")) use_aligned = atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "-R")) use_realloc = atoi(argv[i + 1]);
     else {
       fprintf(stderr, "unknown option %s\n", argv[i]);
       return 2;
@@ -230,9 +233,12 @@ int main(int argc, char **argv) {
          dt, cf, of, atomic_load(&local_frees), atomic_load(&reallocs), atomic_load(&aligned_ops),
          atomic_load(&calloc_ops), atomic_load(&big_blocks), live);
   CHECK(atomic_load(&total_ops) >= 1000, "too few operations ran");
+  /* a displaced block comes from another thread with probability
+   * (T-1)/T; time slicing on few cores lowers that, so ask for 60% of it
+   * (4 threads: > 45%, 16 threads: > 56% of slot frees are cross-thread) */
   if (nthreads > 1)
-    CHECK(cf * 2 > cf + of, "too few cross-thread frees (%ld of %ld)", cf,
-          cf + of);
+    CHECK((double)cf > 0.6 * (double)(cf + of) * (nthreads - 1) / nthreads,
+          "too few cross-thread frees (%ld of %ld)", cf, cf + of);
   for (size_t i = 0; i < nslots; i++) pthread_mutex_destroy(&slots[i].mu);
   free(slots);
   puts("ok");
