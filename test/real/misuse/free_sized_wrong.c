@@ -4,10 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dlfcn.h>
 #include <sys/mman.h>
 
 int main(void) {
-  extern void free_sized(void *, size_t);
+  /* glibc 2.36 has no free_sized: find brisk's at run time. */
+  void (*free_sized)(void *, size_t) = (void (*)(void *, size_t))dlsym(RTLD_DEFAULT, "free_sized");
+  if (free_sized == NULL) return 2;
   char *p = malloc(16);
   printf("PTR=%p\n", (void *)p);
   fflush(stdout);

@@ -9,7 +9,7 @@
 int main(void) {
   char buf[64];
   memset(buf, 0, sizeof buf);
-  printf("PTR=%p\n", (void *)buf);
+  printf("PTR=%p\n", (void *)(buf + 16));
   fflush(stdout);
   free(buf + 16);
   return 0; /* not reached when the bug is caught */
