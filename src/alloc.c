@@ -36,8 +36,10 @@ static void *heap_alloc(heap_t *heap, size_t size, bool *zeroed) {
   *zeroed = false;
   if (atomic_load_explicit(&heap->delayed, memory_order_relaxed) != NULL)
     brisk_page_collect_delayed(heap);
-  if (heap->purge_due_ms != 0 && brisk_os_now_ms() >= heap->purge_due_ms)
-    brisk_heap_purge(heap, false);
+  if (heap->purge_due_ms != 0 && (++heap->slow_ticks & 15) == 0) {
+    heap->now_ms = brisk_os_now_ms(); /* paced: one clock read per 16 slow paths */
+    if (heap->now_ms >= heap->purge_due_ms) brisk_heap_purge(heap, false);
+  }
   void *p;
   size_t usable;
   if (size <= BRISK_CLASS_MAX) {
@@ -166,7 +168,7 @@ static page_t *checked_page(segment_t *seg, const void *p, const char *fn) {
   size_t off = (size_t)((const uint8_t *)p - page->area);
   switch (page->kind) {
   case SPAN_PAGE:
-    if (off >= (size_t)page->capacity * page->block_size) brisk_fatal(fn, p);
+    if (off >= (size_t)page->reserved * page->block_size) brisk_fatal(fn, p);
     if (off % page->block_size != 0 &&
         !(__atomic_load_n(&page->flags, __ATOMIC_RELAXED) & PAGE_HAS_ALIGNED))
       brisk_fatal(fn, p);
@@ -249,12 +251,20 @@ NOINLINE void brisk_free_slow(void *p) {
   if (e == 0 || (e & ~(uintptr_t)3) != (u & ~(uintptr_t)BRISK_SEGMENT_MASK))
     brisk_fatal("free(): invalid pointer", p);
   segment_t *seg = (segment_t *)(e & ~(uintptr_t)3);
-  page_t *page = checked_page(seg, p, "free(): invalid pointer");
+  heap_t *heap = brisk_tls_heap;
+  page_t *page = page_of(seg, p);
+  if (seg->heap == heap && page->flags == PAGE_IN_FULL) {
+    /* The common slow case: the owner frees into a full page.  The pointer
+     * passed the same checks as on the fast path. */
+    count_free(page->block_size, false);
+    brisk_page_free_local_slow(heap, page, (block_t *)p);
+    return;
+  }
+  page = checked_page(seg, p, "free(): invalid pointer");
   if (page->kind == SPAN_LARGE) {
     large_free(seg, page);
     return;
   }
-  heap_t *heap = brisk_tls_heap;
   count_free(page->block_size, seg->heap != heap);
   if (seg->heap == heap) {
     brisk_page_free_local_slow(heap, page, (block_t *)p);

@@ -154,6 +154,8 @@ typedef struct heap_s {
   _Atomic(block_t *) delayed;           /* remote frees into full pages/large */
   size_t dirty_bytes;                   /* bytes in dirty free spans */
   uint64_t purge_due_ms;                /* 0: nothing pending */
+  uint64_t now_ms;                      /* last clock reading (slow paths) */
+  uint32_t slow_ticks;                  /* slow-path calls, paces clock reads */
   struct heap_s *all_next;              /* list of every heap (immortal) */
   struct heap_s *abandoned_next;
   uint32_t active;                      /* owned by a live thread */

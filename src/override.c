@@ -129,11 +129,14 @@ static struct mallinfo2 do_mallinfo2(void) {
   brisk_stats_get(&s);
   struct mallinfo2 mi;
   memset(&mi, 0, sizeof mi);
-  mi.arena = s.mapped - brisk_huge_live_bytes();
+  /* glibc's split: huge (own-mapping) blocks are reported in hblks/hblkhd
+   * only; arena/uordblks/fordblks describe everything else. */
+  size_t huge = brisk_huge_live_bytes();
+  mi.arena = s.mapped > huge ? s.mapped - huge : 0;
   mi.hblks = s.large_live;
-  mi.hblkhd = brisk_huge_live_bytes();
-  mi.uordblks = s.allocated;
-  mi.fordblks = s.mapped > s.allocated ? s.mapped - s.allocated : 0;
+  mi.hblkhd = huge;
+  mi.uordblks = s.allocated > huge ? s.allocated - huge : 0;
+  mi.fordblks = mi.arena > mi.uordblks ? mi.arena - mi.uordblks : 0;
   mi.usmblks = s.peak_mapped;
   mi.keepcost = 0;
   return mi;

@@ -163,12 +163,17 @@ static bool page_to_full(heap_t *heap, page_t *page) {
   return true;
 }
 
+/* Back from the full list to the end of its queue: the page in front
+ * keeps serving (no direct-slot update) and this one is found by the next
+ * queue scan, by when more of its blocks may have come back. */
 static void page_from_full(heap_t *heap, page_t *page) {
   queue_remove(&heap->full, page);
   page->flags &= (uint8_t)~PAGE_IN_FULL;
   xfree_set_state(page, XF_NORMAL);
-  queue_push_front(&heap->queues[page->bin], page);
-  brisk_queue_update_direct(heap, page->bin);
+  page_queue_t *q = &heap->queues[page->bin];
+  bool was_empty = q->first == NULL;
+  queue_push_back(q, page);
+  if (was_empty) brisk_queue_update_direct(heap, page->bin);
 }
 
 /* ------------------------------------------------------------- allocation */

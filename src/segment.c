@@ -204,7 +204,10 @@ void brisk_span_free(heap_t *heap, page_t *span) {
   uint32_t n = span->slice_count;
   brisk_assert(seg->used_slices >= n);
   seg->used_slices -= n;
-  uint64_t now = brisk_os_now_ms();
+  /* The clock is read when no purge is pending; otherwise the reading of
+   * the last paced check (alloc.c) is recent enough to date the span. */
+  if (heap->purge_due_ms == 0) heap->now_ms = brisk_os_now_ms();
+  uint64_t now = heap->now_ms;
   if (idx + n < BRISK_SLICES_PER_SEGMENT) {
     page_t *next = &seg->pages[idx + n];
     if (next->kind == SPAN_FREE) {
@@ -236,6 +239,7 @@ void brisk_span_free(heap_t *heap, page_t *span) {
  * them if force).  Returns bytes purged.  Updates heap->purge_due_ms. */
 size_t brisk_heap_purge(heap_t *heap, bool force) {
   uint64_t now = brisk_os_now_ms();
+  heap->now_ms = now;
   uint64_t delay = (uint64_t)brisk_options.purge_delay_ms;
   uint64_t due = 0;
   size_t purged = 0;
