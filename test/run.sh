@@ -29,6 +29,14 @@ VARIANTS=${TEST_VARIANTS:-release debug ubsan}
 SCALE=${TEST_TIMEOUT_SCALE:-1}
 T=build/test
 LOGDIR=$T/logs-$MODE
+mkdir -p "$T"
+# One run at a time per tree: concurrent runs would share LOGDIR and fight
+# for the CPUs that the timing- and RSS-sensitive tests measure.
+exec 9>"$T/.run.lock"
+if ! flock -n 9; then
+  echo "another test run holds $T/.run.lock; waiting for it"
+  flock 9
+fi
 rm -rf "$LOGDIR"
 mkdir -p "$LOGDIR"
 
