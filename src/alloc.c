@@ -34,6 +34,7 @@ static void *large_alloc(heap_t *heap, size_t size, bool *zeroed) {
  * whether the memory is known to be zero.  NULL when out of memory. */
 static void *heap_alloc(heap_t *heap, size_t size, bool *zeroed) {
   *zeroed = false;
+  if (heap->remote_pending) brisk_remote_flush_all(heap);
   if (atomic_load_explicit(&heap->delayed, memory_order_relaxed) != NULL)
     brisk_page_collect_delayed(heap);
   if (heap->purge_due_ms != 0 && (++heap->slow_ticks & 15) == 0) {
@@ -169,7 +170,7 @@ static page_t *checked_page(segment_t *seg, const void *p, const char *fn) {
   switch (page->kind) {
   case SPAN_PAGE:
     if (off >= (size_t)page->reserved * page->block_size) brisk_fatal(fn, p);
-    if (off % page->block_size != 0 &&
+    if (!bin_is_block_start(page->bin, (uint32_t)off) &&
         !(__atomic_load_n(&page->flags, __ATOMIC_RELAXED) & PAGE_HAS_ALIGNED))
       brisk_fatal(fn, p);
     return page;
@@ -200,8 +201,7 @@ size_t brisk_usable_impl(const void *p) {
     brisk_fatal("malloc_usable_size(): invalid pointer", p);
   segment_t *seg = (segment_t *)(e & ~(uintptr_t)3);
   page_t *page = checked_page(seg, p, "malloc_usable_size(): invalid pointer");
-  size_t off = (size_t)((const uint8_t *)p - page->area);
-  return page->block_size - off % page->block_size;
+  return (size_t)(page_block_start(page, p) + page->block_size - (const uint8_t *)p);
 }
 
 /* ------------------------------------------------------------------- free */
@@ -271,11 +271,10 @@ NOINLINE void brisk_free_slow(void *p) {
     return;
   }
   /* Remote free: round an aligned interior pointer down to its block. */
-  size_t off = (size_t)((uint8_t *)p - page->area);
-  block_t *b = (block_t *)(page->area + off - off % page->block_size);
+  block_t *b = (block_t *)page_block_start(page, p);
   if (b->mark == block_free_mark(b)) brisk_double_free(b);
   b->mark = block_free_mark(b);
-  brisk_page_free_remote(seg, page, b);
+  brisk_page_free_remote(heap, page, b);
 }
 
 /* free_sized / free_aligned_sized: the size is checked in debug builds. */

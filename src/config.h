@@ -46,6 +46,12 @@
 #define BRISK_CARVE_BYTES 4096
 #define BRISK_CARVE_MIN_BLOCKS 4
 
+/* Remote-free batching: a thread keeps up to BRISK_REMOTE_BATCH frees of
+ * another thread's page in one of BRISK_REMOTE_SLOTS slots before handing
+ * the chain over with a single CAS (a power of two). */
+#define BRISK_REMOTE_SLOTS 8
+#define BRISK_REMOTE_BATCH 32
+
 /* Global cache of empty segments (kept mapped, purged) and of huge
  * mappings (kept mapped, dirty until purged). */
 #define BRISK_SEGMENT_CACHE_MAX 16

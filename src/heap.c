@@ -103,6 +103,7 @@ heap_t *brisk_heap_get_or_init(void) {
 void brisk_heap_thread_done(void *arg) {
   heap_t *h = arg;
   if (h == NULL || h == &brisk_heap_empty) return;
+  brisk_remote_flush_all(h);
   brisk_heap_collect(h, true);
   brisk_heap_purge(h, true);
   brisk_segment_release_all_spare(h);

@@ -77,28 +77,38 @@ static unsigned cache_pick_locked(size_t need, size_t malign) {
   return best;
 }
 
-/* Resize a mapping taken from the cache to exactly `need` bytes: shrinking
- * frees the tail at once; growing moves pages rather than faulting new
- * ones for the part already resident.  NULL if the kernel refuses (the
- * mapping is then unmapped). */
-static huge_t *cache_fit(huge_t *h, size_t need, size_t malign) {
+/* Resize mapping h to `need` bytes (mremap: in place, or moved to a range
+ * aligned to malign).  The segmap entries of the old range are cleared
+ * BEFORE the call, because the kernel may hand a released range to
+ * another thread's mapping the moment the call returns; the entries of
+ * the resulting range are set after it.  Returns the (maybe moved) header
+ * with map_size updated, or NULL with h intact and registered. */
+static huge_t *huge_resize(huge_t *h, size_t need, size_t malign) {
   size_t old = h->map_size;
-  if (old >= need && old - need <= need) return h; /* waste <= 50%: no syscall */
+  brisk_segmap_clear((uintptr_t)h, old);
   huge_t *nh = brisk_os_remap(h, old, need, malign);
   if (nh == NULL) {
-    unmap_huge(h);
+    brisk_segmap_set((uintptr_t)h, old, (uintptr_t)h | 1); /* its leaves exist */
     return NULL;
   }
-  if (nh != h) brisk_segmap_clear((uintptr_t)h, old);
-  else if (need < old) {
-    uintptr_t keep_end = ((uintptr_t)nh + need + BRISK_SEGMENT_MASK) & ~(uintptr_t)BRISK_SEGMENT_MASK;
-    if ((uintptr_t)h + old > keep_end) brisk_segmap_clear(keep_end, (uintptr_t)h + old - keep_end);
-  }
   if (brisk_segmap_set((uintptr_t)nh, need, (uintptr_t)nh | 1) != 0) {
-    brisk_os_unmap(nh, need);
+    brisk_os_unmap(nh, need); /* no leaf for the new range: give it up */
     return NULL;
   }
   nh->map_size = need;
+  return nh;
+}
+
+/* Fit a mapping taken from the cache to `need` bytes.  A mapping up to
+ * twice the need is used as it is (no syscall); a bigger one is shrunk
+ * (the tail's pages are freed), a smaller one grown (pages already
+ * resident are kept).  NULL if the kernel refuses (the mapping is then
+ * unmapped). */
+static huge_t *cache_fit(huge_t *h, size_t need, size_t malign) {
+  size_t old = h->map_size;
+  if (old >= need && old - need <= need) return h;
+  huge_t *nh = huge_resize(h, need, malign);
+  if (nh == NULL) unmap_huge(h);
   return nh;
 }
 
@@ -184,24 +194,13 @@ void *brisk_huge_realloc(huge_t *h, void *p, size_t size) {
   size_t need = off + page_round(size);
   size_t old = h->map_size;
   if (need == old) return p;
-  huge_t *nh = brisk_os_remap(h, old, need, map_align(off));
+  huge_t *nh = huge_resize(h, need, map_align(off));
   if (nh == NULL) return NULL;
-  if (nh != h) {
-    brisk_segmap_clear((uintptr_t)h, old);
-  } else if (need < old) {
-    /* Clear regions no longer covered (the header's region stays). */
-    uintptr_t keep_end = ((uintptr_t)nh + need + BRISK_SEGMENT_MASK) & ~(uintptr_t)BRISK_SEGMENT_MASK;
-    if ((uintptr_t)h + old > keep_end) brisk_segmap_clear(keep_end, (uintptr_t)h + old - keep_end);
-  }
-  if (brisk_segmap_set((uintptr_t)nh, need, (uintptr_t)nh | 1) != 0) {
-    /* Cannot register the grown part: shrink back (in place). */
-    nh = brisk_os_remap(nh, need, old, BRISK_SEGMENT_SIZE);
-    brisk_segmap_set((uintptr_t)nh, old, (uintptr_t)nh | 1);
-    return NULL;
-  }
-  nh->map_size = need;
   nh->block = (uint8_t *)nh + off;
-  __atomic_fetch_add(&live_bytes, need - old, __ATOMIC_RELAXED);
+  if (need > old)
+    __atomic_fetch_add(&live_bytes, need - old, __ATOMIC_RELAXED);
+  else
+    __atomic_fetch_sub(&live_bytes, old - need, __ATOMIC_RELAXED);
   return nh->block;
 }
 

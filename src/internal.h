@@ -142,6 +142,13 @@ typedef struct heap_stats_s {
   uint64_t remote_frees;
 } heap_stats_t;
 
+/* A batch of remote frees destined for one page (heap_t.remote). */
+typedef struct remote_slot_s {
+  page_t *page; /* NULL: slot empty */
+  block_t *head, *tail;
+  uint32_t count;
+} remote_slot_t;
+
 typedef struct heap_s {
   page_t *direct[BRISK_DIRECT_SLOTS]; /* (size+15)>>4 -> page to try first */
   heap_stats_t stats;
@@ -152,6 +159,8 @@ typedef struct heap_s {
   segment_t *segments;                  /* segments owned */
   uint32_t empty_segments;              /* owned segments with no live span */
   _Atomic(block_t *) delayed;           /* remote frees into full pages/large */
+  remote_slot_t remote[BRISK_REMOTE_SLOTS]; /* this thread's batched remote frees */
+  uint32_t remote_pending;              /* some slot is in use */
   size_t dirty_bytes;                   /* bytes in dirty free spans */
   uint64_t purge_due_ms;                /* 0: nothing pending */
   uint64_t now_ms;                      /* last clock reading (slow paths) */
@@ -173,6 +182,15 @@ extern page_t brisk_page_empty; /* a page with no free block */
 /* sizeclass.c */
 extern const uint8_t brisk_direct_bin[BRISK_DIRECT_SLOTS];
 extern const uint32_t brisk_bin_size[BRISK_BIN_COUNT];
+extern const uint64_t brisk_bin_magic[BRISK_BIN_COUNT];
+/* Index of the block containing byte offset `off` of a page of `bin`. */
+static inline uint32_t bin_block_index(unsigned bin, uint32_t off) {
+  return (uint32_t)(((unsigned __int128)brisk_bin_magic[bin] * off) >> 64);
+}
+/* Whether offset `off` is the start of a block of `bin`. */
+static inline bool bin_is_block_start(unsigned bin, uint32_t off) {
+  return (uint64_t)(brisk_bin_magic[bin] * (uint64_t)off) < brisk_bin_magic[bin];
+}
 unsigned brisk_bin_of(size_t size); /* size <= BRISK_CLASS_MAX */
 unsigned brisk_bin_slices(unsigned bin);
 
@@ -197,6 +215,12 @@ static ALWAYS_INLINE page_t *page_of(segment_t *seg, const void *p) {
   page_t *page = &seg->pages[((uintptr_t)p >> BRISK_SLICE_SHIFT) & (BRISK_SLICES_PER_SEGMENT - 1)];
   return page - page->slice_offset;
 }
+/* Start of the block of span `page` (SPAN_PAGE or SPAN_LARGE) holding p. */
+static inline uint8_t *page_block_start(const page_t *page, const void *p) {
+  uint32_t off = (uint32_t)((const uint8_t *)p - page->area);
+  if (page->kind != SPAN_PAGE) return page->area;
+  return page->area + (size_t)bin_block_index(page->bin, off) * page->block_size;
+}
 static ALWAYS_INLINE segment_t *segment_of_page(page_t *page) {
   return (segment_t *)((uintptr_t)page & ~BRISK_SEGMENT_MASK);
 }
@@ -204,7 +228,8 @@ static ALWAYS_INLINE segment_t *segment_of_page(page_t *page) {
 /* page.c — pages of one size class, their queues and remote frees. */
 void *brisk_page_alloc_slow(heap_t *heap, unsigned bin); /* NULL on ENOMEM */
 void brisk_page_free_local_slow(heap_t *heap, page_t *page, block_t *b);
-void brisk_page_free_remote(segment_t *seg, page_t *page, block_t *b);
+void brisk_page_free_remote(heap_t *heap, page_t *page, block_t *b);
+void brisk_remote_flush_all(heap_t *heap);
 void brisk_page_collect_delayed(heap_t *heap);
 void brisk_page_on_empty(heap_t *heap, page_t *page);
 void brisk_heap_collect(heap_t *heap, bool retire_all);

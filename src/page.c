@@ -14,7 +14,8 @@
  *  - a page is retired only when used == 0, which implies xfree holds no
  *    block (no block is outstanding), so no remote thread touches it.
  * Thread ownership: all of this runs on the heap owner's thread, except
- * brisk_page_free_remote, which any thread may call for a block it owns.
+ * brisk_page_free_remote, which any thread may call for a block it owns
+ * (it batches in the calling thread's own heap->remote table).
  */
 #include "internal.h"
 #include "os.h"
@@ -124,7 +125,7 @@ static bool page_collect(page_t *page) {
   while (tail->next != NULL) {
     if (BRISK_DEBUG) {
       size_t off = (size_t)((uint8_t *)tail->next - page->area);
-      if (off >= (size_t)page->capacity * page->block_size || off % page->block_size != 0)
+      if (off >= (size_t)page->capacity * page->block_size || !bin_is_block_start(page->bin, (uint32_t)off))
         brisk_fatal("corrupted remote-free list", tail);
     }
     tail = tail->next;
@@ -230,8 +231,7 @@ void brisk_page_on_empty(heap_t *heap, page_t *page) {
 void brisk_page_free_local_slow(heap_t *heap, page_t *page, block_t *b) {
   if (page->flags & PAGE_HAS_ALIGNED) {
     /* b may be interior: round it down to its block start. */
-    size_t off = (size_t)((uint8_t *)b - page->area);
-    b = (block_t *)(page->area + off - off % page->block_size);
+    b = (block_t *)page_block_start(page, b);
   }
   if (b->mark == block_free_mark(b)) brisk_double_free(b);
   b->mark = block_free_mark(b);
@@ -245,32 +245,71 @@ void brisk_page_free_local_slow(heap_t *heap, page_t *page, block_t *b) {
   }
 }
 
-/* Free a block of a page owned by another (or no) thread: lock-free push on
- * the page's xfree list, or on the owner heap's delayed list when the page
- * is full (XF_WANTED), so that the owner moves the page back to its queue. */
-void brisk_page_free_remote(segment_t *seg, page_t *page, block_t *b) {
+/* Push the chain head..tail (blocks of one page owned by another heap)
+ * with one CAS: onto the page's xfree list, or, when the page is full
+ * (XF_WANTED), onto the owner heap's delayed list so that the owner moves
+ * the page back to its queue.  Lock-free; any thread. */
+static void remote_push(page_t *page, block_t *head, block_t *tail) {
   uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
   for (;;) {
     if (XF_STATE(x) == XF_WANTED) {
       if (atomic_compare_exchange_weak_explicit(&page->xfree, &x,
                                                 (x & ~(uintptr_t)3) | XF_NOTIFIED,
                                                 memory_order_acq_rel, memory_order_relaxed)) {
-        heap_t *owner = seg->heap; /* stable: b keeps the segment alive */
-        block_t *head = atomic_load_explicit(&owner->delayed, memory_order_relaxed);
+        heap_t *owner = segment_of_page(page)->heap; /* stable: the chain keeps the segment alive */
+        block_t *old = atomic_load_explicit(&owner->delayed, memory_order_relaxed);
         do {
-          b->next = head;
-        } while (!atomic_compare_exchange_weak_explicit(&owner->delayed, &head, b,
+          tail->next = old;
+        } while (!atomic_compare_exchange_weak_explicit(&owner->delayed, &old, head,
                                                         memory_order_release,
                                                         memory_order_relaxed));
         return;
       }
       continue;
     }
-    b->next = XF_LIST(x);
-    if (atomic_compare_exchange_weak_explicit(&page->xfree, &x, (uintptr_t)b | XF_STATE(x),
+    tail->next = XF_LIST(x);
+    if (atomic_compare_exchange_weak_explicit(&page->xfree, &x, (uintptr_t)head | XF_STATE(x),
                                               memory_order_release, memory_order_relaxed))
       return;
   }
+}
+
+static void remote_slot_flush(remote_slot_t *slot) {
+  if (slot->page == NULL) return;
+  remote_push(slot->page, slot->head, slot->tail);
+  slot->page = NULL;
+  slot->count = 0;
+}
+
+/* Free block b of a page owned by another heap.  A thread with a heap
+ * batches such frees per page in a small table (heap->remote) and hands a
+ * whole chain over with one CAS when the slot is needed for another page,
+ * holds BRISK_REMOTE_BATCH blocks, or at the thread's next slow path; a
+ * thread without a heap pushes at once. */
+void brisk_page_free_remote(heap_t *heap, page_t *page, block_t *b) {
+  if (heap == &brisk_heap_empty) {
+    remote_push(page, b, b);
+    return;
+  }
+  remote_slot_t *slot = &heap->remote[((uintptr_t)page >> 6) & (BRISK_REMOTE_SLOTS - 1)];
+  if (slot->page != page) {
+    remote_slot_flush(slot);
+    slot->page = page;
+    slot->head = slot->tail = b;
+    b->next = NULL;
+    slot->count = 1;
+    heap->remote_pending = 1;
+    return;
+  }
+  b->next = slot->head;
+  slot->head = b;
+  if (++slot->count >= BRISK_REMOTE_BATCH) remote_slot_flush(slot);
+}
+
+/* Hand over every batched remote free of heap (slow paths, thread exit). */
+void brisk_remote_flush_all(heap_t *heap) {
+  for (unsigned i = 0; i < BRISK_REMOTE_SLOTS; i++) remote_slot_flush(&heap->remote[i]);
+  heap->remote_pending = 0;
 }
 
 /* Free, as the owner, every block other threads left on heap->delayed

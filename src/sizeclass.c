@@ -20,6 +20,30 @@ const uint32_t brisk_bin_size[BRISK_BIN_COUNT] = {
     131072,
 };
 
+/* brisk_bin_magic[bin] = ceil(2^64 / size): for any 32-bit offset n,
+ * n / size = (n * magic) >> 64 and n % size == 0 iff n * magic mod 2^64 <
+ * magic (Lemire, Kaser, Kurz: "Faster remainder by direct computation"),
+ * so the slow paths find block starts without a division. */
+const uint64_t brisk_bin_magic[BRISK_BIN_COUNT] = {
+    0x0000000000000000u, 0x1000000000000000u, 0x0800000000000000u,
+    0x0555555555555556u, 0x0400000000000000u, 0x0333333333333334u,
+    0x02aaaaaaaaaaaaabu, 0x024924924924924au, 0x0200000000000000u,
+    0x019999999999999au, 0x0155555555555556u, 0x0124924924924925u,
+    0x0100000000000000u, 0x00cccccccccccccdu, 0x00aaaaaaaaaaaaabu,
+    0x0092492492492493u, 0x0080000000000000u, 0x0066666666666667u,
+    0x0055555555555556u, 0x004924924924924au, 0x0040000000000000u,
+    0x0033333333333334u, 0x002aaaaaaaaaaaabu, 0x0024924924924925u,
+    0x0020000000000000u, 0x001999999999999au, 0x0015555555555556u,
+    0x0012492492492493u, 0x0010000000000000u, 0x000ccccccccccccdu,
+    0x000aaaaaaaaaaaabu, 0x000924924924924au, 0x0008000000000000u,
+    0x0006666666666667u, 0x0005555555555556u, 0x0004924924924925u,
+    0x0004000000000000u, 0x0003333333333334u, 0x0002aaaaaaaaaaabu,
+    0x0002492492492493u, 0x0002000000000000u, 0x000199999999999au,
+    0x0001555555555556u, 0x000124924924924au, 0x0001000000000000u,
+    0x0000cccccccccccdu, 0x0000aaaaaaaaaaabu, 0x0000924924924925u,
+    0x0000800000000000u,
+};
+
 /* brisk_direct_bin[(size + 15) >> 4] = bin of size, for size <= 1024. */
 const uint8_t brisk_direct_bin[BRISK_DIRECT_SLOTS] = {
     1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 10, 10, 11, 11, 12,
