@@ -31,7 +31,9 @@ REAL_FAULT_BINS := $(patsubst test/real/faults/%.c,$(REAL_OUT)/faults/%,$(REAL_F
   $(REAL_OUT)/faults/lib_dlalloc.so
 REAL_MISUSE_BINS := $(patsubst test/real/misuse/%.c,$(REAL_OUT)/misuse/%,$(wildcard test/real/misuse/*.c))
 REAL_PROG_BINS := $(REAL_OUT)/cxx_threads
-REAL_BINS := $(REAL_FAULT_BINS) $(REAL_MISUSE_BINS) $(REAL_PROG_BINS) $(REAL_OUT)/fuzz_replay
+REAL_BUG_BINS := $(patsubst test/real/bugs/%.c,$(REAL_OUT)/bugs/%,$(wildcard test/real/bugs/*.c))
+REAL_BINS := $(REAL_FAULT_BINS) $(REAL_MISUSE_BINS) $(REAL_PROG_BINS) $(REAL_BUG_BINS) \
+  $(REAL_OUT)/fuzz_replay $(REAL_OUT)/fuzz_replay_glibc
 
 .PHONY: check-real check-real-quick check-real-bins fuzz fuzz-quick fuzz-bin soak soak-bin
 check-real: lib variants
@@ -55,6 +57,10 @@ $(REAL_OUT)/faults/%: test/real/faults/%.cpp
 $(REAL_OUT)/faults/lib_dlalloc.so: test/real/faults/lib_dlalloc.c
 	@mkdir -p $(@D)
 	$(CC) $(REAL_CFLAGS) -fPIC -shared -o $@ $<
+
+$(REAL_OUT)/bugs/%: test/real/bugs/%.c
+	@mkdir -p $(@D)
+	$(CC) $(REAL_CFLAGS) -o $@ $< -ldl
 
 $(REAL_OUT)/misuse/%: test/real/misuse/%.c
 	@mkdir -p $(@D)

@@ -14,8 +14,11 @@
 #                 NAME.expect (an ERE; PTR stands for the pointer the
 #                 program printed as "PTR=0x...").  NAME.variant names the
 #                 build (default release; "debug" = build/debug)
-#   fuzz/replay   test/fuzz/regressions/* and test/fuzz/corpus/* through the
-#                 fuzz harness linked with the prefixed brisk
+#   fuzz/regress/NAME  test/fuzz/regressions/NAME (an input that once failed),
+#   fuzz/corpus   and the seed corpus, through the fuzz harness linked with
+#                 the prefixed brisk (after checking the harness with glibc)
+#   bug/NAME      test/real/bugs/NAME.c: minimal reproducer of a brisk bug
+#                 found here; exits 0 when the bug is absent (glibc too)
 #   prog/NAME     test/real/programs/NAME.sh: a real program with and
 #                 without brisk, identical output required
 #   python/MOD    CPython's regression tests, results compared with glibc
@@ -72,14 +75,18 @@ report() {
 # ---------------------------------------------------------------- items
 
 # fault NAME TIMEOUT ARGS... — glibc first, then brisk; both must exit 0.
-item_fault() {
-  local name=$1 tmo=$2 bin=$OUT/faults/$1 rc rcb t
-  shift 2
-  local log=$LOG/fault_$name.log
+# (bug NAME ...: the same for the minimal reproducers in test/real/bugs/.)
+item_fault() { item_c faults fault "$@"; }
+item_bug() { item_c bugs bug "$@"; }
+item_c() {
+  local dir=$1 kind=$2 name=$3 tmo=$4 rc rcb t
+  local bin=$OUT/$dir/$name
+  shift 4
+  local log=$LOG/${kind}_$name.log
   timeout -k 5 "$tmo" "$bin" "$@" >"$log" 2>&1
   rc=$?
   if [[ $rc != 0 ]]; then
-    report "fault/$name" 0 "fails under glibc too (exit $rc): test is broken"
+    report "$kind/$name" 0 "fails under glibc too (exit $rc): test is broken"
     return
   fi
   t=$SECONDS
@@ -87,9 +94,9 @@ item_fault() {
   LD_PRELOAD=$LIB timeout -k 5 "$tmo" "$bin" "$@" >>"$log" 2>&1
   rcb=$?
   if [[ $rcb == 0 ]]; then
-    report "fault/$name" 1 "$((SECONDS - t))s"
+    report "$kind/$name" 1 "$((SECONDS - t))s"
   else
-    report "fault/$name" 0 "exit $rcb under brisk, 0 under glibc: $(grep -v '^---' "$log" | tail -n 2 | tr '\n' ' ' | cut -c1-200)"
+    report "$kind/$name" 0 "exit $rcb under brisk, 0 under glibc: $(grep -v '^---' "$log" | tail -n 2 | tr '\n' ' ' | cut -c1-200)"
   fi
 }
 
@@ -134,18 +141,25 @@ item_prog() {
   fi
 }
 
-# fuzz/replay — every regression input and the corpus through the harness.
-item_fuzz_replay() {
-  local bin=$OUT/fuzz_replay log=$LOG/fuzz_replay.log n rc
-  local files=(test/fuzz/regressions/* test/fuzz/corpus/*)
-  n=0
-  for f in "${files[@]}"; do [[ -f $f ]] && n=$((n + 1)); done
-  timeout -k 5 300 "$bin" "${files[@]}" >"$log" 2>&1
+# fuzz ITEM FILE... — fuzz inputs through the harness: first with glibc
+# behind the brisk_* names (validates the harness's expectations), then
+# with the prefixed brisk.
+item_fuzz() {
+  local name=$1 log=$LOG/${1//\//_}.log rc
+  shift
+  timeout -k 5 300 "$OUT/fuzz_replay_glibc" "$@" >"$log" 2>&1
+  rc=$?
+  if [[ $rc != 0 ]]; then
+    report "$name" 0 "harness rejects it with glibc too (exit $rc): $(tail -n 1 "$log")"
+    return
+  fi
+  echo "--- brisk" >>"$log"
+  timeout -k 5 300 "$OUT/fuzz_replay" "$@" >>"$log" 2>&1
   rc=$?
   if [[ $rc == 0 ]]; then
-    report fuzz/replay 1 "$n inputs"
+    report "$name" 1 "$# input(s)"
   else
-    report fuzz/replay 0 "exit $rc: $(tail -n 3 "$log" | tr '\n' ' ' | cut -c1-300)"
+    report "$name" 0 "exit $rc: $(grep -v '^replay ' "$log" | tail -n 2 | tr '\n' ' ' | cut -c1-300)"
   fi
 }
 
@@ -191,7 +205,14 @@ for f in test/real/misuse/*.c; do
   n=$(basename "$f" .c)
   add "misuse/$n" item_misuse "$n"
 done
-add fuzz/replay item_fuzz_replay
+for f in test/fuzz/regressions/*; do
+  [[ -f $f ]] && add "fuzz/regress/${f##*/}" item_fuzz "fuzz/regress/${f##*/}" "$f"
+done
+add fuzz/corpus item_fuzz fuzz/corpus test/fuzz/corpus/*
+for f in test/real/bugs/*.c; do
+  n=$(basename "$f" .c)
+  add "bug/$n" item_bug "$n" 120
+done
 if ((QUICK)); then
   PROGS="cxx_threads sqlite"
 else
