@@ -132,6 +132,7 @@ static bool segment_add(heap_t *heap) {
   seg->next = heap->segments;
   if (seg->next) seg->next->prev = seg;
   heap->segments = seg;
+  heap->empty_segments++; /* until span_alloc takes its first span */
   free_span_make(heap, seg, 1, BRISK_USABLE_SLICES, 0, 0);
   return true;
 }

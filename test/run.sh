@@ -3,7 +3,8 @@
 # test/test.mk) and print one PASS/FAIL line per test, then a last line
 # "N passed, M failed".  Exit status 1 if anything failed.
 #
-#   test/run.sh          against brisk: api, stress and preload suites on
+#   test/run.sh          against brisk: unit tests of internals (prefix
+#                        build), api, stress and preload suites on
 #                        the release, debug and ubsan libraries, stress on
 #                        the TSan prefix build, link/-lbrisk on release
 #   test/run.sh --libc   api + stress against glibc's malloc only (checks
@@ -114,6 +115,9 @@ else
       # same binaries; LD_LIBRARY_PATH overrides RUNPATH
       stress_tests "$v" "$T/stress" "${envs[@]}" LD_LIBRARY_PATH="$ROOT/$d"
     fi
+  done
+  for u in "$T"/unit/*; do
+    [[ -x $u ]] && add "unit/$(basename "$u")" 60 "$u"
   done
   stress_tests tsan "$T/stress-tsan" \
     TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1"

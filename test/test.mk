@@ -39,9 +39,12 @@ TEST_STRESS_BINS := $(addprefix $(TEST_OUT)/stress/,$(TEST_STRESS_NAMES))
 TEST_STRESS_LIBC_BINS := $(addprefix $(TEST_OUT)/stress-libc/,$(TEST_STRESS_NAMES))
 TEST_TSAN_BINS := $(addprefix $(TEST_OUT)/stress-tsan/,$(TEST_STRESS_NAMES))
 
+TEST_UNIT_SRCS := $(wildcard test/unit/*.c)
+TEST_UNIT_BINS := $(patsubst test/unit/%.c,$(TEST_OUT)/unit/%,$(TEST_UNIT_SRCS))
+
 TEST_LIBC_BINS := $(TEST_API_BINS) $(TEST_STRESS_LIBC_BINS)
 TEST_BRISK_BINS := $(TEST_OUT)/api/link_lbrisk $(TEST_STRESS_BINS) \
-  $(TEST_TSAN_BINS)
+  $(TEST_TSAN_BINS) $(TEST_UNIT_BINS)
 
 .PHONY: test test-bins test-libc test-libc-bins
 test: lib variants
@@ -80,3 +83,10 @@ $(TEST_OUT)/stress-tsan/%: test/stress/%.c $(TEST_HDRS) build/tsan/libbrisk-pref
 	@mkdir -p $(@D)
 	$(CC) $(STRESS_CFLAGS) -O1 -DUSE_BRISK_PREFIX -fsanitize=thread -o $@ $< \
 	  build/tsan/libbrisk-prefix.a -ldl
+
+# Unit tests of internals: include src/internal.h, link the prefix-only
+# static library (internal symbols are hidden only from dynamic export).
+$(TEST_OUT)/unit/%: test/unit/%.c test/unit/unit.h build/prefix/libbrisk-prefix.a $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -D_GNU_SOURCE -Isrc -Iinclude -Itest/unit \
+	  -DBRISK_OVERRIDE=0 -pthread $< build/prefix/libbrisk-prefix.a -o $@
