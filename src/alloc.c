@@ -26,6 +26,7 @@ static void *large_alloc(heap_t *heap, size_t size, bool *zeroed) {
   span->used = 1;
   span->capacity = span->reserved = 1;
   span->free = NULL;
+  ((block_t *)span->area)->mark = 0;
   brisk_stats_note_peak();
   return span->area;
 }
@@ -34,7 +35,7 @@ static void *large_alloc(heap_t *heap, size_t size, bool *zeroed) {
  * whether the memory is known to be zero.  NULL when out of memory. */
 static void *heap_alloc(heap_t *heap, size_t size, bool *zeroed) {
   *zeroed = false;
-  if (heap->remote_pending) brisk_remote_flush_all(heap);
+  if (heap->remote_mask != 0) brisk_remote_flush_all(heap);
   if (atomic_load_explicit(&heap->delayed, memory_order_relaxed) != NULL)
     brisk_page_collect_delayed(heap);
   if (heap->purge_due_ms != 0 && (++heap->slow_ticks & 15) == 0) {
@@ -219,16 +220,20 @@ static void count_free(size_t bytes, bool remote) {
   if (remote) STAT_ADD(heap->stats.remote_frees, 1);
 }
 
-static void large_free(segment_t *seg, page_t *page) {
-  heap_t *heap = brisk_tls_heap;
+static void large_free(heap_t *heap, segment_t *seg, page_t *page, const void *p) {
+  if ((const uint8_t *)p != page->area && !(__atomic_load_n(&page->flags, __ATOMIC_RELAXED) & PAGE_HAS_ALIGNED))
+    brisk_fatal("free(): invalid pointer", p);
+  block_t *b = (block_t *)page->area;
+  if (b->mark == block_free_mark(b)) brisk_double_free(p);
   count_free(page->block_size, seg->heap != heap);
   if (seg->heap == heap) {
     page->flags = PAGE_NOT_SMALL;
     brisk_span_free(heap, page);
     return;
   }
-  /* Owned by another thread: hand it over through the owner's delayed list. */
-  block_t *b = (block_t *)page->area;
+  /* Owned by another thread: hand it over through the owner's delayed list
+   * (marked, so a second free before the owner collects it is caught). */
+  b->mark = block_free_mark(b);
   heap_t *owner = seg->heap;
   block_t *head = atomic_load_explicit(&owner->delayed, memory_order_relaxed);
   do {
@@ -237,6 +242,40 @@ static void large_free(segment_t *seg, page_t *page) {
                                                   memory_order_relaxed));
 }
 
+/* Free of p inside segment seg (validated by the segmap probe) that the
+ * fast path could not do: a full or aligned page, another thread's block,
+ * a large block, or a pointer that is no block start.  Checks cost a
+ * multiply, no division. */
+NOINLINE void brisk_free_in_segment(segment_t *seg, page_t *page, void *p) {
+  heap_t *heap = brisk_tls_heap;
+  if (page->kind != SPAN_PAGE) {
+    if (page->kind == SPAN_LARGE) {
+      large_free(heap, seg, page, p);
+      return;
+    }
+    brisk_fatal(page->kind == SPAN_FREE ? "double free or invalid pointer" : "free(): invalid pointer", p);
+  }
+  uint32_t off = (uint32_t)((uint8_t *)p - page->area);
+  block_t *b = (block_t *)p;
+  if (unlikely(!bin_is_block_start(page->bin, off))) {
+    if (!(__atomic_load_n(&page->flags, __ATOMIC_RELAXED) & PAGE_HAS_ALIGNED))
+      brisk_fatal("free(): invalid pointer", p);
+    b = (block_t *)page_block_start(page, p);
+  }
+  if (unlikely(off >= (uint32_t)page->reserved * page->block_size)) brisk_fatal("free(): invalid pointer", p);
+  if (seg->heap == heap) {
+    count_free(page->block_size, false);
+    brisk_page_free_local_slow(heap, page, b);
+    return;
+  }
+  if (b->mark == block_free_mark(b)) brisk_double_free(b);
+  b->mark = block_free_mark(b);
+  count_free(page->block_size, true);
+  brisk_page_free_remote(heap, page, b);
+}
+
+/* Free of a pointer that is in no segment: NULL, a huge block, or not
+ * brisk's at all. */
 NOINLINE void brisk_free_slow(void *p) {
   if (p == NULL) return;
   uintptr_t u = (uintptr_t)p;
@@ -251,30 +290,7 @@ NOINLINE void brisk_free_slow(void *p) {
   if (e == 0 || (e & ~(uintptr_t)3) != (u & ~(uintptr_t)BRISK_SEGMENT_MASK))
     brisk_fatal("free(): invalid pointer", p);
   segment_t *seg = (segment_t *)(e & ~(uintptr_t)3);
-  heap_t *heap = brisk_tls_heap;
-  page_t *page = page_of(seg, p);
-  if (seg->heap == heap && page->flags == PAGE_IN_FULL) {
-    /* The common slow case: the owner frees into a full page.  The pointer
-     * passed the same checks as on the fast path. */
-    count_free(page->block_size, false);
-    brisk_page_free_local_slow(heap, page, (block_t *)p);
-    return;
-  }
-  page = checked_page(seg, p, "free(): invalid pointer");
-  if (page->kind == SPAN_LARGE) {
-    large_free(seg, page);
-    return;
-  }
-  count_free(page->block_size, seg->heap != heap);
-  if (seg->heap == heap) {
-    brisk_page_free_local_slow(heap, page, (block_t *)p);
-    return;
-  }
-  /* Remote free: round an aligned interior pointer down to its block. */
-  block_t *b = (block_t *)page_block_start(page, p);
-  if (b->mark == block_free_mark(b)) brisk_double_free(b);
-  b->mark = block_free_mark(b);
-  brisk_page_free_remote(heap, page, b);
+  brisk_free_in_segment(seg, page_of(seg, p), p);
 }
 
 /* free_sized / free_aligned_sized: the size is checked in debug builds. */

@@ -48,8 +48,9 @@
 
 /* Remote-free batching: a thread keeps up to BRISK_REMOTE_BATCH frees of
  * another thread's page in one of BRISK_REMOTE_SLOTS slots before handing
- * the chain over with a single CAS (a power of two). */
-#define BRISK_REMOTE_SLOTS 8
+ * the chain over with a single CAS (a power of two, at most 64: the slots
+ * in use are tracked in a 64-bit mask). */
+#define BRISK_REMOTE_SLOTS 64
 #define BRISK_REMOTE_BATCH 32
 
 /* Global cache of empty segments (kept mapped, purged) and of huge

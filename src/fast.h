@@ -59,6 +59,8 @@ static ALWAYS_INLINE void brisk_free_inline(void *p) {
       if (unlikely(--page->used == 0)) brisk_page_on_empty(heap, page);
       return;
     }
+    brisk_free_in_segment(seg, page, p);
+    return;
   }
   brisk_free_slow(p);
 }

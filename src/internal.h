@@ -160,7 +160,7 @@ typedef struct heap_s {
   uint32_t empty_segments;              /* owned segments with no live span */
   _Atomic(block_t *) delayed;           /* remote frees into full pages/large */
   remote_slot_t remote[BRISK_REMOTE_SLOTS]; /* this thread's batched remote frees */
-  uint32_t remote_pending;              /* some slot is in use */
+  uint64_t remote_mask;                 /* bit i: remote[i] holds a batch */
   size_t dirty_bytes;                   /* bytes in dirty free spans */
   uint64_t purge_due_ms;                /* 0: nothing pending */
   uint64_t now_ms;                      /* last clock reading (slow paths) */
@@ -262,6 +262,7 @@ void brisk_heap_atfork_child(void);
 void *brisk_malloc_slow(heap_t *heap, size_t size);
 void *brisk_alloc_aligned(size_t size, size_t align);
 void brisk_free_slow(void *p);
+void brisk_free_in_segment(segment_t *seg, page_t *page, void *p);
 void *brisk_realloc_impl(void *p, size_t size);
 size_t brisk_usable_impl(const void *p);
 void brisk_free_checked_size(void *p, size_t size, size_t align);

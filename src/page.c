@@ -274,11 +274,12 @@ static void remote_push(page_t *page, block_t *head, block_t *tail) {
   }
 }
 
-static void remote_slot_flush(remote_slot_t *slot) {
-  if (slot->page == NULL) return;
+static void remote_slot_flush(heap_t *heap, unsigned i) {
+  remote_slot_t *slot = &heap->remote[i];
   remote_push(slot->page, slot->head, slot->tail);
   slot->page = NULL;
   slot->count = 0;
+  heap->remote_mask &= ~((uint64_t)1 << i);
 }
 
 /* Free block b of a page owned by another heap.  A thread with a heap
@@ -291,25 +292,26 @@ void brisk_page_free_remote(heap_t *heap, page_t *page, block_t *b) {
     remote_push(page, b, b);
     return;
   }
-  remote_slot_t *slot = &heap->remote[((uintptr_t)page >> 6) & (BRISK_REMOTE_SLOTS - 1)];
+  /* Descriptor address bits 6..11 give the slice, bits 22.. the segment. */
+  unsigned i = (unsigned)(((uintptr_t)page >> 6) ^ ((uintptr_t)page >> BRISK_SEGMENT_SHIFT)) & (BRISK_REMOTE_SLOTS - 1);
+  remote_slot_t *slot = &heap->remote[i];
   if (slot->page != page) {
-    remote_slot_flush(slot);
+    if (slot->page != NULL) remote_slot_flush(heap, i);
     slot->page = page;
     slot->head = slot->tail = b;
     b->next = NULL;
     slot->count = 1;
-    heap->remote_pending = 1;
+    heap->remote_mask |= (uint64_t)1 << i;
     return;
   }
   b->next = slot->head;
   slot->head = b;
-  if (++slot->count >= BRISK_REMOTE_BATCH) remote_slot_flush(slot);
+  if (++slot->count >= BRISK_REMOTE_BATCH) remote_slot_flush(heap, i);
 }
 
 /* Hand over every batched remote free of heap (slow paths, thread exit). */
 void brisk_remote_flush_all(heap_t *heap) {
-  for (unsigned i = 0; i < BRISK_REMOTE_SLOTS; i++) remote_slot_flush(&heap->remote[i]);
-  heap->remote_pending = 0;
+  while (heap->remote_mask != 0) remote_slot_flush(heap, (unsigned)__builtin_ctzll(heap->remote_mask));
 }
 
 /* Free, as the owner, every block other threads left on heap->delayed
