@@ -83,7 +83,7 @@ item_c() {
   local bin=$OUT/$dir/$name
   shift 4
   local log=$LOG/${kind}_$name.log
-  timeout -k 5 "$tmo" "$bin" "$@" >"$log" 2>&1
+  (timeout -k 5 "$tmo" "$bin" "$@" >"$log" 2>&1) 2>/dev/null
   rc=$?
   if [[ $rc != 0 ]]; then
     report "$kind/$name" 0 "fails under glibc too (exit $rc): test is broken"
@@ -91,7 +91,7 @@ item_c() {
   fi
   t=$SECONDS
   echo "--- under brisk" >>"$log"
-  LD_PRELOAD=$LIB timeout -k 5 "$tmo" "$bin" "$@" >>"$log" 2>&1
+  (LD_PRELOAD=$LIB timeout -k 5 "$tmo" "$bin" "$@" >>"$log" 2>&1) 2>/dev/null
   rcb=$?
   if [[ $rcb == 0 ]]; then
     report "$kind/$name" 1 "$((SECONDS - t))s"
@@ -107,7 +107,7 @@ item_misuse() {
   local log=$LOG/misuse_$name.log
   [[ -f $src.variant ]] && variant=$(<"$src.variant")
   [[ $variant == debug ]] && lib=$DEBUG_LIB
-  LD_PRELOAD=$lib timeout -k 5 30 "$bin" >"$log.out" 2>"$log.err"
+  (LD_PRELOAD=$lib timeout -k 5 30 "$bin" >"$log.out" 2>"$log.err") 2>/dev/null
   rc=$?
   { echo "exit $rc"; echo "--- stdout"; cat "$log.out"; echo "--- stderr"; cat "$log.err"; } >"$log"
   ptr=$(sed -n 's/^PTR=//p' "$log.out" | head -n 1)
@@ -147,14 +147,14 @@ item_prog() {
 item_fuzz() {
   local name=$1 log=$LOG/${1//\//_}.log rc
   shift
-  timeout -k 5 300 "$OUT/fuzz_replay_glibc" "$@" >"$log" 2>&1
+  (timeout -k 5 300 "$OUT/fuzz_replay_glibc" "$@" >"$log" 2>&1) 2>/dev/null
   rc=$?
   if [[ $rc != 0 ]]; then
     report "$name" 0 "harness rejects it with glibc too (exit $rc): $(tail -n 1 "$log")"
     return
   fi
   echo "--- brisk" >>"$log"
-  timeout -k 5 300 "$OUT/fuzz_replay" "$@" >>"$log" 2>&1
+  (timeout -k 5 300 "$OUT/fuzz_replay" "$@" >>"$log" 2>&1) 2>/dev/null
   rc=$?
   if [[ $rc == 0 ]]; then
     report "$name" 1 "$# input(s)"
