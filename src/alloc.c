@@ -271,6 +271,7 @@ NOINLINE void brisk_free_in_segment(segment_t *seg, page_t *page, void *p) {
   if (b->mark == block_free_mark(b)) brisk_double_free(b);
   b->mark = block_free_mark(b);
   count_free(page->block_size, true);
+  if (heap != &brisk_heap_empty && brisk_foreign_keep(heap, page, b)) return;
   brisk_page_free_remote(heap, page, b);
 }
 

@@ -53,6 +53,14 @@
 #define BRISK_REMOTE_SLOTS 64
 #define BRISK_REMOTE_BATCH 32
 
+/* Foreign-block cache: a thread keeps up to BRISK_FOREIGN_MAX blocks (and
+ * at most BRISK_FOREIGN_BYTES) per size class that it freed but another
+ * heap owns, and hands them out again before touching its own pages.  Like
+ * a thread cache, it turns a cross-thread free + a local malloc into two
+ * thread-local list operations on a cache-hot block. */
+#define BRISK_FOREIGN_MAX 32
+#define BRISK_FOREIGN_BYTES (64 * 1024)
+
 /* Global cache of empty segments (kept mapped, purged) and of huge
  * mappings (kept mapped, dirty until purged). */
 #define BRISK_SEGMENT_CACHE_MAX 16

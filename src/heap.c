@@ -65,6 +65,13 @@ static heap_t *heap_take_locked(bool *fresh) {
 
 static void heap_init_fresh(heap_t *h) {
   for (unsigned w = 0; w < BRISK_DIRECT_SLOTS; w++) h->direct[w] = &brisk_page_empty;
+  for (unsigned bin = 1; bin < BRISK_BIN_COUNT; bin++) {
+    page_t *fp = &h->foreign[bin];
+    fp->kind = SPAN_META; /* never found by free(): no segment holds it */
+    fp->flags = PAGE_NOT_SMALL;
+    fp->bin = (uint8_t)bin;
+    fp->block_size = brisk_bin_size[bin];
+  }
 }
 
 /* The calling thread's heap, created or adopted on first use.  Returns
@@ -103,6 +110,7 @@ heap_t *brisk_heap_get_or_init(void) {
 void brisk_heap_thread_done(void *arg) {
   heap_t *h = arg;
   if (h == NULL || h == &brisk_heap_empty) return;
+  brisk_foreign_flush_all(h);
   brisk_remote_flush_all(h);
   brisk_heap_collect(h, true);
   brisk_heap_purge(h, true);

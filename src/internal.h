@@ -160,6 +160,10 @@ typedef struct heap_s {
   uint32_t empty_segments;              /* owned segments with no live span */
   _Atomic(block_t *) delayed;           /* remote frees into full pages/large */
   remote_slot_t remote[BRISK_REMOTE_SLOTS]; /* this thread's batched remote frees */
+  /* Per class, a pseudo-page whose free list holds other heaps' blocks
+   * that this thread freed (the foreign cache); the direct slot points at
+   * it while it is not empty.  Its `used` is minus the block count. */
+  page_t foreign[BRISK_BIN_COUNT];
   uint64_t remote_mask;                 /* bit i: remote[i] holds a batch */
   size_t dirty_bytes;                   /* bytes in dirty free spans */
   uint64_t purge_due_ms;                /* 0: nothing pending */
@@ -230,6 +234,8 @@ void *brisk_page_alloc_slow(heap_t *heap, unsigned bin); /* NULL on ENOMEM */
 void brisk_page_free_local_slow(heap_t *heap, page_t *page, block_t *b);
 void brisk_page_free_remote(heap_t *heap, page_t *page, block_t *b);
 void brisk_remote_flush_all(heap_t *heap);
+void brisk_foreign_flush_all(heap_t *heap);
+bool brisk_foreign_keep(heap_t *heap, page_t *page, block_t *b);
 void brisk_page_collect_delayed(heap_t *heap);
 void brisk_page_on_empty(heap_t *heap, page_t *page);
 void brisk_heap_collect(heap_t *heap, bool retire_all);

@@ -112,6 +112,7 @@ BRISK_API size_t brisk_trim(void) {
   size_t released = 0;
   heap_t *heap = brisk_tls_heap;
   if (heap != &brisk_heap_empty) {
+    brisk_foreign_flush_all(heap);
     brisk_remote_flush_all(heap);
     brisk_heap_collect(heap, true);
     released += brisk_heap_purge(heap, true);

@@ -7,8 +7,9 @@
  * Invariants:
  *  - a page with kind SPAN_PAGE is in exactly one list: its bin queue
  *    (flags without PAGE_IN_FULL) or heap->full (PAGE_IN_FULL);
- *  - heap->direct[w] is the first page of the queue of brisk_direct_bin[w],
- *    or &brisk_page_empty when that queue is empty;
+ *  - heap->direct[w] is the class's foreign pseudo-page when that holds
+ *    blocks, else the first page of the queue of brisk_direct_bin[w], or
+ *    &brisk_page_empty when that queue is empty;
  *  - a page whose xfree state is XF_WANTED is in heap->full; a remote free
  *    to it goes to heap->delayed instead (so the owner hears of it);
  *  - a page is retired only when used == 0, which implies xfree holds no
@@ -62,6 +63,7 @@ void brisk_queue_update_direct(heap_t *heap, unsigned bin) {
   uint32_t size = brisk_bin_size[bin];
   if (size > BRISK_SMALL_MAX) return;
   page_t *page = heap->queues[bin].first ? heap->queues[bin].first : &brisk_page_empty;
+  if (heap->foreign[bin].free != NULL) page = &heap->foreign[bin];
   uint32_t lo = bin == 1 ? 0 : (brisk_bin_size[bin - 1] >> 4) + 1;
   for (uint32_t w = lo; w <= (size >> 4); w++) heap->direct[w] = page;
 }
@@ -182,6 +184,16 @@ static void page_from_full(heap_t *heap, page_t *page) {
 /* Find (or make) a page of `bin` with a free block, move it to the front
  * of its queue and pop a block from it.  NULL when out of memory. */
 void *brisk_page_alloc_slow(heap_t *heap, unsigned bin) {
+  page_t *fp = &heap->foreign[bin];
+  if (fp->free != NULL) { /* another heap's block, freed by this thread: cache-hot */
+    block_t *fb = fp->free;
+    fp->free = fb->next;
+    fp->used++;
+    fb->mark = 0;
+    return fb;
+  }
+  if (brisk_bin_size[bin] <= BRISK_SMALL_MAX && heap->direct[brisk_bin_size[bin] >> 4] == fp)
+    brisk_queue_update_direct(heap, bin); /* emptied by the fast path: back to the queue */
   page_queue_t *q = &heap->queues[bin];
   page_t *page = q->first;
   while (page != NULL) {
@@ -307,6 +319,38 @@ void brisk_page_free_remote(heap_t *heap, page_t *page, block_t *b) {
   b->next = slot->head;
   slot->head = b;
   if (++slot->count >= BRISK_REMOTE_BATCH) remote_slot_flush(heap, i);
+}
+
+/* Keep block b (another heap's, already marked free) in heap's foreign
+ * cache if there is room, and point the class's direct slot at the cache.
+ * Returns false when the cache of its class is full. */
+bool brisk_foreign_keep(heap_t *heap, page_t *page, block_t *b) {
+  unsigned bin = page->bin;
+  page_t *fp = &heap->foreign[bin];
+  uint32_t n = 0u - fp->used; /* blocks held */
+  if (n >= BRISK_FOREIGN_MAX || (n + 1) * page->block_size > BRISK_FOREIGN_BYTES) return false;
+  b->next = fp->free;
+  fp->free = b;
+  fp->used--;
+  if (n == 0) brisk_queue_update_direct(heap, bin);
+  return true;
+}
+
+/* Give every foreign block back to its owner (thread exit, trim). */
+void brisk_foreign_flush_all(heap_t *heap) {
+  for (unsigned bin = 1; bin < BRISK_BIN_COUNT; bin++) {
+    page_t *fp = &heap->foreign[bin];
+    if (fp->free == NULL) continue;
+    for (block_t *b = fp->free; b != NULL;) {
+      block_t *next = b->next;
+      segment_t *seg = (segment_t *)((uintptr_t)b & ~BRISK_SEGMENT_MASK);
+      remote_push(page_of(seg, b), b, b);
+      b = next;
+    }
+    fp->free = NULL;
+    fp->used = 0;
+    brisk_queue_update_direct(heap, bin);
+  }
 }
 
 /* Hand over every batched remote free of heap (slow paths, thread exit). */
