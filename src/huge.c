@@ -5,6 +5,11 @@
  * (dirty) so that a loop of big malloc/free does not pay a syscall pair
  * and page faults every time.
  *
+ * A cached mapping much bigger than a request is split at a 4 MiB
+ * boundary (no syscall): the caller gets the head, the tail goes back to
+ * the cache as a mapping of its own.  Splitting never crosses a kernel
+ * mapping's life: unmapping or resizing a piece acts on its own range.
+ *
  * Layout: a mapping starts on a max(4 MiB, alignment) boundary with a
  * huge_t header; the block starts at base + max(OS page, alignment).  All
  * regions of the mapping point to the header in the segmap (tag bit 1),
@@ -104,9 +109,26 @@ static huge_t *huge_resize(huge_t *h, size_t need, size_t malign) {
  * (the tail's pages are freed), a smaller one grown (pages already
  * resident are kept).  NULL if the kernel refuses (the mapping is then
  * unmapped). */
+static void cache_insert(huge_t *h);
+
 static huge_t *cache_fit(huge_t *h, size_t need, size_t malign) {
   size_t old = h->map_size;
-  if (old >= need && old - need <= need) return h;
+  size_t cut = (need + BRISK_SEGMENT_MASK) & ~(size_t)BRISK_SEGMENT_MASK;
+  if (old >= cut + BRISK_SEGMENT_SIZE) {
+    /* Much too big: split at a 4 MiB boundary without a syscall.  The
+     * tail, still committed, becomes a cached mapping of its own (its
+     * first page turns into its header), ready for the next request. */
+    huge_t *tail = (huge_t *)((uint8_t *)h + cut);
+    tail->magic = BRISK_HUGE_MAGIC;
+    tail->live = 0;
+    tail->map_size = old - cut;
+    tail->block = (uint8_t *)tail + BRISK_OS_PAGE;
+    brisk_segmap_set((uintptr_t)tail, old - cut, (uintptr_t)tail | 1); /* leaves exist */
+    h->map_size = cut;
+    cache_insert(tail);
+    return h;
+  }
+  if (old >= need) return h; /* at most 4 MiB too big: used as it is */
   huge_t *nh = huge_resize(h, need, malign);
   if (nh == NULL) unmap_huge(h);
   return nh;
@@ -141,6 +163,7 @@ void *brisk_huge_alloc(size_t size, size_t align, bool *zeroed) {
     h->magic = BRISK_HUGE_MAGIC;
     h->map_size = need;
     *zeroed = true;
+    if (need >= BRISK_HUGE_THP_MIN) brisk_os_hint_huge(h, need);
   }
   h->block = (uint8_t *)h + off;
   h->live = 1;
@@ -150,13 +173,10 @@ void *brisk_huge_alloc(size_t size, size_t align, bool *zeroed) {
 }
 
 /* Free huge block p whose header is h.  Aborts on a double or invalid free. */
-void brisk_huge_free(huge_t *h, void *p) {
-  if (h->magic != BRISK_HUGE_MAGIC || (uint8_t *)p != h->block)
-    brisk_fatal("free(): invalid pointer", p);
-  if (!h->live) brisk_fatal("double free", p);
-  h->live = 0;
-  __atomic_fetch_sub(&live_count, 1, __ATOMIC_RELAXED);
-  __atomic_fetch_sub(&live_bytes, h->map_size, __ATOMIC_RELAXED);
+/* Put mapping h (not live) into the cache, evicting the oldest entries
+ * beyond the count and byte limits; evicted mappings are unmapped after
+ * the lock is released. */
+static void cache_insert(huge_t *h) {
   size_t limit = (size_t)brisk_options.huge_cache_kib * 1024;
   huge_t *evict[BRISK_HUGE_CACHE_ENTRIES + 1];
   unsigned n = 0;
@@ -178,6 +198,17 @@ void brisk_huge_free(huge_t *h, void *p) {
     pthread_mutex_unlock(&huge_lock);
   }
   for (unsigned i = 0; i < n; i++) unmap_huge(evict[i]);
+}
+
+/* Free huge block p whose header is h.  Aborts on a double or invalid free. */
+void brisk_huge_free(huge_t *h, void *p) {
+  if (h->magic != BRISK_HUGE_MAGIC || (uint8_t *)p != h->block)
+    brisk_fatal("free(): invalid pointer", p);
+  if (!h->live) brisk_fatal("double free", p);
+  h->live = 0;
+  __atomic_fetch_sub(&live_count, 1, __ATOMIC_RELAXED);
+  __atomic_fetch_sub(&live_bytes, h->map_size, __ATOMIC_RELAXED);
+  cache_insert(h);
 }
 
 /* Usable bytes of huge block p (from p to the end of the mapping). */

@@ -26,6 +26,10 @@ void brisk_os_unmap(void *p, size_t size);
  * stays mapped).  p and size are OS-page multiples.  Returns bytes purged. */
 size_t brisk_os_purge(void *p, size_t size);
 
+/* Ask for transparent huge pages on [p, p+size) (MADV_HUGEPAGE): one page
+ * fault per 2 MiB instead of 512.  Advisory; failures are ignored. */
+void brisk_os_hint_huge(void *p, size_t size);
+
 /* Resize the mapping [p, p+old_size) to new_size bytes: in place when the
  * kernel can, else (growing only) moved by mremap to a fresh range aligned
  * to `align` (pages move, nothing is copied).  Returns the new address or

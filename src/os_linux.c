@@ -83,6 +83,13 @@ size_t brisk_os_purge(void *p, size_t size) {
   return size;
 }
 
+void brisk_os_hint_huge(void *p, size_t size) {
+  int saved = errno;
+  CNT_ADD(madvise_calls, 1);
+  madvise(p, size, MADV_HUGEPAGE);
+  errno = saved;
+}
+
 void *brisk_os_remap(void *p, size_t old_size, size_t new_size, size_t align) {
   int saved = errno;
   CNT_ADD(mremap_calls, 1);

@@ -225,7 +225,7 @@ void brisk_span_free(heap_t *heap, page_t *span) {
       idx = slice_index(seg, prev);
     }
   }
-  if (seg->used_slices == 0 && heap->empty_segments >= 1) {
+  if (seg->used_slices == 0 && heap->empty_segments >= BRISK_EMPTY_SEGMENTS_MAX) {
     segment_unlink(heap, seg);
     segment_release(seg, true);
     return;
@@ -244,11 +244,24 @@ size_t brisk_heap_purge(heap_t *heap, bool force) {
   uint64_t delay = (uint64_t)brisk_options.purge_delay_ms;
   uint64_t due = 0;
   size_t purged = 0;
-  for (segment_t *seg = heap->segments; seg != NULL; seg = seg->next) {
+  bool kept_empty = false;
+  segment_t *next;
+  for (segment_t *seg = heap->segments; seg != NULL; seg = next) {
+    next = seg->next;
     for (uint32_t i = 1; i < BRISK_SLICES_PER_SEGMENT; i += seg->pages[i].slice_count) {
       page_t *span = &seg->pages[i];
       if (span->kind != SPAN_FREE || !span->dirty) continue;
       uint32_t elapsed = (uint32_t)now - span->free_since;
+      if ((force || elapsed >= delay) && seg->used_slices == 0 && kept_empty) {
+        /* An expired empty segment beyond the first: give it back whole. */
+        purged += (size_t)span->slice_count << BRISK_SLICE_SHIFT;
+        bin_remove(heap, span);
+        segment_unlink(heap, seg);
+        heap->empty_segments--;
+        segment_release(seg, true);
+        break;
+      }
+      if (seg->used_slices == 0) kept_empty = true;
       if (force || elapsed >= delay) {
         size_t bytes = (size_t)span->slice_count << BRISK_SLICE_SHIFT;
         purged += brisk_os_purge(span->area, bytes);

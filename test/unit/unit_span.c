@@ -2,8 +2,8 @@
  *
  * On a fresh heap: spans come back slice-aligned inside one segment;
  * freeing neighbours coalesces them eagerly in both directions (the bins
- * then hold one span covering the hole); an emptied segment is kept (one
- * per heap); brisk_span_grow takes the front of the free neighbour;
+ * then hold one span covering the hole); emptied segments are kept dirty
+ * (up to BRISK_EMPTY_SEGMENTS_MAX) until a purge releases all but one; brisk_span_grow takes the front of the free neighbour;
  * slice_offset of every descriptor points at the head.
  */
 #include "unit.h"
@@ -63,8 +63,12 @@ int main(void) {
   UCHECK(big1 && big2 && segment_of_page(big1) != segment_of_page(big2), "40+40 slices in one segment");
   big1->kind = big2->kind = SPAN_LARGE;
   brisk_span_free(h, big1);
-  brisk_span_free(h, big2); /* second empty segment is released */
-  UCHECK(h->empty_segments == 1, "empty segments %u", h->empty_segments);
+  brisk_span_free(h, big2); /* up to BRISK_EMPTY_SEGMENTS_MAX stay, dirty */
+  UCHECK(h->empty_segments == 2 && h->dirty_bytes > 0, "empty segments %u", h->empty_segments);
+  brisk_heap_purge(h, true); /* all but one released, that one purged */
+  UCHECK(h->empty_segments == 1 && h->dirty_bytes == 0, "after purge: %u empty, %zu dirty",
+         h->empty_segments, h->dirty_bytes);
+  UCHECK(h->segments != NULL && h->segments->next == NULL, "more than one segment left");
   puts("span ok");
   return 0;
 }
