@@ -1,8 +1,9 @@
 /* fast.h — the inline fast paths of malloc and free.
  *
  * malloc: one thread-local load, one table load, pop the page's free list.
- * free: one segmap probe that both validates the pointer and finds the
- * segment, then a push on the page's free list if this thread owns it.
+ * free: one bit test that proves the pointer lies in a mapped brisk segment
+ * (the segment is then addr & ~4 MiB), then a push on the page's free list
+ * if this thread owns it.
  * Everything else (first use of a thread, empty free list, full or aligned
  * pages, frees by other threads, large and huge blocks, bad pointers)
  * takes exactly one unlikely branch to a noinline slow path in alloc.c.
@@ -43,9 +44,8 @@ static ALWAYS_INLINE void *brisk_malloc_inline(size_t size) {
 
 static ALWAYS_INLINE void brisk_free_inline(void *p) {
   uintptr_t u = (uintptr_t)p;
-  uintptr_t segaddr = u & ~(uintptr_t)BRISK_SEGMENT_MASK;
-  if (likely(segmap_get_inline(u) == (segaddr | 2))) {
-    segment_t *seg = (segment_t *)segaddr;
+  if (likely(segbits_test(u))) {
+    segment_t *seg = (segment_t *)(u & ~(uintptr_t)BRISK_SEGMENT_MASK);
     page_t *page = page_of(seg, p);
     heap_t *heap = brisk_tls_heap;
     if (likely(seg->heap == heap && page->flags == 0)) {

@@ -317,6 +317,20 @@ extern int brisk_process_ready;
 
 /* ------------------------------------------------------------ segmap inline */
 
+/* One bit per 4 MiB region of the 47-bit address space (4 MiB of .bss,
+ * untouched pages cost nothing): set while the region holds a mapped brisk
+ * segment.  The free fast path tests it instead of walking the map. */
+#define BRISK_REGION_BITS 25
+extern _Atomic uint64_t brisk_segment_bits[(1u << BRISK_REGION_BITS) / 64];
+void brisk_segbits_set(uintptr_t seg, bool on);
+
+static ALWAYS_INLINE bool segbits_test(uintptr_t addr) {
+  uintptr_t region = addr >> BRISK_SEGMENT_SHIFT;
+  if (unlikely(region >= ((uintptr_t)1 << BRISK_REGION_BITS))) return false;
+  uint64_t word = atomic_load_explicit(&brisk_segment_bits[region >> 6], memory_order_relaxed);
+  return (word >> (region & 63)) & 1;
+}
+
 #define BRISK_SEGMAP_LEAF_BITS 12
 #define BRISK_SEGMAP_TOP_BITS 14
 extern _Atomic(uintptr_t *) brisk_segmap_top[1u << BRISK_SEGMAP_TOP_BITS];

@@ -18,6 +18,20 @@
 #include "os.h"
 
 _Atomic(uintptr_t *) brisk_segmap_top[1u << BRISK_SEGMAP_TOP_BITS];
+_Atomic uint64_t brisk_segment_bits[(1u << BRISK_REGION_BITS) / 64];
+
+/* Mark (or unmark) the region of segment `seg` in the fast-path bitmap.
+ * Set after the segmap entry, cleared before it, so a set bit always
+ * means a mapped segment. */
+void brisk_segbits_set(uintptr_t seg, bool on) {
+  uintptr_t region = seg >> BRISK_SEGMENT_SHIFT;
+  if (region >= ((uintptr_t)1 << BRISK_REGION_BITS)) return;
+  uint64_t bit = (uint64_t)1 << (region & 63);
+  if (on)
+    atomic_fetch_or_explicit(&brisk_segment_bits[region >> 6], bit, memory_order_release);
+  else
+    atomic_fetch_and_explicit(&brisk_segment_bits[region >> 6], ~bit, memory_order_release);
+}
 
 #define LEAF_ENTRIES (1u << BRISK_SEGMAP_LEAF_BITS)
 #define TOP_SHIFT (BRISK_SEGMENT_SHIFT + BRISK_SEGMAP_LEAF_BITS)

@@ -98,6 +98,7 @@ static segment_t *segment_map(void) {
     brisk_os_unmap(seg, BRISK_SEGMENT_SIZE);
     return NULL;
   }
+  brisk_segbits_set((uintptr_t)seg, true);
   seg->magic = BRISK_SEGMENT_MAGIC;
   page_t *meta = span_mark(seg, 0, 1, SPAN_META);
   meta->flags = PAGE_NOT_SMALL;
@@ -118,6 +119,7 @@ static void segment_release(segment_t *seg, bool dirty) {
   }
   pthread_mutex_unlock(&cache_lock);
   if (seg != NULL) {
+    brisk_segbits_set((uintptr_t)seg, false);
     brisk_segmap_clear((uintptr_t)seg, BRISK_SEGMENT_SIZE);
     brisk_os_unmap(seg, BRISK_SEGMENT_SIZE);
   }
@@ -303,6 +305,7 @@ size_t brisk_segment_cache_trim(void) {
   size_t bytes = 0;
   while (list != NULL) {
     segment_t *next = list->next;
+    brisk_segbits_set((uintptr_t)list, false);
     brisk_segmap_clear((uintptr_t)list, BRISK_SEGMENT_SIZE);
     brisk_os_unmap(list, BRISK_SEGMENT_SIZE);
     bytes += BRISK_SEGMENT_SIZE;
