@@ -21,6 +21,13 @@
 #define BRISK_OVERRIDE 1
 #endif
 
+/* BRISK_FAST_STATS: 1 counts calls and bytes on the malloc/free fast paths
+ * (six instructions per pair); 0 leaves only the slow paths counting, so
+ * mallinfo/malloc_stats/BRISK_STATS under-report small blocks. */
+#ifndef BRISK_FAST_STATS
+#define BRISK_FAST_STATS 1
+#endif
+
 /* Geometry.  A segment is SEGMENT_SIZE bytes, aligned to SEGMENT_SIZE, and
  * cut into SLICES_PER_SEGMENT slices of SLICE_SIZE.  Slice 0 holds the
  * segment header; spans of slices 1..63 hold pages (blocks of one size

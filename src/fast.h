@@ -23,6 +23,7 @@
 #else
 #define STAT_ADD(field, n) ((field) += (n))
 #endif
+#define FAST_STAT_ADD(field, n) (BRISK_FAST_STATS ? (void)STAT_ADD(field, n) : (void)0)
 
 static ALWAYS_INLINE void *brisk_malloc_inline(size_t size) {
   heap_t *heap = brisk_tls_heap;
@@ -33,9 +34,9 @@ static ALWAYS_INLINE void *brisk_malloc_inline(size_t size) {
       page->free = b->next;
       b->mark = 0;
       page->used++;
-      STAT_ADD(heap->stats.malloc_calls, 1);
-      STAT_ADD(heap->stats.bytes_requested, size);
-      STAT_ADD(heap->stats.alloc_bytes, page->block_size);
+      FAST_STAT_ADD(heap->stats.malloc_calls, 1);
+      FAST_STAT_ADD(heap->stats.bytes_requested, size);
+      FAST_STAT_ADD(heap->stats.alloc_bytes, page->block_size);
       return b;
     }
   }
@@ -54,8 +55,8 @@ static ALWAYS_INLINE void brisk_free_inline(void *p) {
       b->mark = block_free_mark(b);
       b->next = page->free;
       page->free = b;
-      STAT_ADD(heap->stats.free_calls, 1);
-      STAT_ADD(heap->stats.freed_bytes, page->block_size);
+      FAST_STAT_ADD(heap->stats.free_calls, 1);
+      FAST_STAT_ADD(heap->stats.freed_bytes, page->block_size);
       if (unlikely(--page->used == 0)) brisk_page_on_empty(heap, page);
       return;
     }
