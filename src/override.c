@@ -219,7 +219,17 @@ BRISK_API void *malloc(size_t n) { return brisk_malloc_inline(n); }
 BRISK_API void free(void *p) { do_free(p); }
 BRISK_API void *calloc(size_t c, size_t n) { return do_calloc(c, n); }
 BRISK_API void *realloc(void *p, size_t n) { return brisk_realloc_impl(p, n); }
-BRISK_API void *reallocarray(void *p, size_t c, size_t n) { return do_reallocarray(p, c, n); }
+/* reallocarray, free_sized and free_aligned_sized go through the exported
+ * realloc/free symbols, so that a tool that interposes the classic family
+ * (valgrind --soname-synonyms=somalloc=*brisk*) sees every block. */
+BRISK_API void *reallocarray(void *p, size_t c, size_t n) {
+  size_t bytes;
+  if (__builtin_mul_overflow(c, n, &bytes)) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  return realloc(p, bytes);
+}
 BRISK_API int posix_memalign(void **out, size_t a, size_t n) { return do_posix_memalign(out, a, n); }
 BRISK_API void *aligned_alloc(size_t a, size_t n) { return do_aligned_alloc(a, n); }
 BRISK_API void *memalign(size_t a, size_t n) { return do_memalign(a, n); }
@@ -227,9 +237,16 @@ BRISK_API void *valloc(size_t n) { return brisk_alloc_aligned(n, BRISK_OS_PAGE);
 BRISK_API void *pvalloc(size_t n) { return do_pvalloc(n); }
 BRISK_API size_t malloc_usable_size(void *p) { return brisk_usable_impl(p); }
 BRISK_API void free_sized(void *p, size_t n);
-BRISK_API void free_sized(void *p, size_t n) { do_free_sized(p, n, 0); }
+BRISK_API void free_sized(void *p, size_t n) {
+  if (BRISK_DEBUG && p != NULL && n > brisk_usable_impl(p))
+    brisk_fatal("free_sized(): size larger than the block", p);
+  free(p);
+}
 BRISK_API void free_aligned_sized(void *p, size_t a, size_t n);
-BRISK_API void free_aligned_sized(void *p, size_t a, size_t n) { do_free_sized(p, n, a); }
+BRISK_API void free_aligned_sized(void *p, size_t a, size_t n) {
+  (void)a;
+  free_sized(p, n);
+}
 BRISK_API int malloc_trim(size_t pad) {
   (void)pad;
   return brisk_trim() > 0;

@@ -116,6 +116,15 @@ else
       stress_tests "$v" "$T/stress" "${envs[@]}" LD_LIBRARY_PATH="$ROOT/$d"
     fi
   done
+  if command -v valgrind >/dev/null 2>&1; then
+    # memcheck over brisk's own code (linked in statically, not replaced)
+    add "valgrind/memcheck-brisk-internals" 180 TEST_EXPECT_BRISK= valgrind -q \
+      --error-exitcode=9 --soname-synonyms=somalloc=NONE \
+      "$T/stress-static/stress_mix" -t 4 -s 1
+    # valgrind's own allocator in place of brisk's, via the soname synonym
+    add "valgrind/memcheck-preload-synonym" 180 LD_PRELOAD="$ROOT/build/libbrisk.so" \
+      valgrind -q --error-exitcode=9 --soname-synonyms=somalloc=*brisk* ls -lR /usr/include/linux
+  fi
   for u in "$T"/unit/*; do
     [[ -x $u ]] && add "unit/$(basename "$u")" 60 "$u"
   done

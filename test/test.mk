@@ -44,7 +44,7 @@ TEST_UNIT_BINS := $(patsubst test/unit/%.c,$(TEST_OUT)/unit/%,$(TEST_UNIT_SRCS))
 
 TEST_LIBC_BINS := $(TEST_API_BINS) $(TEST_STRESS_LIBC_BINS)
 TEST_BRISK_BINS := $(TEST_OUT)/api/link_lbrisk $(TEST_STRESS_BINS) \
-  $(TEST_TSAN_BINS) $(TEST_UNIT_BINS)
+  $(TEST_TSAN_BINS) $(TEST_UNIT_BINS) $(TEST_OUT)/stress-static/stress_mix
 
 .PHONY: test test-bins test-libc test-libc-bins
 test: lib variants
@@ -74,6 +74,13 @@ $(TEST_OUT)/api/link_lbrisk: test/api/link_lbrisk.c $(TEST_HDRS) build/libbrisk.
 $(TEST_OUT)/stress/%: test/stress/%.c $(TEST_HDRS) build/libbrisk.so
 	@mkdir -p $(@D)
 	$(CC) $(STRESS_CFLAGS) -o $@ $< -Lbuild -lbrisk $(TEST_RPATH) -ldl
+
+# brisk linked statically into the program: valgrind's memcheck then runs
+# brisk's own code as client code (--soname-synonyms=somalloc=NONE keeps
+# valgrind from replacing it) and reports any bad access inside brisk.
+$(TEST_OUT)/stress-static/%: test/stress/%.c $(TEST_HDRS) build/libbrisk.a
+	@mkdir -p $(@D)
+	$(CC) $(STRESS_CFLAGS) -o $@ $< build/libbrisk.a -ldl
 
 $(TEST_OUT)/stress-libc/%: test/stress/%.c $(TEST_HDRS)
 	@mkdir -p $(@D)
