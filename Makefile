@@ -74,11 +74,15 @@ clean:
 	rm -rf build
 
 PREFIX ?= /usr/local
-install: lib
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+install: lib build/brisk
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
 	install -m 755 build/libbrisk.so $(DESTDIR)$(PREFIX)/lib/libbrisk.so
 	install -m 644 build/libbrisk.a $(DESTDIR)$(PREFIX)/lib/libbrisk.a
 	install -m 644 include/brisk.h $(DESTDIR)$(PREFIX)/include/brisk.h
+	install -m 755 build/brisk $(DESTDIR)$(PREFIX)/bin/brisk
+	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: brisk\nDescription: fast, safe drop-in malloc\nVersion: 0.1.0\nLibs: -L$${libdir} -lbrisk\nLibs.private: -lpthread\nCflags: -I$${includedir}\n' \
+	  '$(PREFIX)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/brisk.pc
 
 -include test/test.mk
 -include bench/bench.mk
