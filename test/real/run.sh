@@ -197,6 +197,7 @@ add fault/thread_churn item_fault thread_churn 300 "$F_THREADS"
 add fault/dlopen item_fault dlopen 120 "$OUT/faults/lib_dlalloc.so"
 add fault/tls_dtor item_fault tls_dtor 120
 add fault/spawn item_fault spawn 180 "$F_SPAWNS"
+add fault/fork_in_signal item_fault fork_in_signal 120 "$F_FORKS"
 add fault/signals item_fault signals 120 "$F_SIGSECS"
 add fault/bad_sizes item_fault bad_sizes 60
 add fault/bad_align item_fault bad_align 60
@@ -230,7 +231,13 @@ PY_FULL="test_dict test_list test_set test_unicode test_json test_re test_pickle
   test_sort test_bisect test_copy test_enum test_dataclasses test_csv test_base64 test_codecs
   test_memoryview test_queue test_thread test_bz2 test_lzma test_xml_etree test_ast
   test_builtin test_long test_float test_statistics test_random test_marshal test_ordered_dict
-  test_defaultdict test_operator test_format test_userdict test_complex"
+  test_defaultdict test_operator test_format test_userdict test_complex test_xml_etree_c
+  test_pprint test_difflib test_tarfile test_zipfile test_email test_tokenize test_unicodedata
+  test_descr test_exceptions test_generators test_coroutines test_mmap test_subprocess
+  test_pyexpat test_minidom test_argparse test_typing test_inspect test_traceback test_compile
+  test_sys test_os test_tempfile test_pathlib test_logging test_signal test_threading_local
+  test_contextlib test_ctypes test_pickletools test_shelve test_dbm test_class test_iter
+  test_int test_mailbox test_plistlib"
 if [[ ! -x /usr/bin/python3.11 ]] || [[ ! -d /usr/lib/python3.11/test/libregrtest ]]; then
   echo "FAIL python: /usr/bin/python3.11 or libpython3.11-testsuite missing (apt-get install python3.11 libpython3.11-testsuite)"
   echo fail >"$ST/python"
