@@ -65,7 +65,9 @@
  * heap owns, and hands them out again before touching its own pages.  Like
  * a thread cache, it turns a cross-thread free + a local malloc into two
  * thread-local list operations on a cache-hot block. */
+#ifndef BRISK_FOREIGN_MAX
 #define BRISK_FOREIGN_MAX 32
+#endif
 #define BRISK_FOREIGN_BYTES (64 * 1024)
 
 /* Empty segments a heap keeps committed (dirty) for reuse; more are
