@@ -65,48 +65,48 @@ def workloads():
         W.append(dict(name=name, group=group, cmd=cmd, quick=quick, full=full,
                       env=env or {}, desc=desc))
 
-    add("churn", "micro", ["{bin}/churn"], ["ops=3000000"], ["ops=15000000"],
+    add("churn", "micro", ["{bin}/churn"], ["ops=2000000"], ["ops=15000000"],
         "1 thread, 20k live objects, size mix mostly <64 B with a tail to 64 KiB, random replacement")
-    add("larson", "micro", ["{bin}/larson", "threads=4"], ["ops=3000000"], ["ops=15000000"],
+    add("larson", "micro", ["{bin}/larson", "threads=4"], ["ops=2000000"], ["ops=15000000"],
         "4 threads replace random 8-512 B objects in chunks that rotate between threads (~70% remote frees)")
-    add("prodcons-1", "micro", ["{bin}/prodcons", "pairs=1"], ["msgs=3000000"], ["msgs=15000000"],
+    add("prodcons-1", "micro", ["{bin}/prodcons", "pairs=1"], ["msgs=2000000"], ["msgs=15000000"],
         "1 producer/consumer pair, blocks freed by the consumer thread")
-    add("prodcons-4", "micro", ["{bin}/prodcons", "pairs=4"], ["msgs=1000000"], ["msgs=5000000"],
+    add("prodcons-4", "micro", ["{bin}/prodcons", "pairs=4"], ["msgs=700000"], ["msgs=5000000"],
         "4 pairs (8 threads on the machine)")
-    add("xmalloc", "micro", ["{bin}/xmalloc", "threads=4"], ["blocks=1200000"], ["blocks=6000000"],
+    add("xmalloc", "micro", ["{bin}/xmalloc", "threads=4"], ["blocks=800000"], ["blocks=6000000"],
         "4 threads allocate 8-512 B blocks in batches, 1 thread frees all")
     add("cache-scratch", "micro", ["{bin}/cache", "scratch=1", "threads=2"],
-        ["iters=60000"], ["iters=300000"],
+        ["iters=40000"], ["iters=300000"],
         "passive false sharing: freed main-thread objects reused by workers, written hot")
     add("cache-thrash", "micro", ["{bin}/cache", "scratch=0", "threads=2"],
-        ["iters=60000"], ["iters=300000"],
+        ["iters=40000"], ["iters=300000"],
         "active false sharing: 8-byte objects allocated by 2 threads, written hot")
-    add("realloc", "micro", ["{bin}/realloc"], ["rounds=100"], ["rounds=500"],
+    add("realloc", "micro", ["{bin}/realloc"], ["rounds=70"], ["rounds=500"],
         "vector doubling + exact string appends + shrink-to-fit, interleaved")
-    add("large", "micro", ["{bin}/large"], ["ops=300"], ["ops=1500"],
+    add("large", "micro", ["{bin}/large"], ["ops=200"], ["ops=1500"],
         "64 KiB-32 MiB blocks (log-uniform), 1/3 calloc, every page written")
-    add("frag", "micro", ["{bin}/frag"], ["small=500000"], ["small=2000000"],
+    add("frag", "micro", ["{bin}/frag"], ["small=350000"], ["small=2000000"],
         "small objects, 90% freed scattered, then medium and other small sizes; peak and final RSS")
     for t in (2, 4, 8, 16):
         add("churn-t%d" % t, "scaling", ["{bin}/churn", "threads=%d" % t],
-            ["ops=3000000"], ["ops=15000000"],
+            ["ops=2000000"], ["ops=15000000"],
             "churn split over %d threads (same total work)" % t)
     for t in (1, 2, 8, 16):
         add("larson-t%d" % t, "scaling", ["{bin}/larson", "threads=%d" % t],
-            ["ops=3000000"], ["ops=15000000"],
+            ["ops=2000000"], ["ops=15000000"],
             "larson with %d threads (same total work)" % t)
-    add("python", "real", ["{python}", "{real}/work.py"], ["8000"], ["40000"],
+    add("python", "real", ["{python}", "{real}/work.py"], ["6000"], ["40000"],
         "python3 (PYTHONMALLOC=malloc): parse, objects, group, sort, json, regex",
         env={"PYTHONMALLOC": "malloc", "PYTHONHASHSEED": "0"})
     add("sqlite", "real", ["sh", "-c",
                            'exec sqlite3 -cmd "CREATE TEMP TABLE p(n INT); INSERT INTO p VALUES($0);" '
                            ':memory: < "$1"', "{arg}", "{real}/work.sql"],
-        ["50000"], ["300000"],
+        ["35000"], ["300000"],
         "sqlite3 in-memory: bulk insert, indexes, joins, group by, window functions, vacuum")
-    add("perl", "real", ["perl", "{real}/work.pl"], ["20000"], ["100000"],
+    add("perl", "real", ["perl", "{real}/work.pl"], ["14000"], ["100000"],
         "perl: split, hashes of arrays, regex, sort, string building")
     add("gcc", "real", ["gcc", "-c", "{real}/compile_me.c", "-o", "{tmp}/compile_me.o"],
-        ["-O1"], ["-O2"],
+        ["-O0"], ["-O2"],
         "gcc compiling a fixed 4300-line C file (cc1 allocates heavily)")
     return W
 
@@ -626,12 +626,13 @@ def main():
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--quick", action="store_const", dest="mode", const="quick")
     g.add_argument("--full", action="store_const", dest="mode", const="full")
-    ap.add_argument("--rounds", type=int, help="rounds (default: quick 3, full 7)")
+    ap.add_argument("--rounds", type=int, help="rounds (default: quick 5, full 7)")
     ap.add_argument("--only", help="comma-separated workload names")
     ap.add_argument("--allocators", help="comma-separated subset of " + ",".join(ALL_ALLOCATORS))
     ap.add_argument("--no-brisk", action="store_true", help="leave brisk out")
     ap.add_argument("--no-callgrind", action="store_true")
-    ap.add_argument("--timeout", type=float, help="seconds per run (default quick 60, full 300)")
+    ap.add_argument("--timeout", type=float, help="seconds per run (default quick 20, full 120); "
+                    "after a timeout that allocator skips the remaining rounds of the workload")
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
     ap.add_argument("--wait-quiet", type=float, default=0, metavar="S",
                     help="first wait up to S seconds for other load to drop below 0.3 cores")
@@ -639,8 +640,8 @@ def main():
                     else shutil.which("python3"))
     args = ap.parse_args()
     mode = args.mode or "quick"
-    rounds = args.rounds or (3 if mode == "quick" else 7)
-    timeout = args.timeout or (60 if mode == "quick" else 300)
+    rounds = args.rounds or (5 if mode == "quick" else 7)
+    timeout = args.timeout or (20 if mode == "quick" else 120)
 
     def log(msg):
         print(msg, file=sys.stderr, flush=True)
@@ -712,6 +713,8 @@ def main():
             for r in range(rounds):
                 order = allocs[r % len(allocs):] + allocs[:r % len(allocs)]
                 for a in order:
+                    if any(x["rc"] == "timeout" for x in results[w["name"]][a]):
+                        continue
                     res = run_once(cmd, paths[a], alloc_env("glibc", paths, w["env"]), timeout, tmp)
                     res["checksum"], res["metrics"] = parse_output(res["out"])
                     res["round"] = r
