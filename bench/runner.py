@@ -460,8 +460,10 @@ def write_md(path, meta, S, rows, geo, allocs, wls, cg, notes):
         w("")
     w("## Wall time, seconds: median [min–max] ×ratio to best peer")
     w("")
-    w("| workload | " + " | ".join(allocs) + " |")
-    w("|---|" + "---|" * len(allocs))
+    w("*other load*: median CPU (cores) used by other processes during this row's runs.")
+    w("")
+    w("| workload | " + " | ".join(allocs) + " | other load |")
+    w("|---|" + "---|" * (len(allocs) + 1))
     for n, k in rows:
         if k != "both":
             continue
@@ -471,8 +473,8 @@ def write_md(path, meta, S, rows, geo, allocs, wls, cg, notes):
             if S[n][a]["time_ratio"] is not None and abs(S[n][a]["time_ratio"] - 1) < 1e-9 and a in PEERS:
                 c = "**" + c + "**"
             cells.append(c)
-        w("| %s | %s |" % (n, " | ".join(cells)))
-    w("| **geomean ratio** | " + " | ".join("**%s**" % fmt_ratio(geo[a]["time"]) for a in allocs) + " |")
+        w("| %s | %s | %.2f |" % (n, " | ".join(cells), meta["row_foreign"].get(n, 0.0)))
+    w("| **geomean ratio** | " + " | ".join("**%s**" % fmt_ratio(geo[a]["time"]) for a in allocs) + " | |")
     w("")
     w("## Peak RSS, MiB: median ×ratio to best peer")
     w("")
@@ -748,7 +750,9 @@ def main():
                 elapsed=elapsed, machine=machine_info(allocs), commands=commands,
                 foreign_median=med(foreign) or 0.0, foreign_max=max(foreign) if foreign else 0.0,
                 load_start=load_start, load_end=open("/proc/loadavg").read().split()[0],
-                mismatch=mismatch, allocators=allocs, paths=paths)
+                mismatch=mismatch, allocators=allocs, paths=paths,
+                row_foreign={n: med([r["foreign"] for a in allocs for r in results[n][a]]) or 0.0
+                             for n in results})
     if meta["foreign_median"] > 0.3:
         notes.append("Other processes used %.2f cores (median) during the runs: timings are "
                      "noisy; rerun on a quiet machine for final figures." % meta["foreign_median"])
