@@ -44,23 +44,44 @@ static void *heap_alloc(heap_t *heap, size_t size, bool *zeroed) {
   }
   void *p;
   size_t usable;
-  if (size <= BRISK_CLASS_MAX) {
-    unsigned bin = brisk_bin_of(size);
-    p = brisk_page_alloc_slow(heap, bin);
-    usable = brisk_bin_size[bin];
-  } else if (size <= BRISK_LARGE_MAX) {
-    p = large_alloc(heap, size, zeroed);
-    usable = (size + BRISK_SLICE_SIZE - 1) & ~(BRISK_SLICE_SIZE - 1);
-  } else {
-    p = brisk_huge_alloc(size, 0, zeroed);
-    if (p == NULL) return NULL;
-    usable = brisk_usable_impl(p);
+  for (int attempt = 0;; attempt++) {
+    if (size <= BRISK_CLASS_MAX) {
+      unsigned bin = brisk_bin_of(size);
+      p = brisk_page_alloc_slow(heap, bin);
+      usable = brisk_bin_size[bin];
+    } else if (size <= BRISK_LARGE_MAX) {
+      p = large_alloc(heap, size, zeroed);
+      usable = (size + BRISK_SLICE_SIZE - 1) & ~(BRISK_SLICE_SIZE - 1);
+    } else {
+      p = brisk_huge_alloc(size, 0, zeroed);
+      usable = p != NULL ? brisk_usable_impl(p) : 0;
+    }
+    /* Out of memory: give back what brisk keeps cached and try once more. */
+    if (p != NULL || attempt > 0 || brisk_release_cached(heap) == 0) break;
   }
   if (p == NULL) return NULL;
   STAT_ADD(heap->stats.malloc_calls, 1);
   STAT_ADD(heap->stats.bytes_requested, size);
   STAT_ADD(heap->stats.alloc_bytes, usable);
   return p;
+}
+
+/* Out of memory (the kernel refused a mapping, e.g. under RLIMIT_AS):
+ * unmap what brisk holds without need — the calling heap's empty segments
+ * and free spans, the segment cache, the huge cache.  Returns the bytes
+ * released (0: nothing to retry with). */
+size_t brisk_release_cached(heap_t *heap) {
+  size_t released = 0;
+  if (heap != NULL && heap != &brisk_heap_empty) {
+    brisk_foreign_flush_all(heap);
+    brisk_remote_flush_all(heap);
+    brisk_heap_collect(heap, true);
+    released += brisk_heap_purge(heap, true);
+    released += brisk_segment_release_all_spare(heap);
+  }
+  released += brisk_huge_cache_trim(true);
+  released += brisk_segment_cache_trim();
+  return released;
 }
 
 static heap_t *current_heap(void) {
@@ -150,6 +171,7 @@ void *brisk_alloc_aligned(size_t size, size_t align) {
       p = mark_aligned(base, (void *)(((uintptr_t)base + align - 1) & ~(uintptr_t)(align - 1)));
   } else {
     p = brisk_huge_alloc(size, align, &zeroed);
+    if (p == NULL && brisk_release_cached(heap) > 0) p = brisk_huge_alloc(size, align, &zeroed);
     if (p != NULL) {
       STAT_ADD(heap->stats.malloc_calls, 1);
       STAT_ADD(heap->stats.bytes_requested, size);
@@ -187,22 +209,26 @@ static page_t *checked_page(segment_t *seg, const void *p, const char *fn) {
   }
 }
 
-/* Usable bytes of the block p, counted from p. */
-size_t brisk_usable_impl(const void *p) {
-  if (p == NULL) return 0;
+/* Usable bytes of the block p, counted from p; a pointer that is not a
+ * live block aborts with "brisk: <fn>: invalid pointer". */
+static size_t usable_checked(const void *p, const char *fn) {
   uintptr_t u = (uintptr_t)p;
   uintptr_t e = brisk_segmap_get(u);
   if (e & 1) {
     huge_t *h = (huge_t *)(e & ~(uintptr_t)3);
     if (h->magic != BRISK_HUGE_MAGIC || !h->live || p < (void *)h->block)
-      brisk_fatal("malloc_usable_size(): invalid pointer", p);
+      brisk_fatal(fn, p);
     return brisk_huge_usable(h, p);
   }
-  if (e == 0 || (e & ~(uintptr_t)3) != (u & ~(uintptr_t)BRISK_SEGMENT_MASK))
-    brisk_fatal("malloc_usable_size(): invalid pointer", p);
+  if (e == 0 || (e & ~(uintptr_t)3) != (u & ~(uintptr_t)BRISK_SEGMENT_MASK)) brisk_fatal(fn, p);
   segment_t *seg = (segment_t *)(e & ~(uintptr_t)3);
-  page_t *page = checked_page(seg, p, "malloc_usable_size(): invalid pointer");
+  page_t *page = checked_page(seg, p, fn);
   return (size_t)(page_block_start(page, p) + page->block_size - (const uint8_t *)p);
+}
+
+size_t brisk_usable_impl(const void *p) {
+  if (p == NULL) return 0;
+  return usable_checked(p, "malloc_usable_size(): invalid pointer");
 }
 
 /* ------------------------------------------------------------------- free */
@@ -326,7 +352,7 @@ void *brisk_realloc_impl(void *p, size_t size) {
     errno = ENOMEM;
     return NULL;
   }
-  size_t usable = brisk_usable_impl(p);
+  size_t usable = usable_checked(p, "realloc(): invalid pointer");
   uintptr_t e = brisk_segmap_get((uintptr_t)p);
   if (e & 1) {
     huge_t *h = (huge_t *)(e & ~(uintptr_t)3);

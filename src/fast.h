@@ -47,9 +47,13 @@ static ALWAYS_INLINE void brisk_free_inline(void *p) {
   uintptr_t u = (uintptr_t)p;
   if (likely(segbits_test(u))) {
     segment_t *seg = (segment_t *)(u & ~(uintptr_t)BRISK_SEGMENT_MASK);
-    page_t *page = page_of(seg, p);
+    page_t *page = slice_desc_of(seg, p); /* a head if flags == 0 */
     heap_t *heap = brisk_tls_heap;
-    if (likely(seg->heap == heap && page->flags == 0)) {
+    /* Owner, no flag (so a one-slice page, whose area is the 64 KiB slice
+     * holding p), and p is a block start: off % size == 0 tested with one
+     * multiply (Lemire et al.: exact for 16-bit offsets, 32-bit magic). */
+    uint32_t off = (uint32_t)(u & (BRISK_SLICE_SIZE - 1));
+    if (likely(seg->heap == heap && page->flags == 0 && off * page->magic32 < page->magic32)) {
       block_t *b = (block_t *)p;
       if (unlikely(b->mark == block_free_mark(b))) brisk_double_free(p);
       b->mark = block_free_mark(b);
@@ -60,7 +64,7 @@ static ALWAYS_INLINE void brisk_free_inline(void *p) {
       if (unlikely(--page->used == 0)) brisk_page_on_empty(heap, page);
       return;
     }
-    brisk_free_in_segment(seg, page, p);
+    brisk_free_in_segment(seg, page_of(seg, p), p);
     return;
   }
   brisk_free_slow(p);

@@ -140,7 +140,7 @@ static huge_t *cache_fit(huge_t *h, size_t need, size_t malign) {
 void *brisk_huge_alloc(size_t size, size_t align, bool *zeroed) {
   size_t off = block_offset(align);
   if (size > PTRDIFF_MAX - off - BRISK_OS_PAGE) return NULL;
-  size_t need = off + page_round(size);
+  size_t need = off + page_round(size ? size : 1); /* the block lies inside */
   size_t malign = map_align(align);
   huge_t *h = NULL;
   huge_t *expired[BRISK_HUGE_CACHE_ENTRIES];

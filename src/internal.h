@@ -60,6 +60,7 @@ enum {
   PAGE_IN_FULL = 1,     /* page sits in heap->full, not in its bin queue */
   PAGE_HAS_ALIGNED = 2, /* some live block was returned at an interior offset */
   PAGE_NOT_SMALL = 4,   /* span is free, large or metadata */
+  PAGE_MULTI = 8,       /* page of more than one slice (blocks > 8 KiB) */
 };
 
 /* page_t.xfree state, in the two low bits of the word. */
@@ -87,7 +88,10 @@ typedef struct page_s {
   uint8_t slice_count;     /* span length in slices (head only) */
   uint8_t slice_offset;    /* distance to the head descriptor, 0 at head */
   uint16_t pad_;
-  uint32_t free_since;     /* free span: low 32 bits of now_ms when freed */
+  union {
+    uint32_t free_since;   /* free span: low 32 bits of now_ms when freed */
+    uint32_t magic32;      /* one-slice page: ceil(2^32 / block_size) */
+  };
   uint8_t *area;           /* first byte of the span */
   _Atomic uintptr_t xfree; /* remote-free list | XF_* state */
   struct page_s *next;     /* bin queue / full list / free-span bin */
@@ -210,11 +214,16 @@ page_t *brisk_span_alloc(heap_t *heap, uint32_t slices); /* NULL on ENOMEM */
 void brisk_span_free(heap_t *heap, page_t *span);
 bool brisk_span_grow(heap_t *heap, page_t *span, uint32_t slices);
 size_t brisk_heap_purge(heap_t *heap, bool force);
-void brisk_segment_release_all_spare(heap_t *heap);
+size_t brisk_segment_release_all_spare(heap_t *heap);
 size_t brisk_segment_cache_trim(void);
 void brisk_segment_atfork_prepare(void);
 void brisk_segment_atfork_parent(void);
 void brisk_segment_atfork_child(void);
+/* Descriptor of the slice holding p: the span's head for a one-slice
+ * span; any other descriptor has PAGE_NOT_SMALL in flags (span_mark). */
+static ALWAYS_INLINE page_t *slice_desc_of(segment_t *seg, const void *p) {
+  return &seg->pages[((uintptr_t)p >> BRISK_SLICE_SHIFT) & (BRISK_SLICES_PER_SEGMENT - 1)];
+}
 static ALWAYS_INLINE page_t *page_of(segment_t *seg, const void *p) {
   page_t *page = &seg->pages[((uintptr_t)p >> BRISK_SLICE_SHIFT) & (BRISK_SLICES_PER_SEGMENT - 1)];
   return page - page->slice_offset;
@@ -273,6 +282,7 @@ void *brisk_realloc_impl(void *p, size_t size);
 size_t brisk_usable_impl(const void *p);
 void brisk_free_checked_size(void *p, size_t size, size_t align);
 void *brisk_calloc_impl(size_t n);
+size_t brisk_release_cached(heap_t *heap);
 
 /* options.c — runtime options, read once from environ without allocating. */
 typedef struct options_s {

@@ -109,17 +109,7 @@ BRISK_API void brisk_free_aligned_sized(void *p, size_t a, size_t n) { do_free_s
  * caches.  Other threads' heaps are theirs to trim (at their exit). */
 BRISK_API size_t brisk_trim(void) {
   int saved = errno;
-  size_t released = 0;
-  heap_t *heap = brisk_tls_heap;
-  if (heap != &brisk_heap_empty) {
-    brisk_foreign_flush_all(heap);
-    brisk_remote_flush_all(heap);
-    brisk_heap_collect(heap, true);
-    released += brisk_heap_purge(heap, true);
-    brisk_segment_release_all_spare(heap);
-  }
-  released += brisk_huge_cache_trim(true);
-  released += brisk_segment_cache_trim();
+  size_t released = brisk_release_cached(brisk_tls_heap);
   errno = saved;
   return released;
 }

@@ -87,8 +87,13 @@ static void page_extend(page_t *page) {
   uint32_t left = (uint32_t)page->reserved - page->capacity;
   if (n > left) n = left;
   uint8_t *start = page->area + (size_t)page->capacity * bs;
-  for (uint32_t i = 0; i + 1 < n; i++) ((block_t *)(start + (size_t)i * bs))->next = (block_t *)(start + (size_t)(i + 1) * bs);
-  ((block_t *)(start + (size_t)(n - 1) * bs))->next = page->free;
+  /* Carved blocks carry the free mark like freed ones, so freeing a block
+   * that was never handed out is caught as well. */
+  for (uint32_t i = 0; i < n; i++) {
+    block_t *b = (block_t *)(start + (size_t)i * bs);
+    b->next = i + 1 < n ? (block_t *)(start + (size_t)(i + 1) * bs) : page->free;
+    b->mark = block_free_mark(b);
+  }
   page->free = (block_t *)start;
   page->capacity = (uint16_t)(page->capacity + n);
 }
@@ -98,11 +103,12 @@ static page_t *page_new(heap_t *heap, unsigned bin) {
   page_t *page = brisk_span_alloc(heap, slices);
   if (page == NULL) return NULL;
   page->kind = SPAN_PAGE;
-  page->flags = 0;
+  page->flags = slices > 1 ? PAGE_MULTI : 0;
   page->bin = (uint8_t)bin;
   page->block_size = brisk_bin_size[bin];
   page->capacity = 0;
   page->reserved = (uint16_t)(((size_t)slices << BRISK_SLICE_SHIFT) / page->block_size);
+  page->magic32 = UINT32_MAX / page->block_size + 1;
   page->free = NULL;
   page->used = 0;
   atomic_store_explicit(&page->xfree, 0, memory_order_relaxed);

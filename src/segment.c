@@ -60,7 +60,10 @@ static void bin_remove(heap_t *heap, page_t *span) {
 /* Describe slices [idx, idx+n) as one span whose head is pages[idx]. */
 static page_t *span_mark(segment_t *seg, uint32_t idx, uint32_t n, uint8_t kind) {
   page_t *head = &seg->pages[idx];
-  for (uint32_t k = 1; k < n; k++) seg->pages[idx + k].slice_offset = (uint8_t)k;
+  for (uint32_t k = 1; k < n; k++) {
+    seg->pages[idx + k].slice_offset = (uint8_t)k;
+    seg->pages[idx + k].flags = PAGE_NOT_SMALL; /* not a head: never the fast path */
+  }
   head->slice_offset = 0;
   head->slice_count = (uint8_t)n;
   head->kind = kind;
@@ -278,8 +281,10 @@ size_t brisk_heap_purge(heap_t *heap, bool force) {
   return purged;
 }
 
-/* Release every empty segment of heap (thread exit, trim). */
-void brisk_segment_release_all_spare(heap_t *heap) {
+/* Release every empty segment of heap (thread exit, trim, out of memory).
+ * Returns the bytes given back. */
+size_t brisk_segment_release_all_spare(heap_t *heap) {
+  size_t bytes = 0;
   segment_t *seg = heap->segments;
   while (seg != NULL) {
     segment_t *next = seg->next;
@@ -290,9 +295,11 @@ void brisk_segment_release_all_spare(heap_t *heap) {
       segment_unlink(heap, seg);
       heap->empty_segments--;
       segment_release(seg, dirty);
+      bytes += BRISK_SEGMENT_SIZE;
     }
     seg = next;
   }
+  return bytes;
 }
 
 /* Unmap every segment of the global cache.  Returns bytes unmapped. */
