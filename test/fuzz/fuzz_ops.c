@@ -74,8 +74,11 @@ static void check_new(unsigned char *p, size_t n, size_t align, int self) {
   size_t u = brisk_usable_size(p);
   if (u < n) die("usable size smaller than requested", p, u);
   /* Generous bound: realloc may keep a block twice the size, large spans
-   * round to 64 KiB slices, aligned blocks carry their alignment slack. */
-  if (u > 2 * n + (align > 16 ? align : 0) + 65536 + 4096) {
+   * round to 64 KiB slices, aligned blocks carry their alignment slack, and
+   * a huge block may reuse a cached mapping up to 4 MiB bigger (huge.c). */
+  size_t slack = (align > 16 ? align : 0) + 65536 + 4096;
+  if (n + align > (1u << 20)) slack += (4u << 20) + align; /* maybe a huge block */
+  if (u > 2 * n + slack) {
     fprintf(stderr, "fuzz_ops: requested %zu bytes (alignment %zu), usable %zu\n", n, align, u);
     die("usable size absurdly large", p, u);
   }

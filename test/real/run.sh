@@ -28,7 +28,8 @@
 #                 replay, two programs, a few Python modules
 # Environment: REAL_JOBS (default 2), REAL_FILTER (regex on item names),
 # REAL_LIB (default build/libbrisk.so), REAL_FRESH=1 (re-run the cached
-# glibc Python results).  Logs: build/real/logs/<item>.log.
+# glibc Python results).  Logs: build/real/logs-{full,quick}/<item>.log,
+# Python's in build/real/python-{full,quick}/.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 ROOT=$PWD
@@ -39,10 +40,16 @@ FILTER=${REAL_FILTER:-}
 LIB=$ROOT/${REAL_LIB:-build/libbrisk.so}
 DEBUG_LIB=$ROOT/build/debug/libbrisk.so
 OUT=$ROOT/build/real
-LOG=$OUT/logs
-ST=$OUT/status
-rm -rf "$LOG" "$ST"
-mkdir -p "$LOG" "$ST"
+MODE=full
+((QUICK)) && MODE=quick
+LOG=$OUT/logs-$MODE
+PYLOG=$OUT/python-$MODE
+rm -rf "$LOG"
+mkdir -p "$LOG"
+# Item statuses live in a private directory: runs may overlap (make test
+# calls check-real-quick while someone runs check-real).
+ST=$(mktemp -d "$OUT/status.XXXXXX") || exit 2
+trap 'rm -rf "$ST"' EXIT
 export LC_ALL=C TZ=UTC
 T0=$SECONDS
 
@@ -83,7 +90,7 @@ item_c() {
   local bin=$OUT/$dir/$name
   shift 4
   local log=$LOG/${kind}_$name.log
-  (timeout -k 5 "$tmo" "$bin" "$@" >"$log" 2>&1) 2>/dev/null
+  (timeout -k 5 "$tmo" "$bin" "$@" >"$log" 2>&1; exit $?) 2>/dev/null
   rc=$?
   if [[ $rc != 0 ]]; then
     report "$kind/$name" 0 "fails under glibc too (exit $rc): test is broken"
@@ -91,7 +98,7 @@ item_c() {
   fi
   t=$SECONDS
   echo "--- under brisk" >>"$log"
-  (LD_PRELOAD=$LIB timeout -k 5 "$tmo" "$bin" "$@" >>"$log" 2>&1) 2>/dev/null
+  (LD_PRELOAD=$LIB timeout -k 5 "$tmo" "$bin" "$@" >>"$log" 2>&1; exit $?) 2>/dev/null
   rcb=$?
   if [[ $rcb == 0 ]]; then
     report "$kind/$name" 1 "$((SECONDS - t))s"
@@ -107,7 +114,7 @@ item_misuse() {
   local log=$LOG/misuse_$name.log
   [[ -f $src.variant ]] && variant=$(<"$src.variant")
   [[ $variant == debug ]] && lib=$DEBUG_LIB
-  (LD_PRELOAD=$lib timeout -k 5 30 "$bin" >"$log.out" 2>"$log.err") 2>/dev/null
+  (LD_PRELOAD=$lib timeout -k 5 30 "$bin" >"$log.out" 2>"$log.err"; exit $?) 2>/dev/null
   rc=$?
   { echo "exit $rc"; echo "--- stdout"; cat "$log.out"; echo "--- stderr"; cat "$log.err"; } >"$log"
   ptr=$(sed -n 's/^PTR=//p' "$log.out" | head -n 1)
@@ -147,14 +154,14 @@ item_prog() {
 item_fuzz() {
   local name=$1 log=$LOG/${1//\//_}.log rc
   shift
-  (timeout -k 5 300 "$OUT/fuzz_replay_glibc" "$@" >"$log" 2>&1) 2>/dev/null
+  (timeout -k 5 300 "$OUT/fuzz_replay_glibc" "$@" >"$log" 2>&1; exit $?) 2>/dev/null
   rc=$?
   if [[ $rc != 0 ]]; then
     report "$name" 0 "harness rejects it with glibc too (exit $rc): $(tail -n 1 "$log")"
     return
   fi
   echo "--- brisk" >>"$log"
-  (timeout -k 5 300 "$OUT/fuzz_replay" "$@" >>"$log" 2>&1) 2>/dev/null
+  (timeout -k 5 300 "$OUT/fuzz_replay" "$@" >>"$log" 2>&1; exit $?) 2>/dev/null
   rc=$?
   if [[ $rc == 0 ]]; then
     report "$name" 1 "$# input(s)"
@@ -247,7 +254,7 @@ else
     if [[ -z $FILTER ]] || [[ python/${m%%:*} =~ $FILTER ]]; then mods+=("$m"); fi
   done
   if ((${#mods[@]})); then
-    /usr/bin/python3.11 test/real/python/pytests.py --lib "$LIB" --logdir "$OUT/python" \
+    /usr/bin/python3.11 test/real/python/pytests.py --lib "$LIB" --logdir "$PYLOG" \
       --jobs "$JOBS" "${mods[@]}" 2>&1 | while IFS= read -r line; do
       name=${line#* }
       name=${name%%[: ]*}
