@@ -26,9 +26,9 @@ static void *large_alloc(heap_t *heap, size_t size, bool *zeroed) {
   span->used = 1;
   span->capacity = span->reserved = 1;
   span->free = NULL;
-  ((block_t *)span->area)->mark = 0;
+  ((block_t *)page_area(span))->mark = 0;
   brisk_stats_note_peak();
-  return span->area;
+  return page_area(span);
 }
 
 /* Allocate size bytes for heap (an initialised heap).  *zeroed tells
@@ -189,7 +189,7 @@ void *brisk_alloc_aligned(size_t size, size_t align) {
 static page_t *checked_page(segment_t *seg, const void *p, const char *fn) {
   if (seg->magic != BRISK_SEGMENT_MAGIC) brisk_fatal(fn, p);
   page_t *page = page_of(seg, p);
-  size_t off = (size_t)((const uint8_t *)p - page->area);
+  size_t off = (size_t)((const uint8_t *)p - page_area(page));
   switch (page->kind) {
   case SPAN_PAGE:
     if (off >= (size_t)page->reserved * page->block_size) brisk_fatal(fn, p);
@@ -247,9 +247,9 @@ static void count_free(size_t bytes, bool remote) {
 }
 
 static void large_free(heap_t *heap, segment_t *seg, page_t *page, const void *p) {
-  if ((const uint8_t *)p != page->area && !(__atomic_load_n(&page->flags, __ATOMIC_RELAXED) & PAGE_HAS_ALIGNED))
+  if ((const uint8_t *)p != page_area(page) && !(__atomic_load_n(&page->flags, __ATOMIC_RELAXED) & PAGE_HAS_ALIGNED))
     brisk_fatal("free(): invalid pointer", p);
-  block_t *b = (block_t *)page->area;
+  block_t *b = (block_t *)page_area(page);
   if (b->mark == block_free_mark(b)) brisk_double_free(p);
   count_free(page->block_size, seg->heap != heap);
   if (seg->heap == heap) {
@@ -281,7 +281,7 @@ NOINLINE void brisk_free_in_segment(segment_t *seg, page_t *page, void *p) {
     }
     brisk_fatal(page->kind == SPAN_FREE ? "double free or invalid pointer" : "free(): invalid pointer", p);
   }
-  uint32_t off = (uint32_t)((uint8_t *)p - page->area);
+  uint32_t off = (uint32_t)((uint8_t *)p - page_area(page));
   block_t *b = (block_t *)p;
   if (unlikely(!bin_is_block_start(page->bin, off))) {
     if (!(__atomic_load_n(&page->flags, __ATOMIC_RELAXED) & PAGE_HAS_ALIGNED))

@@ -92,7 +92,8 @@ typedef struct page_s {
     uint32_t free_since;   /* free span: low 32 bits of now_ms when freed */
     uint32_t magic32;      /* one-slice page: ceil(2^32 / block_size) */
   };
-  uint8_t *area;           /* first byte of the span */
+  _Atomic uint32_t rfreed; /* blocks pushed on xfree, ever (added after each push) */
+  uint32_t rseen;          /* owner: the value of rfreed already taken off `used` */
   _Atomic uintptr_t xfree; /* remote-free list | XF_* state */
   struct page_s *next;     /* bin queue / full list / free-span bin */
   struct page_s *prev;
@@ -228,11 +229,19 @@ static ALWAYS_INLINE page_t *page_of(segment_t *seg, const void *p) {
   page_t *page = &seg->pages[((uintptr_t)p >> BRISK_SLICE_SHIFT) & (BRISK_SLICES_PER_SEGMENT - 1)];
   return page - page->slice_offset;
 }
+/* First byte of the span whose head descriptor is `page` (in a segment). */
+static inline uint8_t *page_area(const page_t *page) {
+  uintptr_t seg = (uintptr_t)page & ~(uintptr_t)BRISK_SEGMENT_MASK;
+  size_t idx = (size_t)(page - ((const segment_t *)seg)->pages);
+  return (uint8_t *)(seg + (idx << BRISK_SLICE_SHIFT));
+}
+
 /* Start of the block of span `page` (SPAN_PAGE or SPAN_LARGE) holding p. */
 static inline uint8_t *page_block_start(const page_t *page, const void *p) {
-  uint32_t off = (uint32_t)((const uint8_t *)p - page->area);
-  if (page->kind != SPAN_PAGE) return page->area;
-  return page->area + (size_t)bin_block_index(page->bin, off) * page->block_size;
+  uint8_t *area = page_area(page);
+  uint32_t off = (uint32_t)((const uint8_t *)p - area);
+  if (page->kind != SPAN_PAGE) return area;
+  return area + (size_t)bin_block_index(page->bin, off) * page->block_size;
 }
 static ALWAYS_INLINE segment_t *segment_of_page(page_t *page) {
   return (segment_t *)((uintptr_t)page & ~BRISK_SEGMENT_MASK);

@@ -12,6 +12,9 @@
  *    &brisk_page_empty when that queue is empty;
  *  - a page whose xfree state is XF_WANTED is in heap->full; a remote free
  *    to it goes to heap->delayed instead (so the owner hears of it);
+ *  - used = blocks handed out - local frees - remote frees already counted
+ *    (page->rseen); a remote thread adds a chain to rfreed only after it
+ *    pushed the chain, so used never falls below the blocks really out;
  *  - a page is retired only when used == 0, which implies xfree holds no
  *    block (no block is outstanding), so no remote thread touches it.
  * Thread ownership: all of this runs on the heap owner's thread, except
@@ -86,7 +89,7 @@ static void page_extend(page_t *page) {
   if (n < BRISK_CARVE_MIN_BLOCKS) n = BRISK_CARVE_MIN_BLOCKS;
   uint32_t left = (uint32_t)page->reserved - page->capacity;
   if (n > left) n = left;
-  uint8_t *start = page->area + (size_t)page->capacity * bs;
+  uint8_t *start = page_area(page) + (size_t)page->capacity * bs;
   /* Carved blocks carry the free mark like freed ones, so freeing a block
    * that was never handed out is caught as well. */
   for (uint32_t i = 0; i < n; i++) {
@@ -112,6 +115,8 @@ static page_t *page_new(heap_t *heap, unsigned bin) {
   page->free = NULL;
   page->used = 0;
   atomic_store_explicit(&page->xfree, 0, memory_order_relaxed);
+  atomic_store_explicit(&page->rfreed, 0, memory_order_relaxed); /* no block out yet */
+  page->rseen = 0;
   queue_push_front(&heap->queues[bin], page);
   brisk_queue_update_direct(heap, bin);
   brisk_stats_note_peak();
@@ -120,29 +125,37 @@ static page_t *page_new(heap_t *heap, unsigned bin) {
 
 /* ------------------------------------------------------ remote collection */
 
-/* Move the page's remote frees onto its free list.  Returns true if any. */
+/* Move the page's remote frees onto its free list and take the remote
+ * frees counted so far off `used`.  Returns true if any block came back.
+ *
+ * No walk over the list: remote threads add each chain's length to
+ * page->rfreed after pushing it, and the owner reads rfreed BEFORE taking
+ * the list, so every block it subtracts is in the list it takes (chains
+ * pushed but not yet counted are subtracted at a later collection; `used`
+ * meanwhile errs high, which only delays retiring the page). */
 static bool page_collect(page_t *page) {
+  uint32_t seen = atomic_load_explicit(&page->rfreed, memory_order_acquire);
   uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
-  if (XF_LIST(x) == NULL) return false;
-  while (!atomic_compare_exchange_weak_explicit(&page->xfree, &x, XF_STATE(x),
-                                                memory_order_acquire, memory_order_relaxed)) {
-  }
-  block_t *list = XF_LIST(x);
-  uint32_t count = 1;
-  block_t *tail = list;
-  while (tail->next != NULL) {
-    if (BRISK_DEBUG) {
-      size_t off = (size_t)((uint8_t *)tail->next - page->area);
-      if (off >= (size_t)page->capacity * page->block_size || !bin_is_block_start(page->bin, (uint32_t)off))
-        brisk_fatal("corrupted remote-free list", tail);
+  block_t *list = NULL;
+  if (XF_LIST(x) != NULL) {
+    while (!atomic_compare_exchange_weak_explicit(&page->xfree, &x, XF_STATE(x),
+                                                  memory_order_acquire, memory_order_relaxed)) {
     }
-    tail = tail->next;
-    count++;
+    list = XF_LIST(x);
   }
-  brisk_assert(page->used >= count);
-  tail->next = page->free;
-  page->free = list;
-  page->used -= count;
+  uint32_t newly = seen - page->rseen;
+  brisk_assert(page->used >= newly);
+  page->used -= newly;
+  page->rseen = seen;
+  if (list == NULL) return false;
+  if (page->free == NULL) {
+    page->free = list;
+  } else { /* rare (thread exit, trim): append by walking */
+    block_t *tail = list;
+    while (tail->next != NULL) tail = tail->next;
+    tail->next = page->free;
+    page->free = list;
+  }
   return true;
 }
 
@@ -267,7 +280,7 @@ void brisk_page_free_local_slow(heap_t *heap, page_t *page, block_t *b) {
  * with one CAS: onto the page's xfree list, or, when the page is full
  * (XF_WANTED), onto the owner heap's delayed list so that the owner moves
  * the page back to its queue.  Lock-free; any thread. */
-static void remote_push(page_t *page, block_t *head, block_t *tail) {
+static void remote_push(page_t *page, block_t *head, block_t *tail, uint32_t count) {
   uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
   for (;;) {
     if (XF_STATE(x) == XF_WANTED) {
@@ -287,14 +300,18 @@ static void remote_push(page_t *page, block_t *head, block_t *tail) {
     }
     tail->next = XF_LIST(x);
     if (atomic_compare_exchange_weak_explicit(&page->xfree, &x, (uintptr_t)head | XF_STATE(x),
-                                              memory_order_release, memory_order_relaxed))
+                                              memory_order_release, memory_order_relaxed)) {
+      /* Counted after the push (see page_collect); until then the chain
+       * keeps the page from being retired, so the descriptor is ours. */
+      atomic_fetch_add_explicit(&page->rfreed, count, memory_order_release);
       return;
+    }
   }
 }
 
 static void remote_slot_flush(heap_t *heap, unsigned i) {
   remote_slot_t *slot = &heap->remote[i];
-  remote_push(slot->page, slot->head, slot->tail);
+  remote_push(slot->page, slot->head, slot->tail, slot->count);
   slot->page = NULL;
   slot->count = 0;
   heap->remote_mask &= ~((uint64_t)1 << i);
@@ -307,7 +324,7 @@ static void remote_slot_flush(heap_t *heap, unsigned i) {
  * thread without a heap pushes at once. */
 void brisk_page_free_remote(heap_t *heap, page_t *page, block_t *b) {
   if (heap == &brisk_heap_empty) {
-    remote_push(page, b, b);
+    remote_push(page, b, b, 1);
     return;
   }
   /* Descriptor address bits 6..11 give the slice, bits 22.. the segment. */
@@ -350,7 +367,7 @@ void brisk_foreign_flush_all(heap_t *heap) {
     for (block_t *b = fp->free; b != NULL;) {
       block_t *next = b->next;
       segment_t *seg = (segment_t *)((uintptr_t)b & ~BRISK_SEGMENT_MASK);
-      remote_push(page_of(seg, b), b, b);
+      remote_push(page_of(seg, b), b, b, 1);
       b = next;
     }
     fp->free = NULL;

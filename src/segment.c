@@ -67,7 +67,6 @@ static page_t *span_mark(segment_t *seg, uint32_t idx, uint32_t n, uint8_t kind)
   head->slice_offset = 0;
   head->slice_count = (uint8_t)n;
   head->kind = kind;
-  head->area = slice_addr(seg, idx);
   return head;
 }
 
@@ -269,7 +268,7 @@ size_t brisk_heap_purge(heap_t *heap, bool force) {
       if (seg->used_slices == 0) kept_empty = true;
       if (force || elapsed >= delay) {
         size_t bytes = (size_t)span->slice_count << BRISK_SLICE_SHIFT;
-        purged += brisk_os_purge(span->area, bytes);
+        purged += brisk_os_purge(page_area(span), bytes);
         span->dirty = 0;
         heap->dirty_bytes -= bytes;
       } else if (due == 0 || now + (delay - elapsed) < due) {
