@@ -34,8 +34,8 @@ int main(void) {
   UCHECK(a && b && c, "span_alloc failed");
   segment_t *seg = segment_of_page(a);
   UCHECK(segment_of_page(b) == seg && segment_of_page(c) == seg, "spans in different segments");
-  UCHECK(((uintptr_t)a->area & (BRISK_SLICE_SIZE - 1)) == 0, "area not slice aligned");
-  UCHECK(a->area >= (uint8_t *)seg + BRISK_SLICE_SIZE, "span overlaps the header slice");
+  UCHECK(((uintptr_t)page_area(a) & (BRISK_SLICE_SIZE - 1)) == 0, "area not slice aligned");
+  UCHECK(page_area(a) >= (uint8_t *)seg + BRISK_SLICE_SIZE, "span overlaps the header slice");
   UCHECK(seg->used_slices == 10, "used_slices %u", seg->used_slices);
   for (page_t *s = a; s; s = s == a ? b : s == b ? c : NULL) {
     s->kind = SPAN_LARGE;
