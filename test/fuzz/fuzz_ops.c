@@ -4,8 +4,10 @@
  * The input is a program: each operation takes an opcode byte and a few
  * argument bytes (missing bytes read as 0).  Up to NSLOT blocks are live
  * at once; every block carries a pattern derived from its slot and
- * generation, written over its head, tail and one byte per 4 KiB, and
- * verified before every free, realloc and at the end of the input.  Each
+ * generation, written over its head, tail and sampled bytes between, and
+ * verified before every free, realloc and at the end of the input
+ * (one byte per 4 KiB up to 64 KiB, then per 64 KiB, to keep huge blocks
+ * cheap).  Each
  * new block is checked for alignment, usable size and overlap with every
  * other live block.  A helper thread frees blocks (cross-thread frees) and
  * allocates blocks that the main thread later frees.  Any violation
@@ -52,7 +54,7 @@ static unsigned char pat(uint32_t seed, size_t i) {
     size_t n_ = (n), i;                                                  \
     for (i = 0; i < n_ && i < 256; i++) body;                            \
     for (i = n_ > 320 ? n_ - 64 : 256; i < n_; i++) body;                \
-    for (i = 4096; i + 64 < n_; i += 4096) body;                         \
+    for (i = 4096; i + 64 < n_; i += i < 65536 ? 4096 : 65536) body;    \
   } while (0)
 
 static void fill(slot_t *s) {

@@ -36,11 +36,15 @@ REAL_BINS := $(REAL_FAULT_BINS) $(REAL_MISUSE_BINS) $(REAL_PROG_BINS) $(REAL_BUG
   $(REAL_OUT)/fuzz_replay $(REAL_OUT)/fuzz_replay_glibc
 
 .PHONY: check-real check-real-quick check-real-bins fuzz fuzz-quick fuzz-bin soak soak-bin
-check-real: lib variants
+# Libraries the items use: release (preloaded), debug (free_sized check),
+# prefix (fuzz replay).
+REAL_LIBS := lib build/debug/libbrisk.so build/prefix/libbrisk-prefix.a
+
+check-real: $(REAL_LIBS)
 	@$(MAKE) --no-print-directory check-real-bins
 	@test/real/run.sh
 
-check-real-quick: lib variants
+check-real-quick: $(REAL_LIBS)
 	@$(MAKE) --no-print-directory check-real-bins
 	@test/real/run.sh --quick
 
