@@ -360,8 +360,22 @@ void *brisk_realloc_impl(void *p, size_t size) {
       void *q = brisk_huge_realloc(h, p, size);
       if (q != NULL) return q;
     }
-  } else if (size <= usable && size >= usable / 2) {
-    return p; /* fits, and shrinking would not save much */
+  } else if (size <= usable) {
+    segment_t *seg = (segment_t *)(e & ~(uintptr_t)3);
+    page_t *page = page_of(seg, p);
+    if (page->kind == SPAN_LARGE && size > BRISK_CLASS_MAX && seg->heap == brisk_tls_heap &&
+        (uint8_t *)p == page_area(page)) {
+      /* Shrink in place: the tail slices go back to the segment. */
+      uint32_t slices = (uint32_t)((size + BRISK_SLICE_SIZE - 1) >> BRISK_SLICE_SHIFT);
+      if (slices < page->slice_count) {
+        STAT_ADD(brisk_tls_heap->stats.freed_bytes, page->block_size - ((size_t)slices << BRISK_SLICE_SHIFT));
+        brisk_span_shrink(seg->heap, page, slices);
+        page->block_size = slices << BRISK_SLICE_SHIFT;
+      }
+      return p;
+    }
+    /* Keep the block unless moving to a smaller class saves a quarter. */
+    if (size > BRISK_CLASS_MAX || brisk_bin_size[brisk_bin_of(size)] > usable - usable / 4) return p;
   } else if (size > usable) {
     segment_t *seg = (segment_t *)(e & ~(uintptr_t)3);
     page_t *page = page_of(seg, p);

@@ -214,6 +214,7 @@ static ALWAYS_INLINE uintptr_t segmap_get_inline(uintptr_t addr);
 page_t *brisk_span_alloc(heap_t *heap, uint32_t slices); /* NULL on ENOMEM */
 void brisk_span_free(heap_t *heap, page_t *span);
 bool brisk_span_grow(heap_t *heap, page_t *span, uint32_t slices);
+void brisk_span_shrink(heap_t *heap, page_t *span, uint32_t slices);
 size_t brisk_heap_purge(heap_t *heap, bool force);
 size_t brisk_segment_release_all_spare(heap_t *heap);
 size_t brisk_segment_cache_trim(void);

@@ -200,6 +200,19 @@ bool brisk_span_grow(heap_t *heap, page_t *span, uint32_t slices) {
   return true;
 }
 
+/* Shrink an in-use span in place to `slices` slices: the tail becomes a
+ * free span (coalesced with a free neighbour). */
+void brisk_span_shrink(heap_t *heap, page_t *span, uint32_t slices) {
+  segment_t *seg = segment_of_page(span);
+  uint32_t idx = slice_index(seg, span);
+  uint32_t n = span->slice_count;
+  if (slices >= n || slices == 0) return;
+  page_t *tail = span_mark(seg, idx + slices, n - slices, span->kind);
+  tail->flags = PAGE_NOT_SMALL;
+  span_mark(seg, idx, slices, span->kind);
+  brisk_span_free(heap, tail);
+}
+
 /* Return a span to its segment, coalescing with free neighbours.  The
  * span's memory is dirty.  An emptied segment is kept (the first) or
  * released (any further one). */

@@ -54,6 +54,11 @@ int main(void) {
   UCHECK(c->slice_count == 6 && seg->used_slices == 6, "grow: %u slices, used %u", c->slice_count,
          seg->used_slices);
   check_offsets(c);
+  brisk_span_shrink(h, c, 4); /* tail of 2 slices back, merged with the free rest */
+  UCHECK(c->slice_count == 4 && seg->used_slices == 4, "shrink: %u slices, used %u", c->slice_count,
+         seg->used_slices);
+  check_offsets(c);
+  UCHECK(bins_total(h, &n) == BRISK_USABLE_SLICES - 4 && n == 2, "after shrink: %u spans", n);
   brisk_span_free(h, c); /* segment empty: kept as the heap's one empty segment */
   UCHECK(bins_total(h, &n) == BRISK_USABLE_SLICES && n == 1, "empty segment: %u spans", n);
   UCHECK(h->empty_segments == 1 && h->segments == seg, "empty segment not kept");
