@@ -4,8 +4,8 @@
  * BRISK_CLASS_MAX (128 KiB), so rounding wastes at most 25% (12.5% on
  * average) above 128 bytes.  Every class is a multiple of 16, which keeps
  * every block 16-byte aligned.  Immutable tables: no initialisation, safe
- * from the dynamic loader's first malloc on.  The tables were generated
- * and are checked against brisk_bin_of() by test/unit/test_sizeclass.c.
+ * from the dynamic loader's first malloc on.  The tables are generated
+ * by tools/gen_sizeclass.py and checked by test/unit/unit_sizeclass.c.
  */
 #include "internal.h"
 
