@@ -40,7 +40,7 @@ static void *heap_alloc(heap_t *heap, size_t size, bool *zeroed) {
     brisk_page_collect_delayed(heap);
   if (heap->purge_due_ms != 0 && (++heap->slow_ticks & 15) == 0) {
     heap->now_ms = brisk_os_now_ms(); /* paced: one clock read per 16 slow paths */
-    if (heap->now_ms >= heap->purge_due_ms) brisk_heap_purge(heap, false);
+    if (heap->now_ms >= heap->purge_due_ms) brisk_heap_purge(heap, PURGE_EXPIRED);
   }
   void *p;
   size_t usable;
@@ -76,7 +76,7 @@ size_t brisk_release_cached(heap_t *heap) {
     brisk_foreign_flush_all(heap);
     brisk_remote_flush_all(heap);
     brisk_heap_collect(heap, true);
-    released += brisk_heap_purge(heap, true);
+    released += brisk_heap_purge(heap, PURGE_ALL);
     released += brisk_segment_release_all_spare(heap);
   }
   released += brisk_huge_cache_trim(true);

@@ -113,7 +113,7 @@ void brisk_heap_thread_done(void *arg) {
   brisk_foreign_flush_all(h);
   brisk_remote_flush_all(h);
   brisk_heap_collect(h, true);
-  brisk_heap_purge(h, true);
+  brisk_heap_purge(h, PURGE_ALL);
   brisk_segment_release_all_spare(h);
   if (brisk_tls_heap == h) brisk_tls_heap = &brisk_heap_empty;
   h->active = 0;

@@ -82,23 +82,44 @@ static unsigned cache_pick_locked(size_t need, size_t malign) {
   return best;
 }
 
-/* Resize mapping h to `need` bytes (mremap: in place, or moved to a range
- * aligned to malign).  The segmap entries of the old range are cleared
- * BEFORE the call, because the kernel may hand a released range to
- * another thread's mapping the moment the call returns; the entries of
- * the resulting range are set after it.  Returns the (maybe moved) header
- * with map_size updated, or NULL with h intact and registered. */
+/* Resize mapping h to `need` bytes: in place (mremap), else by moving its
+ * pages onto a fresh range aligned to malign whose segmap leaves exist
+ * before the move, so the block can never end up unregistered.  The
+ * entries of the old range are cleared BEFORE any call that may release
+ * part of it, because the kernel may hand a released range to another
+ * thread's mapping the moment the call returns.  Returns the (maybe moved)
+ * header with map_size updated, or NULL with h intact and registered. */
 static huge_t *huge_resize(huge_t *h, size_t need, size_t malign) {
   size_t old = h->map_size;
   brisk_segmap_clear((uintptr_t)h, old);
-  huge_t *nh = brisk_os_remap(h, old, need, malign);
+  huge_t *nh = NULL;
+  if (brisk_os_resize_in_place(h, old, need)) {
+    nh = h;
+  } else if (need > old) {
+    huge_t *dst = brisk_os_map_aligned(need, malign);
+    if (dst != NULL) {
+      /* Register the destination first (creates its leaves), then move. */
+      if (brisk_segmap_set((uintptr_t)dst, need, (uintptr_t)dst | 1) == 0 &&
+          brisk_os_move(h, old, dst, need)) {
+        nh = dst;
+      } else {
+        brisk_segmap_clear((uintptr_t)dst, need);
+        brisk_os_unmap(dst, need);
+      }
+    }
+  }
   if (nh == NULL) {
     brisk_segmap_set((uintptr_t)h, old, (uintptr_t)h | 1); /* its leaves exist */
     return NULL;
   }
-  if (brisk_segmap_set((uintptr_t)nh, need, (uintptr_t)nh | 1) != 0) {
-    brisk_os_unmap(nh, need); /* no leaf for the new range: give it up */
-    return NULL;
+  if (need < old) { /* shrunk in place: re-register what is left */
+    brisk_segmap_set((uintptr_t)nh, need, (uintptr_t)nh | 1);
+  } else if (nh == h) { /* grown in place: the new regions may need leaves */
+    if (brisk_segmap_set((uintptr_t)nh, need, (uintptr_t)nh | 1) != 0) {
+      brisk_os_resize_in_place(nh, need, old); /* back to the old size */
+      brisk_segmap_set((uintptr_t)nh, old, (uintptr_t)nh | 1);
+      return NULL;
+    }
   }
   nh->map_size = need;
   return nh;

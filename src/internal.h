@@ -215,7 +215,8 @@ page_t *brisk_span_alloc(heap_t *heap, uint32_t slices); /* NULL on ENOMEM */
 void brisk_span_free(heap_t *heap, page_t *span);
 bool brisk_span_grow(heap_t *heap, page_t *span, uint32_t slices);
 void brisk_span_shrink(heap_t *heap, page_t *span, uint32_t slices);
-size_t brisk_heap_purge(heap_t *heap, bool force);
+enum { PURGE_EXPIRED, PURGE_OVER_LIMIT, PURGE_ALL };
+size_t brisk_heap_purge(heap_t *heap, int mode);
 size_t brisk_segment_release_all_spare(heap_t *heap);
 size_t brisk_segment_cache_trim(void);
 void brisk_segment_atfork_prepare(void);

@@ -14,7 +14,7 @@ extern char **environ;
 
 options_t brisk_options = {
     .purge_delay_ms = 50,
-    .dirty_max_kib = 16 * 1024,
+    .dirty_max_kib = 32 * 1024,
     .huge_cache_kib = 64 * 1024,
     .stats = 0,
     .verbose = 0,

@@ -30,11 +30,16 @@ size_t brisk_os_purge(void *p, size_t size);
  * fault per 2 MiB instead of 512.  Advisory; failures are ignored. */
 void brisk_os_hint_huge(void *p, size_t size);
 
-/* Resize the mapping [p, p+old_size) to new_size bytes: in place when the
- * kernel can, else (growing only) moved by mremap to a fresh range aligned
- * to `align` (pages move, nothing is copied).  Returns the new address or
- * NULL (the old mapping is then intact). */
-void *brisk_os_remap(void *p, size_t old_size, size_t new_size, size_t align);
+/* Resize the mapping [p, p+old_size) to new_size bytes in place (mremap
+ * without moving).  Shrinking always succeeds; growing fails (false) when
+ * the range after it is taken.  The mapping is intact on failure. */
+bool brisk_os_resize_in_place(void *p, size_t old_size, size_t new_size);
+
+/* Move the pages of [p, p+old_size) onto dst, a range of new_size bytes
+ * (>= old_size) the caller mapped with brisk_os_map_aligned, which they
+ * replace (mremap MREMAP_FIXED: nothing is copied).  On failure (false)
+ * both mappings are intact. */
+bool brisk_os_move(void *p, size_t old_size, void *dst, size_t new_size);
 
 /* Write len bytes to stderr, retrying short writes; never allocates. */
 void brisk_os_write_err(const char *buf, size_t len);

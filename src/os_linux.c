@@ -90,31 +90,39 @@ void brisk_os_hint_huge(void *p, size_t size) {
   errno = saved;
 }
 
-void *brisk_os_remap(void *p, size_t old_size, size_t new_size, size_t align) {
+bool brisk_os_resize_in_place(void *p, size_t old_size, size_t new_size) {
+#if defined(__SANITIZE_THREAD__)
+  /* ThreadSanitizer does not intercept mremap: pages moved (or a range
+   * released) by it keep stale shadow state and yield false races.  The
+   * TSan build resizes by copying instead. */
+  (void)p, (void)old_size, (void)new_size;
+  return false;
+#endif
   int saved = errno;
   CNT_ADD(mremap_calls, 1);
-  void *q = mremap(p, old_size, new_size, 0); /* in place first */
-  if (q == MAP_FAILED && new_size > old_size) {
-    /* Move: reserve an aligned range and let mremap replace it. */
-    errno = saved;
-    void *dst = brisk_os_map_aligned(new_size, align);
-    if (dst != NULL) {
-      CNT_ADD(mremap_calls, 1);
-      q = mremap(p, old_size, new_size, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
-      if (q == MAP_FAILED) {
-        brisk_os_unmap(dst, new_size);
-      } else {
-        CNT_ADD(mapped, -(uint64_t)new_size); /* dst was counted by map_aligned */
-      }
-    }
-  }
+  void *q = mremap(p, old_size, new_size, 0);
   errno = saved;
-  if (q == MAP_FAILED) return NULL;
+  if (q == MAP_FAILED) return false;
   if (new_size > old_size)
     note_mapped(new_size - old_size);
   else
     CNT_ADD(mapped, -(uint64_t)(old_size - new_size));
-  return q;
+  return true;
+}
+
+bool brisk_os_move(void *p, size_t old_size, void *dst, size_t new_size) {
+#if defined(__SANITIZE_THREAD__)
+  (void)p, (void)old_size, (void)dst, (void)new_size;
+  return false;
+#endif
+  int saved = errno;
+  CNT_ADD(mremap_calls, 1);
+  void *q = mremap(p, old_size, new_size, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+  errno = saved;
+  if (q == MAP_FAILED) return false;
+  /* dst (new_size) was counted when mapped; the old range is gone */
+  CNT_ADD(mapped, -(uint64_t)old_size);
+  return true;
 }
 
 void brisk_os_write_fd(int fd, const char *buf, size_t len) {

@@ -250,26 +250,26 @@ void brisk_span_free(heap_t *heap, page_t *span) {
   if (seg->used_slices == 0) heap->empty_segments++;
   free_span_make(heap, seg, idx, n, 1, (uint32_t)now);
   if (heap->purge_due_ms == 0) heap->purge_due_ms = now + (uint64_t)brisk_options.purge_delay_ms;
-  if (heap->dirty_bytes > (size_t)brisk_options.dirty_max_kib * 1024) brisk_heap_purge(heap, true);
+  if (heap->dirty_bytes > (size_t)brisk_options.dirty_max_kib * 1024) brisk_heap_purge(heap, PURGE_OVER_LIMIT);
 }
 
-/* Purge dirty free spans that have been free for purge_delay_ms (all of
- * them if force).  Returns bytes purged.  Updates heap->purge_due_ms. */
-size_t brisk_heap_purge(heap_t *heap, bool force) {
-  uint64_t now = brisk_os_now_ms();
-  heap->now_ms = now;
+/* One pass over heap's free spans: purge the dirty ones free for at least
+ * `min_age` ms (all of them when min_age == 0) while dirty_bytes > `floor`;
+ * release expired empty segments beyond the first.  Returns bytes purged;
+ * *due receives the earliest time a span still dirty expires. */
+static size_t purge_pass(heap_t *heap, uint64_t now, uint64_t min_age, size_t floor, uint64_t *due) {
   uint64_t delay = (uint64_t)brisk_options.purge_delay_ms;
-  uint64_t due = 0;
   size_t purged = 0;
   bool kept_empty = false;
   segment_t *next;
-  for (segment_t *seg = heap->segments; seg != NULL; seg = next) {
+  for (segment_t *seg = heap->segments; seg != NULL && heap->dirty_bytes > floor; seg = next) {
     next = seg->next;
     for (uint32_t i = 1; i < BRISK_SLICES_PER_SEGMENT; i += seg->pages[i].slice_count) {
       page_t *span = &seg->pages[i];
       if (span->kind != SPAN_FREE || !span->dirty) continue;
       uint32_t elapsed = (uint32_t)now - span->free_since;
-      if ((force || elapsed >= delay) && seg->used_slices == 0 && kept_empty) {
+      bool expired = elapsed >= min_age;
+      if (expired && seg->used_slices == 0 && kept_empty) {
         /* An expired empty segment beyond the first: give it back whole. */
         purged += (size_t)span->slice_count << BRISK_SLICE_SHIFT;
         bin_remove(heap, span);
@@ -279,17 +279,44 @@ size_t brisk_heap_purge(heap_t *heap, bool force) {
         break;
       }
       if (seg->used_slices == 0) kept_empty = true;
-      if (force || elapsed >= delay) {
+      if (expired && heap->dirty_bytes > floor) {
         size_t bytes = (size_t)span->slice_count << BRISK_SLICE_SHIFT;
         purged += brisk_os_purge(page_area(span), bytes);
         span->dirty = 0;
         heap->dirty_bytes -= bytes;
-      } else if (due == 0 || now + (delay - elapsed) < due) {
-        due = now + (delay - elapsed);
+      } else if (elapsed < delay && (*due == 0 || now + (delay - elapsed) < *due)) {
+        *due = now + (delay - elapsed);
       }
     }
   }
-  heap->purge_due_ms = due;
+  return purged;
+}
+
+/* Purge dirty free spans of heap.  PURGE_EXPIRED: those free for
+ * purge_delay_ms.  PURGE_OVER_LIMIT (dirty memory passed dirty_max_kib):
+ * the expired ones, then the oldest others until 3/4 of the limit is left,
+ * so that a busy heap keeps memory it will reuse at once.  PURGE_ALL:
+ * everything (trim, thread exit).  Returns bytes purged; updates
+ * heap->purge_due_ms. */
+size_t brisk_heap_purge(heap_t *heap, int mode) {
+  uint64_t now = brisk_os_now_ms();
+  heap->now_ms = now;
+  uint64_t delay = (uint64_t)brisk_options.purge_delay_ms;
+  uint64_t due = 0;
+  size_t purged;
+  if (mode == PURGE_ALL) {
+    purged = purge_pass(heap, now, 0, 0, &due);
+  } else {
+    purged = purge_pass(heap, now, delay, 0, &due);
+    size_t target = (size_t)brisk_options.dirty_max_kib * 768; /* 3/4 of the limit */
+    /* over the limit: halve the age threshold until under 3/4 of the limit */
+    for (uint64_t age = delay / 2; mode == PURGE_OVER_LIMIT && heap->dirty_bytes > target; age /= 2) {
+      due = 0;
+      purged += purge_pass(heap, now, age, target, &due);
+      if (age == 0) break;
+    }
+  }
+  heap->purge_due_ms = heap->dirty_bytes > 0 ? (due != 0 ? due : now + delay) : 0;
   return purged;
 }
 
