@@ -1,10 +1,12 @@
 # test/test.mk — brisk's test suite (included by the top-level Makefile).
 #
-#   make test        build lib + variants + every test program, then run all
-#                    suites (test/run.sh): api and stress against release,
+#   make test        build lib + variants + every test program, then run
+#                    test/all.sh: the main suites (test/run.sh: unit tests,
+#                    api and stress against release,
 #                    debug and ubsan builds, the TSan stress build against the
-#                    prefix-only TSan library, preload tests against release.
-#                    Last line: "N passed, M failed"; exit status 1 if M > 0.
+#                    prefix-only TSan library, preload tests, valgrind) and
+#                    the quick reliability subset (test/real/run.sh --quick).
+#                    Last line: "N passed, M failed" over both; exit 1 if M > 0.
 #   make test-libc   build and run the api and stress suites against glibc's
 #                    malloc (no brisk needed): validates the tests themselves.
 #   TEST_FILTER=re   run only tests whose name matches the regex (run.sh).
@@ -48,8 +50,8 @@ TEST_BRISK_BINS := $(TEST_OUT)/api/link_lbrisk $(TEST_STRESS_BINS) \
 
 .PHONY: test test-bins test-libc test-libc-bins
 test: lib variants
-	@$(MAKE) --no-print-directory test-bins
-	@TEST_JOBS="$(TEST_JOBS)" TEST_FILTER="$(TEST_FILTER)" test/run.sh
+	@$(MAKE) --no-print-directory test-bins check-real-bins
+	@TEST_JOBS="$(TEST_JOBS)" TEST_FILTER="$(TEST_FILTER)" test/all.sh
 
 test-bins: $(TEST_LIBC_BINS) $(TEST_BRISK_BINS)
 
