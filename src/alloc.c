@@ -260,12 +260,7 @@ static void large_free(heap_t *heap, segment_t *seg, page_t *page, const void *p
   /* Owned by another thread: hand it over through the owner's delayed list
    * (marked, so a second free before the owner collects it is caught). */
   b->mark = block_free_mark(b);
-  heap_t *owner = seg->heap;
-  block_t *head = atomic_load_explicit(&owner->delayed, memory_order_relaxed);
-  do {
-    b->next = head;
-  } while (!atomic_compare_exchange_weak_explicit(&owner->delayed, &head, b, memory_order_release,
-                                                  memory_order_relaxed));
+  brisk_delayed_push(seg->heap, b, b);
 }
 
 /* Free of p inside segment seg (validated by the segmap probe) that the

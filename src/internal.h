@@ -254,6 +254,7 @@ void *brisk_page_alloc_slow(heap_t *heap, unsigned bin); /* NULL on ENOMEM */
 void brisk_page_free_local_slow(heap_t *heap, page_t *page, block_t *b);
 void brisk_page_free_remote(heap_t *heap, page_t *page, block_t *b);
 void brisk_remote_flush_all(heap_t *heap);
+void brisk_delayed_push(heap_t *owner, block_t *head, block_t *tail);
 void brisk_foreign_flush_all(heap_t *heap);
 bool brisk_foreign_keep(heap_t *heap, page_t *page, block_t *b);
 void brisk_page_collect_delayed(heap_t *heap);

@@ -276,6 +276,16 @@ void brisk_page_free_local_slow(heap_t *heap, page_t *page, block_t *b) {
   }
 }
 
+/* Push the chain head..tail onto owner->delayed (lock-free, any thread):
+ * the owner frees those blocks as its own at its next slow path. */
+void brisk_delayed_push(heap_t *owner, block_t *head, block_t *tail) {
+  block_t *old = atomic_load_explicit(&owner->delayed, memory_order_relaxed);
+  do {
+    tail->next = old;
+  } while (!atomic_compare_exchange_weak_explicit(&owner->delayed, &old, head, memory_order_release,
+                                                  memory_order_relaxed));
+}
+
 /* Push the chain head..tail (blocks of one page owned by another heap)
  * with one CAS: onto the page's xfree list, or, when the page is full
  * (XF_WANTED), onto the owner heap's delayed list so that the owner moves
@@ -287,13 +297,8 @@ static void remote_push(page_t *page, block_t *head, block_t *tail, uint32_t cou
       if (atomic_compare_exchange_weak_explicit(&page->xfree, &x,
                                                 (x & ~(uintptr_t)3) | XF_NOTIFIED,
                                                 memory_order_acq_rel, memory_order_relaxed)) {
-        heap_t *owner = segment_of_page(page)->heap; /* stable: the chain keeps the segment alive */
-        block_t *old = atomic_load_explicit(&owner->delayed, memory_order_relaxed);
-        do {
-          tail->next = old;
-        } while (!atomic_compare_exchange_weak_explicit(&owner->delayed, &old, head,
-                                                        memory_order_release,
-                                                        memory_order_relaxed));
+        /* stable: the chain keeps the segment, so its heap, alive */
+        brisk_delayed_push(segment_of_page(page)->heap, head, tail);
         return;
       }
       continue;
