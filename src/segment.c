@@ -11,8 +11,10 @@
  *    (coalescing is eager);
  *  - every descriptor of a span has slice_offset = its distance to the head;
  *  - seg->used_slices = slices in non-free spans;
- *  - a heap keeps at most one empty segment; further empty segments are
- *    purged and go to the global cache (or are unmapped when it is full).
+ *  - a heap keeps at most BRISK_EMPTY_SEGMENTS_MAX empty segments (dirty,
+ *    for reuse); further ones are purged and go to the global cache (or are
+ *    unmapped when it is full); kept ones are released, all but one, once
+ *    they stayed empty for purge_delay_ms.
  * Locking: everything here runs on the owner heap's thread without locks,
  * except the segment cache, guarded by cache_lock (never held across a
  * syscall).
