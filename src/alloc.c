@@ -315,12 +315,11 @@ NOINLINE void brisk_free_slow(void *p) {
   brisk_free_in_segment(seg, page_of(seg, p), p);
 }
 
-/* free_sized / free_aligned_sized: the size is checked in debug builds. */
-void brisk_free_checked_size(void *p, size_t size, size_t align) {
-  (void)align;
+/* free_sized / free_aligned_sized: in debug builds, abort when the size
+ * given is larger than the block. */
+void brisk_check_free_size(void *p, size_t size) {
   if (BRISK_DEBUG && p != NULL && size > brisk_usable_impl(p))
     brisk_fatal("free_sized(): size larger than the block", p);
-  brisk_free_inline(p);
 }
 
 /* ---------------------------------------------------------------- realloc */

@@ -292,7 +292,7 @@ void brisk_free_slow(void *p);
 void brisk_free_in_segment(segment_t *seg, page_t *page, void *p);
 void *brisk_realloc_impl(void *p, size_t size);
 size_t brisk_usable_impl(const void *p);
-void brisk_free_checked_size(void *p, size_t size, size_t align);
+void brisk_check_free_size(void *p, size_t size);
 void *brisk_calloc_impl(size_t n);
 size_t brisk_release_cached(heap_t *heap);
 

@@ -20,22 +20,21 @@
 
 static inline bool is_pow2(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
 
+/* count * size into *bytes; false (errno ENOMEM) when it overflows. */
+static inline bool array_bytes(size_t count, size_t size, size_t *bytes) {
+  if (!__builtin_mul_overflow(count, size, bytes)) return true;
+  errno = ENOMEM;
+  return false;
+}
+
 static inline void *do_calloc(size_t count, size_t size) {
   size_t n;
-  if (__builtin_mul_overflow(count, size, &n)) {
-    errno = ENOMEM;
-    return NULL;
-  }
-  return brisk_calloc_impl(n);
+  return array_bytes(count, size, &n) ? brisk_calloc_impl(n) : NULL;
 }
 
 static inline void *do_reallocarray(void *p, size_t count, size_t size) {
   size_t n;
-  if (__builtin_mul_overflow(count, size, &n)) {
-    errno = ENOMEM;
-    return NULL;
-  }
-  return brisk_realloc_impl(p, n);
+  return array_bytes(count, size, &n) ? brisk_realloc_impl(p, n) : NULL;
 }
 
 static inline int do_posix_memalign(void **out, size_t align, size_t size) {
@@ -85,8 +84,9 @@ static inline void *do_pvalloc(size_t size) {
  * syscall on the slow path restores it (os_linux.c). */
 static inline void do_free(void *p) { brisk_free_inline(p); }
 
-static inline void do_free_sized(void *p, size_t size, size_t align) {
-  brisk_free_checked_size(p, size, align);
+static inline void do_free_sized(void *p, size_t size) {
+  brisk_check_free_size(p, size);
+  brisk_free_inline(p);
 }
 
 /* ------------------------------------------------------------ brisk_* API */
@@ -102,8 +102,11 @@ BRISK_API void *brisk_memalign(size_t a, size_t n) { return do_memalign(a, n); }
 BRISK_API void *brisk_valloc(size_t n) { return brisk_alloc_aligned(n, BRISK_OS_PAGE); }
 BRISK_API void *brisk_pvalloc(size_t n) { return do_pvalloc(n); }
 BRISK_API size_t brisk_usable_size(const void *p) { return brisk_usable_impl(p); }
-BRISK_API void brisk_free_sized(void *p, size_t n) { do_free_sized(p, n, 0); }
-BRISK_API void brisk_free_aligned_sized(void *p, size_t a, size_t n) { do_free_sized(p, n, a); }
+BRISK_API void brisk_free_sized(void *p, size_t n) { do_free_sized(p, n); }
+BRISK_API void brisk_free_aligned_sized(void *p, size_t a, size_t n) {
+  (void)a;
+  do_free_sized(p, n);
+}
 
 /* Release free memory of the calling thread's heap and of the global
  * caches.  Other threads' heaps are theirs to trim (at their exit). */
@@ -214,11 +217,7 @@ BRISK_API void *realloc(void *p, size_t n) { return brisk_realloc_impl(p, n); }
  * (valgrind --soname-synonyms=somalloc=*brisk*) sees every block. */
 BRISK_API void *reallocarray(void *p, size_t c, size_t n) {
   size_t bytes;
-  if (__builtin_mul_overflow(c, n, &bytes)) {
-    errno = ENOMEM;
-    return NULL;
-  }
-  return realloc(p, bytes);
+  return array_bytes(c, n, &bytes) ? realloc(p, bytes) : NULL;
 }
 BRISK_API int posix_memalign(void **out, size_t a, size_t n) { return do_posix_memalign(out, a, n); }
 BRISK_API void *aligned_alloc(size_t a, size_t n) { return do_aligned_alloc(a, n); }
@@ -228,8 +227,7 @@ BRISK_API void *pvalloc(size_t n) { return do_pvalloc(n); }
 BRISK_API size_t malloc_usable_size(void *p) { return brisk_usable_impl(p); }
 BRISK_API void free_sized(void *p, size_t n);
 BRISK_API void free_sized(void *p, size_t n) {
-  if (BRISK_DEBUG && p != NULL && n > brisk_usable_impl(p))
-    brisk_fatal("free_sized(): size larger than the block", p);
+  brisk_check_free_size(p, n);
   free(p);
 }
 BRISK_API void free_aligned_sized(void *p, size_t a, size_t n);
