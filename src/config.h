@@ -14,6 +14,17 @@
 #define BRISK_DEBUG 0
 #endif
 
+/* BRISK_DEBUG_FULL: 1 (implies BRISK_DEBUG) adds expensive invariant
+ * walks (every page's free list and counts, the span partition of every
+ * segment, segment-map consistency, heap lists) at slow-path checkpoints
+ * (core/check.c). */
+#ifndef BRISK_DEBUG_FULL
+#define BRISK_DEBUG_FULL 0
+#endif
+#if BRISK_DEBUG_FULL && !BRISK_DEBUG
+#error "BRISK_DEBUG_FULL=1 needs BRISK_DEBUG=1"
+#endif
+
 /* BRISK_OVERRIDE: 1 exports the standard malloc family (malloc, free, ...)
  * besides the brisk_* names; 0 exports only brisk_* (the "prefix" build,
  * which can coexist with glibc's malloc, used by TSan and fuzz builds). */
@@ -27,6 +38,30 @@
 #ifndef BRISK_FAST_STATS
 #define BRISK_FAST_STATS 1
 #endif
+
+/* BRISK_EVENTS: 1 routes every allocation, free, in-place resize and
+ * system call through the event hook (observe/event.h), which keeps the
+ * statistics (and, later, tracing); 0 compiles the hook to nothing: the
+ * statistics then read zero except the system-call counters' mapped bytes. */
+#ifndef BRISK_EVENTS
+#define BRISK_EVENTS 1
+#endif
+#if BRISK_FAST_STATS && !BRISK_EVENTS
+#undef BRISK_FAST_STATS
+#define BRISK_FAST_STATS 0
+#endif
+
+/* Peak tracking (observe/event.c): a heap adds its net allocation to the
+ * process total once it drifted this far from what it last added, and at
+ * once for any block of BRISK_PEAK_FORCE bytes or more. */
+#define BRISK_PEAK_SLACK ((uint64_t)1 << 20)
+#define BRISK_PEAK_FORCE ((uint64_t)1 << 20)
+
+/* The user address space brisk manages: the segment bitmap and map cover
+ * addresses below 2^BRISK_ADDRESS_BITS; the OS seam refuses mappings above
+ * it, and requests that cannot fit in it fail at once (ENOMEM). */
+#define BRISK_ADDRESS_BITS 47
+#define BRISK_REQUEST_MAX (((size_t)1 << BRISK_ADDRESS_BITS) - ((size_t)64 << 20))
 
 /* Geometry.  A segment is SEGMENT_SIZE bytes, aligned to SEGMENT_SIZE, and
  * cut into SLICES_PER_SEGMENT slices of SLICE_SIZE.  Slice 0 holds the

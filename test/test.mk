@@ -30,7 +30,7 @@ STRESS_CFLAGS := -std=gnu11 -O2 -g $(TEST_WARN) -D_GNU_SOURCE $(TEST_INC) \
   -fno-builtin-malloc -fno-builtin-free -fno-builtin-calloc \
   -fno-builtin-realloc -pthread
 TEST_RPATH := -Wl,--enable-new-dtags -Wl,-rpath,'$$ORIGIN/../..'
-TEST_HDRS := $(wildcard test/lib/*.h) include/brisk.h
+TEST_HDRS := $(wildcard test/lib/*.h) $(wildcard test/stress/*.h) include/brisk.h
 
 TEST_API_SRCS := $(filter-out test/api/link_lbrisk.c,$(wildcard test/api/*.c))
 TEST_API_BINS := $(patsubst test/api/%.c,$(TEST_OUT)/api/%,$(TEST_API_SRCS)) \
@@ -95,7 +95,7 @@ $(TEST_OUT)/stress-tsan/%: test/stress/%.c $(TEST_HDRS) build/tsan/libbrisk-pref
 
 # Unit tests of internals: include src/internal.h, link the prefix-only
 # static library (internal symbols are hidden only from dynamic export).
-$(TEST_OUT)/unit/%: test/unit/%.c test/unit/unit.h build/prefix/libbrisk-prefix.a $(HDRS)
+$(TEST_OUT)/unit/%: test/unit/%.c test/unit/unit.h build/prefix-debug/libbrisk-prefix.a $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -D_GNU_SOURCE -Isrc -Iinclude -Itest/unit \
-	  -DBRISK_OVERRIDE=0 -pthread $< build/prefix/libbrisk-prefix.a -o $@
+	  -DBRISK_OVERRIDE=0 -DBRISK_DEBUG=1 -DBRISK_DEBUG_FULL=1 -pthread $< build/prefix-debug/libbrisk-prefix.a -o $@

@@ -29,7 +29,7 @@ static void free_from_other_thread(void *p) {
 int main(void) {
   void *first = brisk_malloc(48);
   heap_t *h = brisk_tls_heap;
-  unsigned bin = brisk_bin_of(48);
+  unsigned bin = brisk_sizeclass_bin(48);
   page_t *page = h->queues[bin].first;
   UCHECK(page != NULL && h->direct[(48 + 15) >> 4] == page, "direct slot");
   UCHECK(page->used == 1 && page->block_size == brisk_bin_size[bin], "used %u", page->used);
@@ -52,7 +52,7 @@ int main(void) {
   /* remote free into a page in its queue: onto the page's xfree list */
   free_from_other_thread(blocks[6]);
   UCHECK((atomic_load(&page->xfree) & ~(uintptr_t)3) == (uintptr_t)blocks[6], "xfree list head");
-  brisk_heap_collect(h, false);
+  brisk_page_collect_all(h, false);
   UCHECK(page->used == reserved - 2, "used %u after collect", page->used);
   /* local frees of everything: the page becomes empty and is retired,
    * since it is not the only page of its queue */

@@ -1,6 +1,6 @@
 /* unit_sizeclass — the size-class table and every map onto it.
  *
- * For every size up to BRISK_CLASS_MAX: brisk_bin_of() gives the smallest
+ * For every size up to BRISK_CLASS_MAX: brisk_sizeclass_bin() gives the smallest
  * class that fits; the direct table agrees for sizes <= BRISK_SMALL_MAX;
  * rounding waste stays <= 25% above 128 bytes; classes are multiples of 16.
  * The division-free block index and block-start test agree with / and %
@@ -17,7 +17,7 @@ int main(void) {
   UCHECK(brisk_bin_size[BRISK_BIN_COUNT - 1] == BRISK_CLASS_MAX, "last class %u",
          brisk_bin_size[BRISK_BIN_COUNT - 1]);
   for (size_t s = 0; s <= BRISK_CLASS_MAX; s++) {
-    unsigned b = brisk_bin_of(s);
+    unsigned b = brisk_sizeclass_bin(s);
     UCHECK(b >= 1 && b < BRISK_BIN_COUNT, "size %zu -> bin %u", s, b);
     UCHECK(brisk_bin_size[b] >= s, "size %zu -> bin %u of %u bytes", s, b, brisk_bin_size[b]);
     UCHECK(b == 1 || brisk_bin_size[b - 1] < s, "size %zu: bin %u is not the smallest", s, b);
@@ -29,7 +29,7 @@ int main(void) {
   }
   for (unsigned b = 1; b < BRISK_BIN_COUNT; b++) {
     uint32_t bs = brisk_bin_size[b];
-    unsigned slices = brisk_bin_slices(b);
+    unsigned slices = brisk_sizeclass_slices(b);
     size_t area = (size_t)slices << BRISK_SLICE_SHIFT;
     UCHECK(slices >= 1 && slices <= BRISK_USABLE_SLICES, "bin %u: %u slices", b, slices);
     UCHECK(area / bs >= 4 && area / bs <= 4096, "bin %u: %zu blocks per page", b, area / bs);

@@ -70,7 +70,7 @@ int main(void) {
   brisk_span_free(h, big1);
   brisk_span_free(h, big2); /* up to BRISK_EMPTY_SEGMENTS_MAX stay, dirty */
   UCHECK(h->empty_segments == 2 && h->dirty_bytes > 0, "empty segments %u", h->empty_segments);
-  brisk_heap_purge(h, PURGE_ALL); /* all but one released, that one purged */
+  brisk_purge_heap(h, PURGE_ALL); /* all but one released, that one purged */
   UCHECK(h->empty_segments == 1 && h->dirty_bytes == 0, "after purge: %u empty, %zu dirty",
          h->empty_segments, h->dirty_bytes);
   UCHECK(h->segments != NULL && h->segments->next == NULL, "more than one segment left");

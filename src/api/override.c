@@ -1,0 +1,276 @@
+/* api/override.c — the exported malloc family.
+ *
+ * Every entry point exists as brisk_<name>; with BRISK_OVERRIDE=1 (the
+ * default build) it is also exported under the standard name and as the
+ * glibc __libc_<name> alias, so that LD_PRELOAD or -lbrisk replaces the C
+ * library's allocator.  Semantics follow glibc (docs/api.md): ENOMEM on
+ * every failed allocation, 16-byte alignment, realloc(p, 0) frees.
+ * free() and its variants preserve errno.
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../include/brisk.h"
+#include "core/fast.h"
+#include "core/heap.h"
+#include "core/huge.h"
+#include "observe/output.h"
+
+static inline bool is_pow2(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
+
+/* count * size into *bytes; false (errno ENOMEM) when it overflows. */
+static inline bool array_bytes(size_t count, size_t size, size_t *bytes) {
+  if (!__builtin_mul_overflow(count, size, bytes)) return true;
+  errno = ENOMEM;
+  return false;
+}
+
+static inline void *do_calloc(size_t count, size_t size) {
+  size_t n;
+  return array_bytes(count, size, &n) ? brisk_calloc_impl(n) : NULL;
+}
+
+static inline void *do_reallocarray(void *p, size_t count, size_t size) {
+  size_t n;
+  return array_bytes(count, size, &n) ? brisk_realloc_impl(p, n) : NULL;
+}
+
+/* As glibc: EINVAL (errno untouched) for a bad alignment; ENOMEM returned
+ * and set in errno when memory is short. */
+static inline int do_posix_memalign(void **out, size_t align, size_t size) {
+  if (align % sizeof(void *) != 0 || !is_pow2(align)) return EINVAL;
+  void *p = brisk_alloc_aligned(size, align);
+  if (p == NULL) return ENOMEM;
+  *out = p;
+  return 0;
+}
+
+static inline void *do_aligned_alloc(size_t align, size_t size) {
+  if (!is_pow2(align)) {
+    errno = EINVAL;
+    return NULL;
+  }
+  return brisk_alloc_aligned(size, align);
+}
+
+/* glibc memalign: alignments below 16 are raised, non-powers of two are
+ * rounded up to the next power of two; absurd alignments fail with EINVAL. */
+static inline void *do_memalign(size_t align, size_t size) {
+  if (align > SIZE_MAX / 2 + 1) {
+    errno = EINVAL;
+    return NULL;
+  }
+  if (!is_pow2(align)) {
+    size_t a = BRISK_ALIGN;
+    while (a < align) a <<= 1;
+    align = a;
+  }
+  return brisk_alloc_aligned(size, align);
+}
+
+static inline void *do_pvalloc(size_t size) {
+  size_t page = BRISK_OS_PAGE;
+  if (size > SIZE_MAX - page) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  size_t rounded = size == 0 ? page : (size + page - 1) & ~(page - 1);
+  return brisk_alloc_aligned(rounded, page);
+}
+
+/* free preserves errno: the fast path never touches it, and every
+ * syscall on the slow path restores it (os_linux.c). */
+static inline void do_free(void *p) { brisk_free_inline(p); }
+
+static inline void do_free_sized(void *p, size_t size) {
+  brisk_free_check_size(p, size);
+  brisk_free_inline(p);
+}
+
+/* ------------------------------------------------------------ brisk_* API */
+
+BRISK_API void *brisk_malloc(size_t n) { return brisk_malloc_inline(n); }
+BRISK_API void brisk_free(void *p) { do_free(p); }
+BRISK_API void *brisk_calloc(size_t c, size_t n) { return do_calloc(c, n); }
+BRISK_API void *brisk_realloc(void *p, size_t n) { return brisk_realloc_impl(p, n); }
+BRISK_API void *brisk_reallocarray(void *p, size_t c, size_t n) { return do_reallocarray(p, c, n); }
+BRISK_API int brisk_posix_memalign(void **out, size_t a, size_t n) { return do_posix_memalign(out, a, n); }
+BRISK_API void *brisk_aligned_alloc(size_t a, size_t n) { return do_aligned_alloc(a, n); }
+BRISK_API void *brisk_memalign(size_t a, size_t n) { return do_memalign(a, n); }
+BRISK_API void *brisk_valloc(size_t n) { return brisk_alloc_aligned(n, BRISK_OS_PAGE); }
+BRISK_API void *brisk_pvalloc(size_t n) { return do_pvalloc(n); }
+BRISK_API size_t brisk_usable_size(const void *p) { return brisk_free_usable(p); }
+BRISK_API void brisk_free_sized(void *p, size_t n) { do_free_sized(p, n); }
+BRISK_API void brisk_free_aligned_sized(void *p, size_t a, size_t n) {
+  (void)a;
+  do_free_sized(p, n);
+}
+
+/* Release free memory of the calling thread's heap and of the global
+ * caches.  Other threads' heaps are theirs to trim (at their exit). */
+BRISK_API size_t brisk_trim(void) {
+  int saved = errno;
+  size_t released = brisk_heap_release(brisk_tls_heap);
+  errno = saved;
+  return released;
+}
+
+/* ------------------------------------------------- glibc-compatible extras */
+
+static struct mallinfo2 do_mallinfo2(void) {
+  brisk_stats_t s;
+  brisk_stats_get(&s);
+  struct mallinfo2 mi;
+  memset(&mi, 0, sizeof mi);
+  /* glibc's split: huge (own-mapping) blocks are reported in hblks/hblkhd
+   * only; arena/uordblks/fordblks describe everything else. */
+  size_t huge = brisk_huge_live_bytes();
+  mi.arena = s.mapped > huge ? s.mapped - huge : 0;
+  mi.hblks = s.large_live;
+  mi.hblkhd = huge;
+  mi.uordblks = s.allocated > huge ? s.allocated - huge : 0;
+  mi.fordblks = mi.arena > mi.uordblks ? mi.arena - mi.uordblks : 0;
+  mi.usmblks = s.peak_mapped;
+  mi.keepcost = 0;
+  return mi;
+}
+
+static struct mallinfo do_mallinfo(void) {
+  struct mallinfo2 m2 = do_mallinfo2();
+  struct mallinfo mi;
+  memset(&mi, 0, sizeof mi);
+  mi.arena = (int)m2.arena;
+  mi.hblks = (int)m2.hblks;
+  mi.hblkhd = (int)m2.hblkhd;
+  mi.uordblks = (int)m2.uordblks;
+  mi.fordblks = (int)m2.fordblks;
+  mi.usmblks = (int)m2.usmblks;
+  return mi;
+}
+
+/* glibc's malloc_stats format first (scripts parse it), then brisk's. */
+static void do_malloc_stats(void) {
+  brisk_stats_t s;
+  brisk_stats_get(&s);
+  outbuf_t o = {.fd = 2};
+  brisk_out_str(&o, "Arena 0:\nsystem bytes     = ");
+  brisk_out_u64(&o, s.mapped);
+  brisk_out_str(&o, "\nin use bytes     = ");
+  brisk_out_u64(&o, s.allocated);
+  brisk_out_str(&o, "\nTotal (incl. mmap):\nsystem bytes     = ");
+  brisk_out_u64(&o, s.mapped);
+  brisk_out_str(&o, "\nin use bytes     = ");
+  brisk_out_u64(&o, s.allocated);
+  brisk_out_str(&o, "\nmax mmap regions = ");
+  brisk_out_u64(&o, s.large_live);
+  brisk_out_str(&o, "\nmax mmap bytes   = ");
+  brisk_out_u64(&o, brisk_huge_live_bytes());
+  brisk_out_str(&o, "\n");
+  brisk_out_flush(&o);
+  brisk_stats_print(2);
+}
+
+/* Accept every glibc parameter; 0 only for values glibc also rejects. */
+static int do_mallopt(int param, int value) {
+  switch (param) {
+  case M_MXFAST:
+    return value >= 0 && (size_t)value <= 80 * sizeof(size_t) / 4;
+  case M_MMAP_THRESHOLD:
+    return value >= 0 && (size_t)value <= 32 * 1024 * 1024;
+  default:
+    return 1;
+  }
+}
+
+static int do_malloc_info(int options, FILE *fp) {
+  if (options != 0 || fp == NULL) {
+    errno = EINVAL;
+    return -1;
+  }
+  brisk_stats_t s;
+  brisk_stats_get(&s);
+  fprintf(fp,
+          "<malloc version=\"1\">\n<heap nr=\"0\">\n<total type=\"mmap\" count=\"%llu\" "
+          "size=\"%llu\"/>\n<system type=\"current\" size=\"%llu\"/>\n<system type=\"max\" "
+          "size=\"%llu\"/>\n<aspace type=\"total\" size=\"%llu\"/>\n</heap>\n<total "
+          "type=\"mmap\" count=\"%llu\" size=\"%llu\"/>\n<system type=\"current\" "
+          "size=\"%llu\"/>\n<system type=\"max\" size=\"%llu\"/>\n</malloc>\n",
+          (unsigned long long)s.large_live, (unsigned long long)brisk_huge_live_bytes(),
+          (unsigned long long)s.mapped, (unsigned long long)s.peak_mapped,
+          (unsigned long long)s.mapped, (unsigned long long)s.large_live,
+          (unsigned long long)brisk_huge_live_bytes(), (unsigned long long)s.mapped,
+          (unsigned long long)s.peak_mapped);
+  return 0;
+}
+
+/* --------------------------------------------------- standard names */
+
+#if BRISK_OVERRIDE
+BRISK_API void *malloc(size_t n) { return brisk_malloc_inline(n); }
+BRISK_API void free(void *p) { do_free(p); }
+BRISK_API void *calloc(size_t c, size_t n) { return do_calloc(c, n); }
+BRISK_API void *realloc(void *p, size_t n) { return brisk_realloc_impl(p, n); }
+/* reallocarray, free_sized and free_aligned_sized go through the exported
+ * realloc/free symbols, so that a tool that interposes the classic family
+ * (valgrind --soname-synonyms=somalloc=*brisk*) sees every block. */
+BRISK_API void *reallocarray(void *p, size_t c, size_t n) {
+  size_t bytes;
+  return array_bytes(c, n, &bytes) ? realloc(p, bytes) : NULL;
+}
+BRISK_API int posix_memalign(void **out, size_t a, size_t n) { return do_posix_memalign(out, a, n); }
+BRISK_API void *aligned_alloc(size_t a, size_t n) { return do_aligned_alloc(a, n); }
+BRISK_API void *memalign(size_t a, size_t n) { return do_memalign(a, n); }
+BRISK_API void *valloc(size_t n) { return brisk_alloc_aligned(n, BRISK_OS_PAGE); }
+BRISK_API void *pvalloc(size_t n) { return do_pvalloc(n); }
+BRISK_API size_t malloc_usable_size(void *p) { return brisk_free_usable(p); }
+BRISK_API void free_sized(void *p, size_t n);
+BRISK_API void free_sized(void *p, size_t n) {
+  brisk_free_check_size(p, n);
+  free(p);
+}
+BRISK_API void free_aligned_sized(void *p, size_t a, size_t n);
+BRISK_API void free_aligned_sized(void *p, size_t a, size_t n) {
+  (void)a;
+  free_sized(p, n);
+}
+BRISK_API int malloc_trim(size_t pad) {
+  (void)pad;
+  return brisk_trim() > 0;
+}
+BRISK_API struct mallinfo2 mallinfo2(void) { return do_mallinfo2(); }
+BRISK_API struct mallinfo mallinfo(void) { return do_mallinfo(); }
+BRISK_API void malloc_stats(void) { do_malloc_stats(); }
+BRISK_API int mallopt(int param, int value) { return do_mallopt(param, value); }
+BRISK_API int malloc_info(int options, FILE *fp) { return do_malloc_info(options, fp); }
+
+/* glibc-internal names some programs and libraries call directly. */
+BRISK_API void *__libc_malloc(size_t n);
+BRISK_API void *__libc_malloc(size_t n) { return brisk_malloc_inline(n); }
+BRISK_API void __libc_free(void *p);
+BRISK_API void __libc_free(void *p) { do_free(p); }
+BRISK_API void *__libc_calloc(size_t c, size_t n);
+BRISK_API void *__libc_calloc(size_t c, size_t n) { return do_calloc(c, n); }
+BRISK_API void *__libc_realloc(void *p, size_t n);
+BRISK_API void *__libc_realloc(void *p, size_t n) { return brisk_realloc_impl(p, n); }
+BRISK_API void *__libc_memalign(size_t a, size_t n);
+BRISK_API void *__libc_memalign(size_t a, size_t n) { return do_memalign(a, n); }
+BRISK_API void *__libc_valloc(size_t n);
+BRISK_API void *__libc_valloc(size_t n) { return brisk_alloc_aligned(n, BRISK_OS_PAGE); }
+BRISK_API void *__libc_pvalloc(size_t n);
+BRISK_API void *__libc_pvalloc(size_t n) { return do_pvalloc(n); }
+#else
+/* The prefix build still offers the glibc extras under brisk_ names. */
+BRISK_API struct mallinfo2 brisk_mallinfo2(void);
+BRISK_API struct mallinfo2 brisk_mallinfo2(void) { return do_mallinfo2(); }
+BRISK_API struct mallinfo brisk_mallinfo(void);
+BRISK_API struct mallinfo brisk_mallinfo(void) { return do_mallinfo(); }
+BRISK_API void brisk_malloc_stats(void);
+BRISK_API void brisk_malloc_stats(void) { do_malloc_stats(); }
+BRISK_API int brisk_mallopt(int param, int value);
+BRISK_API int brisk_mallopt(int param, int value) { return do_mallopt(param, value); }
+BRISK_API int brisk_malloc_info(int options, FILE *fp);
+BRISK_API int brisk_malloc_info(int options, FILE *fp) { return do_malloc_info(options, fp); }
+#endif

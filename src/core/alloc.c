@@ -1,0 +1,151 @@
+/* core/alloc.c — the allocation slow paths: thread setup, size-class
+ * pages, large spans, huge blocks, calloc, aligned allocation, and the
+ * out-of-memory retry.
+ *
+ * Every successful allocation is reported once to the event hook
+ * (observe/event.h): the fast path in core/fast.h, everything else in
+ * heap_alloc or huge_alloc_counted below.
+ * errno: every failed allocation sets ENOMEM; nothing else touches errno.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "core/fast.h"
+#include "core/foreign.h"
+#include "core/heap.h"
+#include "core/huge.h"
+#include "core/large.h"
+#include "core/page.h"
+#include "core/purge.h"
+#include "core/remote.h"
+#include "core/segment.h"
+#include "core/sizeclass.h"
+
+/* One attempt at size bytes from heap's own memory or a huge mapping.
+ * *usable receives the block's usable size. */
+static void *alloc_once(heap_t *heap, size_t size, bool *zeroed, size_t *usable) {
+  *zeroed = false;
+  if (size <= BRISK_CLASS_MAX) {
+    unsigned bin = brisk_sizeclass_bin(size);
+    *usable = brisk_bin_size[bin];
+    void *p = brisk_foreign_pop(heap, bin);
+    return p != NULL ? p : brisk_page_alloc(heap, bin);
+  }
+  if (size <= BRISK_LARGE_MAX) {
+    *usable = large_usable(size);
+    return brisk_large_alloc(heap, size, zeroed);
+  }
+  void *p = brisk_huge_alloc(size, 0, zeroed);
+  *usable = p != NULL ? brisk_free_usable(p) : 0;
+  return p;
+}
+
+/* Allocate size bytes (<= BRISK_REQUEST_MAX) for heap (a real heap).
+ * *zeroed tells whether the memory is known to be zero.  Out of memory:
+ * give back what brisk keeps cached and try once more.  NULL on failure. */
+static void *heap_alloc(heap_t *heap, size_t size, bool *zeroed) {
+  if (heap->remote_mask != 0) brisk_remote_flush_all(heap);
+  if (remote_delayed_pending(heap)) brisk_page_collect_delayed(heap);
+  brisk_purge_tick(heap);
+  size_t usable;
+  void *p = alloc_once(heap, size, zeroed, &usable);
+  if (p == NULL && brisk_heap_release(heap) > 0) p = alloc_once(heap, size, zeroed, &usable);
+  if (p == NULL) return NULL;
+  brisk_event_alloc(heap, size, usable);
+  return p;
+}
+
+/* The calling thread's heap for a slow path; NULL when none can be made. */
+static heap_t *current_heap(void) {
+  heap_t *heap = brisk_tls_heap;
+  if (unlikely(heap == &brisk_heap_empty)) heap = brisk_heap_get_or_init();
+  return heap;
+}
+
+static void *fail_nomem(void) {
+  errno = ENOMEM;
+  return NULL;
+}
+
+NOINLINE void *brisk_malloc_slow(heap_t *heap, size_t size) {
+  if (unlikely(size > BRISK_REQUEST_MAX)) return fail_nomem(); /* can never fit */
+  if (unlikely(heap == &brisk_heap_empty)) {
+    heap = brisk_heap_get_or_init();
+    if (heap == NULL) return fail_nomem();
+    void *p = size <= BRISK_SMALL_MAX ? brisk_malloc_inline(size) : brisk_malloc_slow(heap, size);
+    brisk_heap_leave(heap);
+    return p;
+  }
+  bool zeroed;
+  void *p = heap_alloc(heap, size, &zeroed);
+  return p != NULL ? p : fail_nomem();
+}
+
+void *brisk_calloc_impl(size_t n) {
+  if (n <= BRISK_SMALL_MAX) {
+    void *p = brisk_malloc_inline(n);
+    if (p != NULL) memset(p, 0, n);
+    return p;
+  }
+  if (n > BRISK_REQUEST_MAX) return fail_nomem();
+  heap_t *heap = current_heap();
+  if (heap == NULL) return fail_nomem();
+  bool zeroed;
+  void *p = heap_alloc(heap, n, &zeroed);
+  brisk_heap_leave(heap);
+  if (p == NULL) return fail_nomem();
+  if (!zeroed) memset(p, 0, n);
+  return p;
+}
+
+/* The aligned block inside base, a large block allocated with room for
+ * the alignment; marks its span when the block is interior. */
+static void *align_within(void *base, size_t align) {
+  if (base == NULL) return NULL;
+  void *p = (void *)(((uintptr_t)base + align - 1) & ~(uintptr_t)(align - 1));
+  if (p != base) brisk_large_set_aligned(page_of(segment_of_ptr(base), base));
+  return p;
+}
+
+/* A huge aligned block, counted, with the out-of-memory retry. */
+static void *huge_alloc_counted(heap_t *heap, size_t size, size_t align) {
+  bool zeroed;
+  void *p = brisk_huge_alloc(size, align, &zeroed);
+  if (p == NULL && brisk_heap_release(heap) > 0) p = brisk_huge_alloc(size, align, &zeroed);
+  if (p != NULL) brisk_event_alloc(heap, size, brisk_free_usable(p));
+  return p;
+}
+
+static void *aligned_on(heap_t *heap, size_t size, size_t align) {
+  bool zeroed;
+  if (align <= BRISK_SLICE_SIZE && size <= BRISK_CLASS_MAX) {
+    /* Page areas start on a slice (64 KiB) boundary, so a class whose size
+     * is a multiple of align yields aligned blocks, and rounding size up
+     * to align always finds one: up to 128 every multiple of 16 is a class;
+     * above, the classes in (2^e, 2^(e+1)] are the multiples of 2^(e-2),
+     * and a multiple of align in that range is a class or lies below one
+     * that align divides.  So no small block is ever handed out interior. */
+    size_t rounded = size == 0 ? align : (size + align - 1) & ~(align - 1);
+    brisk_assert(rounded <= BRISK_CLASS_MAX &&
+                 brisk_bin_size[brisk_sizeclass_bin(rounded)] % align == 0);
+    return heap_alloc(heap, rounded, &zeroed);
+  }
+  if (align <= BRISK_SLICE_SIZE && size <= BRISK_LARGE_MAX)
+    return heap_alloc(heap, size, &zeroed); /* large spans are slice-aligned */
+  if (align <= BRISK_LARGE_MAX / 2 && size + align <= BRISK_LARGE_MAX) {
+    /* A large span with room for the alignment (never a small page). */
+    size_t need = size + align > BRISK_CLASS_MAX ? size + align : BRISK_CLASS_MAX + 1;
+    return align_within(heap_alloc(heap, need, &zeroed), align);
+  }
+  return huge_alloc_counted(heap, size, align);
+}
+
+void *brisk_alloc_aligned(size_t size, size_t align) {
+  if (align <= BRISK_ALIGN) return brisk_malloc_inline(size);
+  if (size > BRISK_REQUEST_MAX || align > BRISK_REQUEST_MAX) return fail_nomem();
+  heap_t *heap = current_heap();
+  if (heap == NULL) return fail_nomem();
+  void *p = aligned_on(heap, size, align);
+  brisk_heap_leave(heap);
+  return p != NULL ? p : fail_nomem();
+}

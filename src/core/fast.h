@@ -1,0 +1,61 @@
+/* core/fast.h — the inline fast paths of malloc and free.
+ *
+ * malloc: one thread-local load, one table load, pop the page's free list.
+ * free: one bit test that proves the pointer lies in a mapped brisk segment
+ * (the segment is then addr & ~4 MiB), then a push on the page's free list
+ * if this thread owns the page and p is a carved block start of it.
+ * Everything else (first use of a thread, empty free list, full or aligned
+ * pages, frees by other threads, large and huge blocks, bad pointers)
+ * takes exactly one unlikely branch to a noinline slow path
+ * (core/alloc.c, core/free.c).
+ * Contracts: as malloc(3) and free(3); free preserves errno.
+ */
+#ifndef BRISK_CORE_FAST_H
+#define BRISK_CORE_FAST_H
+
+#include "core/alloc.h"
+#include "core/block.h"
+#include "core/free.h"
+#include "core/page.h"
+#include "core/segmap.h"
+#include "observe/event.h"
+
+static ALWAYS_INLINE void *brisk_malloc_inline(size_t size) {
+  heap_t *heap = brisk_tls_heap;
+  if (likely(size <= BRISK_SMALL_MAX)) {
+    page_t *page = heap->direct[(size + 15) >> 4];
+    if (likely(page->free != NULL)) {
+      block_t *b = block_pop(&page->free);
+      page->used++;
+      event_alloc_fast(heap, size, page->block_size);
+      return b;
+    }
+  }
+  return brisk_malloc_slow(heap, size);
+}
+
+static ALWAYS_INLINE void brisk_free_inline(void *p) {
+  uintptr_t u = (uintptr_t)p;
+  if (likely(segbits_test(u))) {
+    segment_t *seg = segment_of_ptr(p);
+    page_t *page = slice_desc_of(seg, p); /* the head if fast_end != 0 */
+    heap_t *heap = brisk_tls_heap;
+    /* Owner, a carved offset of a one-slice page whose flags are 0
+     * (fast_end), and a block start: off % size == 0 tested with one
+     * multiply (Lemire et al.: exact for 16-bit offsets, 32-bit magic). */
+    uint32_t off = (uint32_t)(u & (BRISK_SLICE_SIZE - 1));
+    if (likely(seg->heap == heap && off < page->fast_end && off * page->magic32 < page->magic32)) {
+      block_t *b = (block_t *)p;
+      block_on_free(b);
+      block_push(&page->free, b);
+      event_free_fast(heap, page->block_size);
+      if (unlikely(--page->used == 0)) brisk_page_on_empty(heap, page);
+      return;
+    }
+    brisk_free_in_segment(seg, page_of(seg, p), p);
+    return;
+  }
+  brisk_free_slow(p);
+}
+
+#endif

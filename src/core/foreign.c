@@ -1,0 +1,51 @@
+/* core/foreign.c — the foreign-block cache (core/foreign.h).
+ * Invariant: heap->foreign[bin].used == -(blocks on its list), and every
+ * block on it belongs to a page of another heap that counts it as used
+ * (so that page cannot be retired while the block sits here). */
+#include "core/foreign.h"
+#include "core/block.h"
+#include "core/page.h"
+#include "core/remote.h"
+
+void brisk_foreign_init(heap_t *heap) {
+  for (unsigned bin = 1; bin < BRISK_BIN_COUNT; bin++) {
+    page_t *fp = &heap->foreign[bin];
+    fp->kind = SPAN_META; /* never found by free(): no segment holds it */
+    fp->flags = PAGE_NOT_SMALL;
+    fp->bin = (uint8_t)bin;
+    fp->block_size = brisk_bin_size[bin];
+  }
+}
+
+bool brisk_foreign_keep(heap_t *heap, page_t *page, block_t *b) {
+  unsigned bin = page->bin;
+  page_t *fp = &heap->foreign[bin];
+  uint32_t n = 0u - fp->used; /* blocks held */
+  if (n >= BRISK_FOREIGN_MAX || (n + 1) * page->block_size > BRISK_FOREIGN_BYTES) return false;
+  block_push(&fp->free, b);
+  fp->used--;
+  if (n == 0) brisk_page_update_direct(heap, bin);
+  return true;
+}
+
+void *brisk_foreign_pop(heap_t *heap, unsigned bin) {
+  page_t *fp = &heap->foreign[bin];
+  if (fp->free == NULL) return NULL;
+  fp->used++;
+  return block_pop(&fp->free);
+}
+
+void brisk_foreign_flush_all(heap_t *heap) {
+  for (unsigned bin = 1; bin < BRISK_BIN_COUNT; bin++) {
+    page_t *fp = &heap->foreign[bin];
+    if (fp->free == NULL) continue;
+    for (block_t *b = fp->free; b != NULL;) {
+      block_t *next = block_next(b);
+      brisk_remote_push(page_of(segment_of_ptr(b), b), b, b, 1);
+      b = next;
+    }
+    fp->free = NULL;
+    fp->used = 0;
+    brisk_page_update_direct(heap, bin);
+  }
+}

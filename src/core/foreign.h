@@ -1,0 +1,29 @@
+/* core/foreign.h — the foreign-block cache: per size class, up to
+ * BRISK_FOREIGN_MAX blocks (BRISK_FOREIGN_BYTES) that this thread freed but
+ * another heap owns, handed out again by this thread's next mallocs of
+ * that class before it touches its own pages.  Like a thread cache, it
+ * turns a cross-thread free plus a local malloc into two thread-local list
+ * operations on a cache-hot block.
+ *
+ * The cache of class `bin` is heap->foreign[bin], a pseudo-page (never in
+ * a segment) whose `free` list holds the blocks (marked free) and whose
+ * `used` is minus their count; the direct slots point at it while it holds
+ * blocks, so the malloc fast path pops from it like from a page.
+ * Thread ownership: the heap's owner thread only.
+ */
+#ifndef BRISK_CORE_FOREIGN_H
+#define BRISK_CORE_FOREIGN_H
+
+#include "core/types.h"
+
+/* Set up heap's pseudo-pages (a fresh heap). */
+void brisk_foreign_init(heap_t *heap);
+/* Keep b (another heap's block of `page`, already through block_on_free)
+ * if the class has room.  False: the caller frees it remotely. */
+bool brisk_foreign_keep(heap_t *heap, page_t *page, block_t *b);
+/* A block of `bin` from the cache, or NULL when it is empty. */
+void *brisk_foreign_pop(heap_t *heap, unsigned bin);
+/* Give every cached block back to its owner (thread exit, trim, OOM). */
+void brisk_foreign_flush_all(heap_t *heap);
+
+#endif

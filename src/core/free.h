@@ -1,0 +1,24 @@
+/* core/free.h — the free slow paths: pointer validation and dispatch to
+ * the owner (page, large, huge, remote), and the checked lookups that
+ * malloc_usable_size and realloc use.  A pointer that is not a live block
+ * aborts with one line naming the function and the pointer. */
+#ifndef BRISK_CORE_FREE_H
+#define BRISK_CORE_FREE_H
+
+#include "core/types.h"
+
+/* Free of p inside segment seg (its region bit is set) whose span head is
+ * `page`, when the fast path could not do it. */
+void brisk_free_in_segment(segment_t *seg, page_t *page, void *p);
+/* Free of a pointer outside every segment: NULL, huge, or not brisk's. */
+void brisk_free_slow(void *p);
+/* Usable bytes of live block p counted from p; aborts with
+ * "brisk: <fn>: invalid pointer" when p is not a live block's start (an
+ * interior pointer is accepted only into a span holding aligned blocks). */
+size_t brisk_free_usable_checked(const void *p, const char *fn);
+/* malloc_usable_size: 0 for NULL, else as above. */
+size_t brisk_free_usable(const void *p);
+/* free_sized: abort when size is larger than the block (debug builds). */
+void brisk_free_check_size(void *p, size_t size);
+
+#endif

@@ -1,0 +1,117 @@
+/* core/heap.c — thread heaps: the sentinel, creation, adoption, exit.
+ *
+ * Owns: brisk_tls_heap (each thread's heap pointer), the thread state, the
+ * sentinel heap and page, and thread-exit handling through a pthread key
+ * destructor.
+ *
+ * Invariants:
+ *  - brisk_tls_heap starts at &brisk_heap_empty, whose direct slots all
+ *    point at brisk_page_empty (free == NULL): the first malloc of a thread
+ *    falls into the slow path, which calls brisk_heap_get_or_init();
+ *  - a heap is used by at most one thread at a time (the one whose
+ *    brisk_tls_heap points at it), and every heap a thread took is handed
+ *    back when the thread exits — also one taken by a pthread-key
+ *    destructor that runs after ours (THREAD_DONE: one heap per operation);
+ *  - thread heaps are immortal (core/heaplist.c).
+ * Locking: none here; core/heaplist.c guards the registry.
+ */
+#include <pthread.h>
+
+#include "core/foreign.h"
+#include "core/heap.h"
+#include "core/heaplist.h"
+#include "core/huge.h"
+#include "core/page.h"
+#include "core/purge.h"
+#include "core/remote.h"
+#include "core/segment.h"
+#include "core/source.h"
+
+__thread heap_t *brisk_tls_heap __attribute__((tls_model("initial-exec"))) = &brisk_heap_empty;
+
+/* Thread states (brisk_tls_state). */
+enum { THREAD_NEW = 0, THREAD_LIVE = 1, THREAD_DONE = 2 };
+static __thread uint8_t brisk_tls_state __attribute__((tls_model("initial-exec")));
+
+page_t brisk_page_empty = {.flags = PAGE_NOT_SMALL, .kind = SPAN_META};
+
+#define EMPTY4 &brisk_page_empty, &brisk_page_empty, &brisk_page_empty, &brisk_page_empty
+#define EMPTY16 EMPTY4, EMPTY4, EMPTY4, EMPTY4
+heap_t brisk_heap_empty = {.direct = {EMPTY16, EMPTY16, EMPTY16, EMPTY16, &brisk_page_empty},
+                           .source = &brisk_source_os};
+_Static_assert(BRISK_DIRECT_SLOTS == 65, "sentinel initialiser covers 65 direct slots");
+
+static pthread_key_t thread_key;
+static int thread_key_ready;
+
+static void heap_init_fresh(heap_t *h) {
+  for (unsigned w = 0; w < BRISK_DIRECT_SLOTS; w++) h->direct[w] = &brisk_page_empty;
+  brisk_foreign_init(h);
+  h->kind = HEAP_THREAD;
+  h->source = &brisk_source_os;
+}
+
+heap_t *brisk_heap_get_or_init(void) {
+  heap_t *h = brisk_tls_heap;
+  if (h != &brisk_heap_empty) return h;
+  bool fresh = false;
+  h = brisk_heaplist_take(&fresh);
+  if (h == NULL) return NULL;
+  if (fresh) {
+    heap_init_fresh(h);
+    brisk_heaplist_publish(h);
+  }
+  brisk_tls_heap = h;
+  if (brisk_tls_state == THREAD_DONE) return h; /* for one operation: brisk_heap_leave */
+  brisk_tls_state = THREAD_LIVE;
+  if (__atomic_load_n(&thread_key_ready, __ATOMIC_ACQUIRE)) pthread_setspecific(thread_key, h);
+  return h;
+}
+
+/* Return heap's free memory; its live blocks stay.  Returns bytes. */
+static size_t heap_tidy(heap_t *h) {
+  brisk_foreign_flush_all(h);
+  brisk_remote_flush_all(h);
+  brisk_page_collect_all(h, true);
+  return brisk_purge_heap(h, PURGE_ALL) + brisk_purge_spare_segments(h);
+}
+
+static void heap_hand_back(heap_t *h) {
+  if (brisk_tls_heap == h) brisk_tls_heap = &brisk_heap_empty;
+  brisk_heaplist_abandon(h);
+}
+
+void brisk_heap_leave(heap_t *heap) {
+  if (likely(brisk_tls_state != THREAD_DONE) || heap == &brisk_heap_empty) return;
+  brisk_foreign_flush_all(heap);
+  brisk_remote_flush_all(heap);
+  heap_hand_back(heap);
+}
+
+void brisk_heap_thread_done(void *arg) {
+  heap_t *h = arg;
+  brisk_tls_state = THREAD_DONE;
+  if (h == NULL || h == &brisk_heap_empty) return;
+  heap_tidy(h);
+  heap_hand_back(h);
+}
+
+size_t brisk_heap_release(heap_t *heap) {
+  size_t released = heap != &brisk_heap_empty ? heap_tidy(heap) : 0;
+  released += brisk_huge_cache_trim(true);
+  released += brisk_segment_cache_trim();
+  return released;
+}
+
+void brisk_heap_process_init(void) {
+  if (pthread_key_create(&thread_key, brisk_heap_thread_done) == 0) {
+    __atomic_store_n(&thread_key_ready, 1, __ATOMIC_RELEASE);
+    heap_t *h = brisk_tls_heap;
+    if (h != &brisk_heap_empty) pthread_setspecific(thread_key, h);
+  }
+}
+
+/* In the child only the forking thread exists.  Heaps of the other threads
+ * may have been mid-operation at the fork, so they are left alone (never
+ * adopted): their memory is lost to the child, which stays correct. */
+void brisk_heap_atfork_child(void) { brisk_heaplist_atfork_child(); }

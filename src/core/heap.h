@@ -1,0 +1,30 @@
+/* core/heap.h — thread heaps: the sentinel, creation and adoption on a
+ * thread's first allocation, hand-back at thread exit, and giving free
+ * memory back (trim, out of memory). */
+#ifndef BRISK_CORE_HEAP_H
+#define BRISK_CORE_HEAP_H
+
+#include "core/types.h"
+
+/* The calling thread's heap, created or adopted on first use.  NULL only
+ * when no memory can be mapped for a new heap.  A thread whose exit
+ * already handed its heap back (a later pthread-key destructor calls
+ * malloc) gets a heap for one operation: the caller then calls
+ * brisk_heap_leave(), which hands it back again. */
+heap_t *brisk_heap_get_or_init(void);
+/* After an operation on a heap from brisk_heap_get_or_init: hands it back
+ * if the thread had already exited its heap (see above); else nothing. */
+void brisk_heap_leave(heap_t *heap);
+/* Thread exit (pthread key destructor): return the heap's free memory and
+ * put it up for adoption.  Its live blocks stay valid. */
+void brisk_heap_thread_done(void *heap);
+/* Give back what heap (may be the sentinel) and the process caches hold
+ * without need: foreign and remote batches, empty pages, dirty spans,
+ * empty segments, the segment and huge caches.  Returns bytes released. */
+size_t brisk_heap_release(heap_t *heap);
+/* Library constructor: create the thread-exit key. */
+void brisk_heap_process_init(void);
+/* Fork child: the registry and the other threads' heaps are forgotten. */
+void brisk_heap_atfork_child(void);
+
+#endif

@@ -1,0 +1,89 @@
+/* core/heaplist.c — the registry of thread heaps (core/heaplist.h).
+ *
+ * Invariants:
+ *  - heap_t objects are never freed (thread heaps are immortal): a heap
+ *    whose thread exited is abandoned with its segments and adopted whole
+ *    by a later thread, so segment->heap stays valid for remote frees;
+ *  - all_heaps only grows, and a heap is linked only after it is set up,
+ *    so readers walk it without the lock;
+ *  - pool_left is a multiple of HEAP_SLOT.
+ * Locking: list_lock guards pool, pool_left, abandoned and the pushes onto
+ * all_heaps; the pool is refilled by mapping outside the lock.
+ */
+#include <pthread.h>
+
+#include "core/heaplist.h"
+#include "os/os.h"
+
+#define HEAP_SLOT ((sizeof(heap_t) + 63) & ~(size_t)63)
+#define POOL_CHUNK ((size_t)256 * 1024)
+_Static_assert(POOL_CHUNK >= HEAP_SLOT, "a chunk holds a heap");
+
+static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
+static heap_t *all_heaps;
+static heap_t *abandoned;
+static uint8_t *pool;
+static size_t pool_left;
+static uint32_t heap_count;
+
+/* Lock held.  NULL when the pool is empty. */
+static heap_t *take_locked(bool *fresh) {
+  heap_t *h = abandoned;
+  if (h != NULL) {
+    abandoned = h->abandoned_next;
+    h->abandoned_next = NULL;
+    *fresh = false;
+    return h;
+  }
+  if (pool_left < HEAP_SLOT) return NULL;
+  h = (heap_t *)pool;
+  pool += HEAP_SLOT;
+  pool_left -= HEAP_SLOT;
+  *fresh = true;
+  return h;
+}
+
+heap_t *brisk_heaplist_take(bool *fresh) {
+  pthread_mutex_lock(&list_lock);
+  heap_t *h = take_locked(fresh);
+  pthread_mutex_unlock(&list_lock);
+  if (h != NULL) return h;
+  uint8_t *chunk = brisk_os_map_aligned(POOL_CHUNK, BRISK_OS_PAGE);
+  if (chunk == NULL) return NULL;
+  pthread_mutex_lock(&list_lock);
+  if (pool_left < HEAP_SLOT) { /* else another thread refilled first */
+    pool = chunk;
+    pool_left = POOL_CHUNK - POOL_CHUNK % HEAP_SLOT;
+    chunk = NULL;
+  }
+  h = take_locked(fresh);
+  pthread_mutex_unlock(&list_lock);
+  if (chunk != NULL) brisk_os_unmap(chunk, POOL_CHUNK);
+  return h;
+}
+
+void brisk_heaplist_abandon(heap_t *h) {
+  pthread_mutex_lock(&list_lock);
+  h->abandoned_next = abandoned;
+  abandoned = h;
+  pthread_mutex_unlock(&list_lock);
+}
+
+heap_t *brisk_heaplist_first(void) { return __atomic_load_n(&all_heaps, __ATOMIC_ACQUIRE); }
+
+uint32_t brisk_heaplist_count(void) { return __atomic_load_n(&heap_count, __ATOMIC_RELAXED); }
+
+void brisk_heaplist_publish(heap_t *h) {
+  pthread_mutex_lock(&list_lock);
+  h->all_next = all_heaps;
+  __atomic_store_n(&all_heaps, h, __ATOMIC_RELEASE);
+  __atomic_fetch_add(&heap_count, 1, __ATOMIC_RELAXED);
+  pthread_mutex_unlock(&list_lock);
+}
+
+void brisk_heaplist_atfork_child(void) {
+  pthread_mutex_init(&list_lock, NULL);
+  abandoned = NULL;
+  pool = NULL;
+  pool_left = 0;
+}

@@ -1,0 +1,27 @@
+/* core/heaplist.h — the registry of thread heaps: the immortal pool they
+ * are carved from, the list of every heap (for statistics) and the list
+ * of abandoned heaps (of exited threads) waiting for adoption.
+ * Locking: one mutex, never held across a system call, never taken by a
+ * fork handler (the child re-creates the registry's lists instead). */
+#ifndef BRISK_CORE_HEAPLIST_H
+#define BRISK_CORE_HEAPLIST_H
+
+#include "core/types.h"
+
+/* An abandoned heap (*fresh false) or a new zeroed one (*fresh true).
+ * NULL when no memory can be mapped. */
+heap_t *brisk_heaplist_take(bool *fresh);
+/* Link a fresh heap, once set up, on the list of every heap. */
+void brisk_heaplist_publish(heap_t *h);
+/* Put h (its thread is done with it) on the abandoned list. */
+void brisk_heaplist_abandon(heap_t *h);
+/* Head of the list of every heap ever created (linked by all_next);
+ * lock-free (the list only grows). */
+heap_t *brisk_heaplist_first(void);
+/* Heaps created so far. */
+uint32_t brisk_heaplist_count(void);
+/* Fork child: forget the abandoned list and the pool's remainder, which
+ * another thread may have been updating at the fork. */
+void brisk_heaplist_atfork_child(void);
+
+#endif

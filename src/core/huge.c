@@ -1,0 +1,284 @@
+/* core/huge.c — blocks bigger than BRISK_LARGE_MAX, each in its own mapping.
+ *
+ * Owns: mapping huge blocks (header page + block), their realloc by
+ * mremap, and a small cache of recently freed mappings that stay mapped
+ * (dirty) so that a loop of big malloc/free does not pay a syscall pair
+ * and page faults every time.
+ *
+ * A cached mapping much bigger than a request is split at a 4 MiB
+ * boundary (no syscall): the caller gets the head, the tail goes back to
+ * the cache as a mapping of its own.  Splitting never crosses a kernel
+ * mapping's life: unmapping or resizing a piece acts on its own range.
+ *
+ * Layout: a mapping starts on a max(4 MiB, alignment) boundary with a
+ * huge_t header; the block starts at base + max(OS page, alignment).  All
+ * regions of the mapping point to the header in the segmap (tag bit 1),
+ * also while the mapping sits in the cache (then live == 0, so a double
+ * free is caught).
+ * Limits: the cache holds at most BRISK_HUGE_CACHE_ENTRIES mappings and
+ * huge_cache_kib bytes; entries unused for 10 x purge_delay_ms are unmapped
+ * at the next huge operation.
+ * Double frees: `live` is exchanged atomically, so of two threads freeing
+ * one block exactly one passes.
+ * Locking: huge_lock guards the cache only; no syscall under it, and no
+ * fork handler takes it (the child forgets the cache).
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "core/huge.h"
+#include "core/options.h"
+#include "core/segmap.h"
+#include "observe/output.h"
+#include "os/os.h"
+
+static pthread_mutex_t huge_lock = PTHREAD_MUTEX_INITIALIZER;
+static huge_t *cache[BRISK_HUGE_CACHE_ENTRIES];
+static unsigned cache_n;
+static size_t cache_bytes;
+static uint64_t live_count, live_bytes;
+
+static inline size_t page_round(size_t n) {
+  return (n + BRISK_OS_PAGE - 1) & ~(size_t)(BRISK_OS_PAGE - 1);
+}
+static inline size_t block_offset(size_t align) { return align > BRISK_OS_PAGE ? align : BRISK_OS_PAGE; }
+static inline size_t map_align(size_t align) { return align > BRISK_SEGMENT_SIZE ? align : BRISK_SEGMENT_SIZE; }
+
+static void unmap_huge(huge_t *h) {
+  brisk_segmap_clear((uintptr_t)h, h->map_size);
+  brisk_os_unmap(h, h->map_size);
+}
+
+/* Remove cache entry i (lock held). */
+static huge_t *cache_take_locked(unsigned i) {
+  huge_t *h = cache[i];
+  cache[i] = cache[--cache_n];
+  cache_bytes -= h->map_size;
+  return h;
+}
+
+/* Take the expired entries out of the cache into out[] (lock held). */
+static unsigned cache_expire_locked(huge_t **out, uint64_t now, bool all) {
+  uint64_t ttl = 10 * (uint64_t)brisk_options.purge_delay_ms;
+  unsigned n = 0;
+  for (unsigned i = 0; i < cache_n;) {
+    if (all || now >= cache[i]->cached_since_ms + ttl)
+      out[n++] = cache_take_locked(i);
+    else
+      i++;
+  }
+  return n;
+}
+
+/* Pick the cached mapping to reuse for `need` bytes at alignment malign
+ * (lock held): the smallest one that is big enough, else the biggest one
+ * (it will be grown).  Returns cache_n when none fits the alignment. */
+static unsigned cache_pick_locked(size_t need, size_t malign) {
+  unsigned best = cache_n;
+  for (unsigned i = 0; i < cache_n; i++) {
+    huge_t *c = cache[i];
+    if (((uintptr_t)c & (malign - 1)) != 0) continue;
+    if (best == cache_n) {
+      best = i;
+      continue;
+    }
+    size_t bs = cache[best]->map_size, cs = c->map_size;
+    if (bs >= need ? (cs >= need && cs < bs) : cs > bs) best = i;
+  }
+  return best;
+}
+
+/* Resize mapping h to `need` bytes: in place (mremap), else by moving its
+ * pages onto a fresh range aligned to malign whose segmap leaves exist
+ * before the move, so the block can never end up unregistered.  The
+ * entries of the old range are cleared BEFORE any call that may release
+ * part of it, because the kernel may hand a released range to another
+ * thread's mapping the moment the call returns.  Returns the (maybe moved)
+ * header with map_size updated, or NULL with h intact and registered. */
+static huge_t *huge_resize(huge_t *h, size_t need, size_t malign) {
+  size_t old = h->map_size;
+  brisk_segmap_clear((uintptr_t)h, old);
+  huge_t *nh = NULL;
+  if (brisk_os_resize_in_place(h, old, need)) {
+    nh = h;
+  } else if (need > old) {
+    huge_t *dst = brisk_os_map_aligned(need, malign);
+    if (dst != NULL) {
+      /* Register the destination first (creates its leaves), then move. */
+      if (brisk_segmap_set((uintptr_t)dst, need, (uintptr_t)dst | SEGMAP_HUGE) == 0 &&
+          brisk_os_move(h, old, dst, need)) {
+        nh = dst;
+      } else {
+        brisk_segmap_clear((uintptr_t)dst, need);
+        brisk_os_unmap(dst, need);
+      }
+    }
+  }
+  if (nh == NULL) {
+    brisk_segmap_set((uintptr_t)h, old, (uintptr_t)h | SEGMAP_HUGE); /* its leaves exist */
+    return NULL;
+  }
+  if (need < old) { /* shrunk in place: re-register what is left */
+    brisk_segmap_set((uintptr_t)nh, need, (uintptr_t)nh | SEGMAP_HUGE);
+  } else if (nh == h) { /* grown in place: the new regions may need leaves */
+    if (brisk_segmap_set((uintptr_t)nh, need, (uintptr_t)nh | SEGMAP_HUGE) != 0) {
+      brisk_os_resize_in_place(nh, need, old); /* back to the old size */
+      brisk_segmap_set((uintptr_t)nh, old, (uintptr_t)nh | SEGMAP_HUGE);
+      return NULL;
+    }
+  }
+  nh->map_size = need;
+  return nh;
+}
+
+/* Fit a mapping taken from the cache to `need` bytes.  A mapping up to
+ * twice the need is used as it is (no syscall); a bigger one is shrunk
+ * (the tail's pages are freed), a smaller one grown (pages already
+ * resident are kept).  NULL if the kernel refuses (the mapping is then
+ * unmapped). */
+static void cache_insert(huge_t *h);
+
+static huge_t *cache_fit(huge_t *h, size_t need, size_t malign) {
+  size_t old = h->map_size;
+  size_t cut = (need + BRISK_SEGMENT_MASK) & ~(size_t)BRISK_SEGMENT_MASK;
+  if (old >= cut + BRISK_SEGMENT_SIZE) {
+    /* Much too big: split at a 4 MiB boundary without a syscall.  The
+     * tail, still committed, becomes a cached mapping of its own (its
+     * first page turns into its header), ready for the next request. */
+    huge_t *tail = (huge_t *)((uint8_t *)h + cut);
+    tail->magic = BRISK_HUGE_MAGIC;
+    atomic_store_explicit(&tail->live, 0, memory_order_relaxed);
+    tail->map_size = old - cut;
+    tail->block = (uint8_t *)tail + BRISK_OS_PAGE;
+    brisk_segmap_set((uintptr_t)tail, old - cut, (uintptr_t)tail | SEGMAP_HUGE); /* leaves exist */
+    h->map_size = cut;
+    cache_insert(tail);
+    return h;
+  }
+  if (old >= need) return h; /* at most 4 MiB too big: used as it is */
+  huge_t *nh = huge_resize(h, need, malign);
+  if (nh == NULL) unmap_huge(h);
+  return nh;
+}
+
+void *brisk_huge_alloc(size_t size, size_t align, bool *zeroed) {
+  size_t off = block_offset(align);
+  *zeroed = false;
+  if (size > BRISK_REQUEST_MAX || off > BRISK_REQUEST_MAX - size) return NULL;
+  size_t need = off + page_round(size ? size : 1); /* the block lies inside */
+  size_t malign = map_align(align);
+  huge_t *h = NULL;
+  huge_t *expired[BRISK_HUGE_CACHE_ENTRIES];
+  uint64_t now = brisk_os_now_ms();
+  pthread_mutex_lock(&huge_lock);
+  unsigned nexp = cache_expire_locked(expired, now, false);
+  unsigned best = cache_pick_locked(need, malign);
+  if (best < cache_n) h = cache_take_locked(best);
+  pthread_mutex_unlock(&huge_lock);
+  for (unsigned i = 0; i < nexp; i++) unmap_huge(expired[i]);
+  if (h != NULL) h = cache_fit(h, need, malign);
+  if (h == NULL) {
+    h = brisk_os_map_aligned(need, malign);
+    if (h == NULL) return NULL;
+    if (brisk_segmap_set((uintptr_t)h, need, (uintptr_t)h | SEGMAP_HUGE) != 0) {
+      brisk_os_unmap(h, need);
+      return NULL;
+    }
+    h->magic = BRISK_HUGE_MAGIC;
+    h->map_size = need;
+    *zeroed = true;
+    if (need >= BRISK_HUGE_THP_MIN) brisk_os_hint_huge(h, need);
+  }
+  h->block = (uint8_t *)h + off;
+  atomic_store_explicit(&h->live, 1, memory_order_release);
+  __atomic_fetch_add(&live_count, 1, __ATOMIC_RELAXED);
+  __atomic_fetch_add(&live_bytes, h->map_size, __ATOMIC_RELAXED);
+  return h->block;
+}
+
+/* Put mapping h (not live) into the cache, evicting the oldest entries
+ * beyond the count and byte limits; evicted mappings are unmapped after
+ * the lock is released. */
+static void cache_insert(huge_t *h) {
+  size_t limit = (size_t)brisk_options.huge_cache_kib * 1024;
+  huge_t *evict[BRISK_HUGE_CACHE_ENTRIES + 1];
+  unsigned n = 0;
+  uint64_t now = brisk_os_now_ms();
+  if (h->map_size > limit) {
+    evict[n++] = h;
+  } else {
+    h->cached_since_ms = now;
+    pthread_mutex_lock(&huge_lock);
+    n = cache_expire_locked(evict, now, false);
+    while (cache_n > 0 && (cache_n == BRISK_HUGE_CACHE_ENTRIES || cache_bytes + h->map_size > limit)) {
+      unsigned oldest = 0;
+      for (unsigned i = 1; i < cache_n; i++)
+        if (cache[i]->cached_since_ms < cache[oldest]->cached_since_ms) oldest = i;
+      evict[n++] = cache_take_locked(oldest);
+    }
+    cache[cache_n++] = h;
+    cache_bytes += h->map_size;
+    pthread_mutex_unlock(&huge_lock);
+  }
+  for (unsigned i = 0; i < n; i++) unmap_huge(evict[i]);
+}
+
+void brisk_huge_free(huge_t *h, void *p) {
+  if (h->magic != BRISK_HUGE_MAGIC || (uint8_t *)p != h->block)
+    brisk_fatal("free(): invalid pointer", p);
+  if (atomic_exchange_explicit(&h->live, 0, memory_order_acq_rel) != 1) brisk_double_free(p);
+  __atomic_fetch_sub(&live_count, 1, __ATOMIC_RELAXED);
+  __atomic_fetch_sub(&live_bytes, h->map_size, __ATOMIC_RELAXED);
+  cache_insert(h);
+}
+
+/* Usable bytes of huge block p (from p to the end of the mapping). */
+size_t brisk_huge_usable(const huge_t *h, const void *p) {
+  return (size_t)((const uint8_t *)h + h->map_size - (const uint8_t *)p);
+}
+
+/* Resize huge block p (== h->block) in its mapping or by moving the
+ * mapping with mremap.  Returns the (maybe moved) block, or NULL when the
+ * kernel refused (the block is then intact). */
+void *brisk_huge_realloc(huge_t *h, void *p, size_t size) {
+  size_t off = (size_t)((uint8_t *)p - (uint8_t *)h);
+  if (size > BRISK_REQUEST_MAX) return NULL;
+  size_t need = off + page_round(size);
+  size_t old = h->map_size;
+  if (need == old) return p;
+  huge_t *nh = huge_resize(h, need, map_align(off));
+  if (nh == NULL) return NULL;
+  nh->block = (uint8_t *)nh + off;
+  if (need > old)
+    __atomic_fetch_add(&live_bytes, need - old, __ATOMIC_RELAXED);
+  else
+    __atomic_fetch_sub(&live_bytes, old - need, __ATOMIC_RELAXED);
+  return nh->block;
+}
+
+/* Unmap cached mappings (all of them, or only the expired).  Returns bytes. */
+size_t brisk_huge_cache_trim(bool all) {
+  huge_t *out[BRISK_HUGE_CACHE_ENTRIES];
+  pthread_mutex_lock(&huge_lock);
+  unsigned n = cache_expire_locked(out, brisk_os_now_ms(), all);
+  pthread_mutex_unlock(&huge_lock);
+  size_t bytes = 0;
+  for (unsigned i = 0; i < n; i++) {
+    bytes += out[i]->map_size;
+    unmap_huge(out[i]);
+  }
+  return bytes;
+}
+
+uint64_t brisk_huge_live_count(void) { return __atomic_load_n(&live_count, __ATOMIC_RELAXED); }
+uint64_t brisk_huge_live_bytes(void) { return __atomic_load_n(&live_bytes, __ATOMIC_RELAXED); }
+size_t brisk_huge_cached_bytes(void) { return __atomic_load_n(&cache_bytes, __ATOMIC_RELAXED); }
+
+/* The cached mappings stay mapped and registered in the child (so a free
+ * of one is still a double free); they are only forgotten, since another
+ * thread may have been mid-update at the fork. */
+void brisk_huge_atfork_child(void) {
+  pthread_mutex_init(&huge_lock, NULL);
+  cache_n = 0;
+  cache_bytes = 0;
+}

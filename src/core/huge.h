@@ -1,0 +1,33 @@
+/* core/huge.h — blocks bigger than BRISK_LARGE_MAX, each in its own
+ * mapping (header page + block), with a reuse cache and mremap resizing.
+ * Safe from any thread: a huge block may be freed by any thread. */
+#ifndef BRISK_CORE_HUGE_H
+#define BRISK_CORE_HUGE_H
+
+#include "core/types.h"
+
+/* Map (or reuse) a block of `size` bytes aligned to `align` (a power of
+ * two).  *zeroed tells whether it is known to read as zero.  NULL when out
+ * of memory or size exceeds BRISK_REQUEST_MAX. */
+void *brisk_huge_alloc(size_t size, size_t align, bool *zeroed);
+/* Free block p of header h.  Aborts on a double or invalid free. */
+void brisk_huge_free(huge_t *h, void *p);
+/* Resize block p (== h->block) in place or by moving its pages (mremap).
+ * Returns the block (maybe moved), or NULL with p intact. */
+void *brisk_huge_realloc(huge_t *h, void *p, size_t size);
+/* Usable bytes of block p (== h->block): from p to the mapping's end. */
+size_t brisk_huge_usable(const huge_t *h, const void *p);
+/* Whether p is the live block of h (a checked lookup for free/realloc). */
+static inline bool huge_is_live_block(const huge_t *h, const void *p) {
+  return h->magic == BRISK_HUGE_MAGIC && (const void *)h->block == p &&
+         atomic_load_explicit(&h->live, memory_order_acquire) == 1;
+}
+/* Unmap cached mappings (all, or only the expired).  Returns bytes. */
+size_t brisk_huge_cache_trim(bool all);
+uint64_t brisk_huge_live_count(void);
+uint64_t brisk_huge_live_bytes(void);
+size_t brisk_huge_cached_bytes(void);
+/* Fork child: forget the cache (another thread may have been updating it). */
+void brisk_huge_atfork_child(void);
+
+#endif

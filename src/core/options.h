@@ -1,0 +1,19 @@
+/* core/options.h — runtime options, one table (core/options.c), read once
+ * from `environ` in the library constructor without allocating; until then
+ * the static defaults apply.  docs/tuning.md documents each. */
+#ifndef BRISK_CORE_OPTIONS_H
+#define BRISK_CORE_OPTIONS_H
+
+typedef struct options_s {
+  long purge_delay_ms; /* BRISK_PURGE_DELAY_MS: free memory kept dirty this long */
+  long dirty_max_kib;  /* BRISK_DIRTY_MAX_KIB: per heap, purge at once beyond */
+  long huge_cache_kib; /* BRISK_HUGE_CACHE_KIB: huge mappings kept for reuse */
+  long stats;          /* BRISK_STATS: print statistics at exit */
+} options_t;
+extern options_t brisk_options;
+
+/* Read BRISK_* from env (a NULL-terminated environ-style array): a bad
+ * name or value prints one warning line and keeps the default. */
+void brisk_options_init(char **env);
+
+#endif

@@ -1,0 +1,271 @@
+/* core/page.c — pages of one size class: queues, carving, owner frees.
+ *
+ * Owns: the per-heap bin queues and full list, the direct table, lazy
+ * carving of a page's area into blocks, owner-side collection of remote
+ * frees (through core/remote.h), and retiring emptied pages to the span
+ * allocator.
+ *
+ * Invariants (checked by core/check.c in the debug-full build):
+ *  - a page with kind SPAN_PAGE is in exactly one list: its bin queue
+ *    (flags without PAGE_IN_FULL) or heap->full (PAGE_IN_FULL);
+ *  - heap->direct[w] is the class's foreign pseudo-page when that holds
+ *    blocks, else the first page of the queue of brisk_direct_bin[w], or
+ *    &brisk_page_empty when that queue is empty;
+ *  - fast_end follows flags and capacity (page_sync_fast after every
+ *    change): nonzero only for a one-slice page with flags 0;
+ *  - a page parked as full (XF_WANTED) is in heap->full; a remote free to
+ *    it goes to heap->delayed instead, so the owner hears of it;
+ *  - every block below capacity * block_size is either handed out or on
+ *    `free`/xfree/a delayed or foreign list, and carries the free mark
+ *    exactly while it is on a list;
+ *  - a page is retired only when used == 0, which implies no block of it
+ *    is outstanding anywhere, so no remote thread touches it.
+ * Thread ownership: the heap owner's thread only.
+ */
+#include "core/page.h"
+#include "core/block.h"
+#include "core/purge.h"
+#include "core/remote.h"
+#include "core/span.h"
+
+/* ------------------------------------------------------------------ queues */
+
+static void queue_remove(page_queue_t *q, page_t *page) {
+  if (page->prev)
+    page->prev->next = page->next;
+  else
+    q->first = page->next;
+  if (page->next)
+    page->next->prev = page->prev;
+  else
+    q->last = page->prev;
+  page->next = page->prev = NULL;
+}
+
+static void queue_push_front(page_queue_t *q, page_t *page) {
+  page->prev = NULL;
+  page->next = q->first;
+  if (q->first)
+    q->first->prev = page;
+  else
+    q->last = page;
+  q->first = page;
+}
+
+static void queue_push_back(page_queue_t *q, page_t *page) {
+  page->next = NULL;
+  page->prev = q->last;
+  if (q->last)
+    q->last->next = page;
+  else
+    q->first = page;
+  q->last = page;
+}
+
+/* Recompute fast_end from flags and capacity (see the invariant). */
+static void page_sync_fast(page_t *page) {
+  uint32_t end = (uint32_t)page->capacity * page->block_size;
+  page->fast_end = page->flags != 0 ? 0 : (uint16_t)(end > 65535 ? 65535 : end);
+}
+
+static void page_set_flags(page_t *page, uint8_t flags) {
+  page->flags = flags;
+  page_sync_fast(page);
+}
+
+void brisk_page_update_direct(heap_t *heap, unsigned bin) {
+  uint32_t size = brisk_bin_size[bin];
+  if (size > BRISK_SMALL_MAX) return;
+  page_t *page = heap->queues[bin].first ? heap->queues[bin].first : &brisk_page_empty;
+  if (heap->foreign[bin].free != NULL) page = &heap->foreign[bin];
+  uint32_t lo = bin == 1 ? 0 : (brisk_bin_size[bin - 1] >> 4) + 1;
+  for (uint32_t w = lo; w <= (size >> 4); w++) heap->direct[w] = page;
+}
+
+static void move_to_front(heap_t *heap, page_t *page) {
+  page_queue_t *q = &heap->queues[page->bin];
+  if (q->first == page) return;
+  queue_remove(q, page);
+  queue_push_front(q, page);
+  brisk_page_update_direct(heap, page->bin);
+}
+
+/* ---------------------------------------------------------------- carving */
+
+/* Carve fresh blocks from the untouched part of the area onto `free`.
+ * Precondition: free == NULL and capacity < reserved. */
+static void page_extend(page_t *page) {
+  uint32_t bs = page->block_size;
+  uint32_t n = BRISK_CARVE_BYTES / bs;
+  if (n < BRISK_CARVE_MIN_BLOCKS) n = BRISK_CARVE_MIN_BLOCKS;
+  uint32_t left = (uint32_t)page->reserved - page->capacity;
+  if (n > left) n = left;
+  uint8_t *start = page_area(page) + (size_t)page->capacity * bs;
+  /* Carved blocks carry the free mark like freed ones, so freeing a block
+   * that was never handed out is caught as well. */
+  for (uint32_t i = n; i-- > 0;) {
+    block_t *b = (block_t *)(start + (size_t)i * bs);
+    block_mark_free(b);
+    block_push(&page->free, b);
+  }
+  __atomic_store_n(&page->capacity, (uint16_t)(page->capacity + n), __ATOMIC_RELAXED);
+  page_sync_fast(page);
+}
+
+static page_t *page_new(heap_t *heap, unsigned bin) {
+  uint32_t slices = brisk_sizeclass_slices(bin);
+  page_t *page = brisk_span_alloc(heap, slices);
+  if (page == NULL) return NULL;
+  page->kind = SPAN_PAGE;
+  page->bin = (uint8_t)bin;
+  page->block_size = brisk_bin_size[bin];
+  page->capacity = 0;
+  page->reserved = (uint16_t)(((size_t)slices << BRISK_SLICE_SHIFT) / page->block_size);
+  page->magic32 = UINT32_MAX / page->block_size + 1;
+  page->free = NULL;
+  page->used = 0;
+  brisk_remote_page_reset(page);
+  page_set_flags(page, slices > 1 ? PAGE_MULTI : 0);
+  queue_push_front(&heap->queues[bin], page);
+  brisk_page_update_direct(heap, bin);
+  return page;
+}
+
+/* Take the page's remote frees onto its free list; true if any came. */
+static bool page_collect(page_t *page) {
+  block_t *list = brisk_remote_collect(page);
+  if (list == NULL) return false;
+  if (page->free == NULL)
+    page->free = list;
+  else
+    block_splice(&page->free, list); /* rare (thread exit, trim) */
+  return true;
+}
+
+/* Move a page from its queue to the full list.  Returns false (and leaves
+ * the page in its queue) if remote frees arrived meanwhile. */
+static bool page_to_full(heap_t *heap, page_t *page) {
+  if (!brisk_remote_park(page)) return false;
+  page_queue_t *q = &heap->queues[page->bin];
+  bool was_first = q->first == page;
+  queue_remove(q, page);
+  if (was_first) brisk_page_update_direct(heap, page->bin);
+  page_set_flags(page, page->flags | PAGE_IN_FULL);
+  queue_push_back(&heap->full, page);
+  return true;
+}
+
+/* Back from the full list to the end of its queue: the page in front
+ * keeps serving (no direct-slot update) and this one is found by the next
+ * queue scan, by when more of its blocks may have come back. */
+static void page_from_full(heap_t *heap, page_t *page) {
+  queue_remove(&heap->full, page);
+  page_set_flags(page, page->flags & (uint8_t)~PAGE_IN_FULL);
+  brisk_remote_unpark(page);
+  page_queue_t *q = &heap->queues[page->bin];
+  bool was_empty = q->first == NULL;
+  queue_push_back(q, page);
+  if (was_empty) brisk_page_update_direct(heap, page->bin);
+}
+
+/* Retire `page` (used == 0, out of every list) to the span allocator. */
+static void page_retire(heap_t *heap, page_t *page) {
+  brisk_remote_page_reset(page);
+  page_set_flags(page, PAGE_NOT_SMALL);
+  brisk_span_free(heap, page);
+  purge_after_free(heap);
+}
+
+/* ------------------------------------------------------------- allocation */
+
+void *brisk_page_alloc(heap_t *heap, unsigned bin) {
+  if (brisk_bin_size[bin] <= BRISK_SMALL_MAX && heap->direct[brisk_bin_size[bin] >> 4] == &heap->foreign[bin])
+    brisk_page_update_direct(heap, bin); /* foreign cache emptied by the fast path */
+  page_queue_t *q = &heap->queues[bin];
+  page_t *page = q->first;
+  while (page != NULL) {
+    page_t *next = page->next;
+    if (page->free != NULL || page_collect(page)) break;
+    if (page->capacity < page->reserved) {
+      page_extend(page);
+      break;
+    }
+    if (page_to_full(heap, page)) {
+      page = next;
+      continue;
+    }
+    page_collect(page); /* remote frees raced with page_to_full */
+    break;
+  }
+  if (page == NULL) {
+    page = page_new(heap, bin);
+    if (page == NULL) return NULL;
+    page_extend(page);
+  } else {
+    move_to_front(heap, page);
+  }
+  block_t *b = block_pop(&page->free);
+  page->used++;
+  return b;
+}
+
+/* ------------------------------------------------------------------ frees */
+
+void brisk_page_on_empty(heap_t *heap, page_t *page) {
+  page_queue_t *q = &heap->queues[page->bin];
+  /* Keeping the only page of a bin avoids retire/reuse churn when a
+   * program frees and allocates one block at a time. */
+  if (q->first == page && page->next == NULL) return;
+  queue_remove(q, page);
+  brisk_page_update_direct(heap, page->bin);
+  page_retire(heap, page);
+}
+
+void brisk_page_free_local(heap_t *heap, page_t *page, block_t *b) {
+  block_on_free(b);
+  block_push(&page->free, b);
+  page->used--;
+  if (page->flags & PAGE_IN_FULL) page_from_full(heap, page);
+  if (page->used == 0) brisk_page_on_empty(heap, page);
+}
+
+void brisk_page_collect_delayed(heap_t *heap) {
+  block_t *b = brisk_remote_take_delayed(heap);
+  while (b != NULL) {
+    block_t *next = block_next(b);
+    segment_t *seg = segment_of_ptr(b);
+    page_t *page = page_of(seg, b);
+    if (page->kind == SPAN_LARGE) {
+      page_set_flags(page, PAGE_NOT_SMALL);
+      brisk_span_free(heap, page);
+      purge_after_free(heap);
+    } else {
+      block_unmark(b); /* marked by the remote freer; freed again as the owner */
+      brisk_page_free_local(heap, page, b);
+    }
+    b = next;
+  }
+}
+
+void brisk_page_collect_all(heap_t *heap, bool retire_all) {
+  brisk_page_collect_delayed(heap);
+  page_t *page = heap->full.first;
+  while (page != NULL) {
+    page_t *next = page->next;
+    if (page_collect(page)) page_from_full(heap, page);
+    page = next;
+  }
+  for (unsigned bin = 1; bin < BRISK_BIN_COUNT; bin++) {
+    page = heap->queues[bin].first;
+    while (page != NULL) {
+      page_t *next = page->next;
+      page_collect(page);
+      if (page->used == 0 && retire_all) {
+        queue_remove(&heap->queues[bin], page);
+        page_retire(heap, page);
+      }
+      page = next;
+    }
+    brisk_page_update_direct(heap, bin);
+  }
+}

@@ -1,0 +1,47 @@
+/* core/page.h — pages: spans of blocks of one size class; their queues,
+ * lazy carving, the direct table, and owner-side frees.
+ * Everything here runs on the owner heap's thread. */
+#ifndef BRISK_CORE_PAGE_H
+#define BRISK_CORE_PAGE_H
+
+#include "core/segment.h"
+#include "core/sizeclass.h"
+#include "core/types.h"
+
+/* Start of the block of span `page` (SPAN_PAGE or SPAN_LARGE) holding p. */
+static inline uint8_t *page_block_start(const page_t *page, const void *p) {
+  uint8_t *area = page_area(page);
+  uint32_t off = (uint32_t)((const uint8_t *)p - area);
+  if (page->kind != SPAN_PAGE) return area;
+  return area + (size_t)bin_block_index(page->bin, off) * page->block_size;
+}
+
+/* Whether p is the start of a block of `page` that was carved (handed out
+ * at least once or on a free list): the checked slow-path test.  Any
+ * thread may ask: capacity only grows while the page lives, and a block
+ * the program got was carved before it got it, so a relaxed read suffices. */
+static inline bool page_is_carved_block(const page_t *page, const void *p) {
+  uint32_t off = (uint32_t)((const uint8_t *)p - page_area(page));
+  uint32_t cap = __atomic_load_n(&page->capacity, __ATOMIC_RELAXED);
+  return off < cap * page->block_size && bin_is_block_start(page->bin, off);
+}
+
+/* Point the direct slots of `bin` at the class's foreign cache when it
+ * holds blocks, else at the first page of its queue (or the empty page). */
+void brisk_page_update_direct(heap_t *heap, unsigned bin);
+/* A block of `bin` from heap's pages (collecting remote frees, carving, or
+ * a new page).  NULL when out of memory. */
+void *brisk_page_alloc(heap_t *heap, unsigned bin);
+/* Owner free of block b, a carved block start of `page` (not yet through
+ * block_on_free: this function checks for a double free and marks it). */
+void brisk_page_free_local(heap_t *heap, page_t *page, block_t *b);
+/* The fast path emptied `page` (used == 0): retire it unless it is the
+ * only page of its bin. */
+void brisk_page_on_empty(heap_t *heap, page_t *page);
+/* Free, as the owner, the blocks other threads left on heap->delayed. */
+void brisk_page_collect_delayed(heap_t *heap);
+/* Collect every remote free of heap; with retire_all, also retire every
+ * empty page (thread exit, trim). */
+void brisk_page_collect_all(heap_t *heap, bool retire_all);
+
+#endif

@@ -1,0 +1,72 @@
+/* core/realloc.c — realloc: in place where the block allows it (huge
+ * blocks by mremap, large spans grown into or shrunk back to their
+ * segment, small blocks kept unless a smaller class saves a quarter),
+ * else allocate, copy, free.
+ * Contract: as realloc(3) on glibc: realloc(NULL, n) mallocs,
+ * realloc(p, 0) frees and returns NULL, on failure p is intact and errno
+ * is ENOMEM; a pointer that is not a live block aborts before anything is
+ * copied ("brisk: realloc(): invalid pointer").
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "core/fast.h"
+#include "core/huge.h"
+#include "core/large.h"
+#include "core/segmap.h"
+#include "core/sizeclass.h"
+
+/* Try to serve realloc(p, size) without moving; true when done. */
+static bool resize_in_place(void *p, size_t usable, size_t size, void **out) {
+  uintptr_t e = brisk_segmap_get((uintptr_t)p);
+  if (e & SEGMAP_HUGE) {
+    huge_t *h = (huge_t *)SEGMAP_PTR(e);
+    if (size <= BRISK_LARGE_MAX) return false; /* moves down to a segment */
+    void *q = brisk_huge_realloc(h, p, size);
+    if (q == NULL) return false;
+    brisk_event_resize(brisk_tls_heap, usable, brisk_free_usable(q));
+    *out = q;
+    return true;
+  }
+  segment_t *seg = (segment_t *)SEGMAP_PTR(e);
+  page_t *page = page_of(seg, p);
+  heap_t *heap = brisk_tls_heap;
+  if (page->kind == SPAN_LARGE && seg->heap == heap && (uint8_t *)p == page_area(page)) {
+    if (size > BRISK_CLASS_MAX && size <= usable) {
+      brisk_large_shrink(heap, page, size);
+      *out = p;
+      return true;
+    }
+    if (size > usable && size <= BRISK_LARGE_MAX && brisk_large_grow(heap, page, size)) {
+      *out = p;
+      return true;
+    }
+    return false;
+  }
+  /* Keep a block unless moving to a smaller class saves a quarter. */
+  if (size <= usable && (size > BRISK_CLASS_MAX || brisk_bin_size[brisk_sizeclass_bin(size)] > usable - usable / 4)) {
+    *out = p;
+    return true;
+  }
+  return false;
+}
+
+void *brisk_realloc_impl(void *p, size_t size) {
+  if (p == NULL) return brisk_malloc_inline(size);
+  if (size == 0) {
+    brisk_free_inline(p);
+    return NULL;
+  }
+  size_t usable = brisk_free_usable_checked(p, "realloc(): invalid pointer");
+  if (size > BRISK_REQUEST_MAX) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  void *q;
+  if (resize_in_place(p, usable, size, &q)) return q;
+  q = brisk_malloc_inline(size);
+  if (q == NULL) return NULL; /* errno is ENOMEM; p is intact */
+  memcpy(q, p, usable < size ? usable : size);
+  brisk_free_inline(p);
+  return q;
+}

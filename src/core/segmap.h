@@ -1,0 +1,55 @@
+/* core/segmap.h — address -> owning segment or huge mapping, lock-free.
+ *
+ * Two structures (core/segmap.c): a bitmap with one bit per 4 MiB region
+ * (set while the region holds a mapped brisk segment; the free fast path
+ * tests it), and a two-level map whose entries hold segment_t* | 2 or
+ * huge_t* | 1 (0: not brisk's).  Both cover addresses below
+ * 2^BRISK_ADDRESS_BITS; the OS seam never returns a mapping above that.
+ * Invariant: every region of every live brisk mapping has its entry set,
+ * and no two live mappings share a region.
+ */
+#ifndef BRISK_CORE_SEGMAP_H
+#define BRISK_CORE_SEGMAP_H
+
+#include "core/types.h"
+
+#define BRISK_REGION_BITS (BRISK_ADDRESS_BITS - BRISK_SEGMENT_SHIFT)
+#define BRISK_SEGMAP_LEAF_BITS 12
+#define BRISK_SEGMAP_TOP_BITS (BRISK_REGION_BITS - BRISK_SEGMAP_LEAF_BITS)
+_Static_assert(BRISK_REGION_BITS == 25, "the bitmap is 4 MiB of .bss");
+
+#define SEGMAP_HUGE 1u    /* entry tag: huge_t header */
+#define SEGMAP_SEGMENT 2u /* entry tag: segment_t */
+#define SEGMAP_PTR(e) ((e) & ~(uintptr_t)3)
+
+extern _Atomic uint64_t brisk_segment_bits[(1u << BRISK_REGION_BITS) / 64];
+extern _Atomic(uintptr_t *) brisk_segmap_top[1u << BRISK_SEGMAP_TOP_BITS];
+
+/* Whether addr lies in a mapped brisk segment (one bit test). */
+static ALWAYS_INLINE bool segbits_test(uintptr_t addr) {
+  uintptr_t region = addr >> BRISK_SEGMENT_SHIFT;
+  if (unlikely(region >= ((uintptr_t)1 << BRISK_REGION_BITS))) return false;
+  uint64_t word = atomic_load_explicit(&brisk_segment_bits[region >> 6], memory_order_relaxed);
+  return (word >> (region & 63)) & 1;
+}
+
+/* The map entry of addr's region (0 for addresses outside the map). */
+static ALWAYS_INLINE uintptr_t segmap_get_inline(uintptr_t addr) {
+  if (unlikely((addr >> BRISK_ADDRESS_BITS) != 0)) return 0;
+  uintptr_t *leaf = atomic_load_explicit(
+      &brisk_segmap_top[addr >> (BRISK_SEGMENT_SHIFT + BRISK_SEGMAP_LEAF_BITS)],
+      memory_order_acquire);
+  if (leaf == NULL) return 0;
+  return __atomic_load_n(&leaf[(addr >> BRISK_SEGMENT_SHIFT) & ((1u << BRISK_SEGMAP_LEAF_BITS) - 1)],
+                         __ATOMIC_RELAXED);
+}
+
+uintptr_t brisk_segmap_get(uintptr_t addr);
+/* Set every region of [start, start+size) to value: 0, or ENOMEM when a
+ * leaf could not be mapped (nothing set then). */
+int brisk_segmap_set(uintptr_t start, size_t size, uintptr_t value);
+void brisk_segmap_clear(uintptr_t start, size_t size);
+/* Set (after the map entry) or clear (before it) seg's bitmap bit. */
+void brisk_segmap_bits_set(uintptr_t seg, bool on);
+
+#endif

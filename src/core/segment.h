@@ -1,0 +1,54 @@
+/* core/segment.h — segments: 4 MiB, 4 MiB-aligned units of memory that a
+ * heap owns, cut into 64 KiB slices (core/span.h manages the slices).
+ *
+ * Locking: a segment is touched only by its owner heap's thread; the
+ * global cache of empty segments (default source only) is guarded by a
+ * mutex that is never held across a system call and never taken by a
+ * fork handler.
+ */
+#ifndef BRISK_CORE_SEGMENT_H
+#define BRISK_CORE_SEGMENT_H
+
+#include "core/types.h"
+
+/* Descriptor of the slice holding p: the span's head for a one-slice
+ * span; any other descriptor has fast_end 0 and PAGE_NOT_SMALL set. */
+static ALWAYS_INLINE page_t *slice_desc_of(segment_t *seg, const void *p) {
+  return &seg->pages[((uintptr_t)p >> BRISK_SLICE_SHIFT) & (BRISK_SLICES_PER_SEGMENT - 1)];
+}
+/* Head descriptor of the span holding p. */
+static ALWAYS_INLINE page_t *page_of(segment_t *seg, const void *p) {
+  page_t *page = slice_desc_of(seg, p);
+  return page - page->slice_offset;
+}
+static ALWAYS_INLINE segment_t *segment_of_page(const page_t *page) {
+  return (segment_t *)((uintptr_t)page & ~(uintptr_t)BRISK_SEGMENT_MASK);
+}
+static ALWAYS_INLINE segment_t *segment_of_ptr(const void *p) {
+  return (segment_t *)((uintptr_t)p & ~(uintptr_t)BRISK_SEGMENT_MASK);
+}
+/* First byte of the span whose head descriptor is `page`. */
+static inline uint8_t *page_area(const page_t *page) {
+  uintptr_t seg = (uintptr_t)segment_of_page(page);
+  size_t idx = (size_t)(page - ((const segment_t *)seg)->pages);
+  return (uint8_t *)(seg + (idx << BRISK_SLICE_SHIFT));
+}
+
+/* A segment for heap (from the global cache or heap->source), linked into
+ * heap->segments, with slices 1..63 not yet described (the caller makes
+ * them a free span).  *clean tells whether slices 1..63 read as zero.
+ * NULL when the source has no memory. */
+segment_t *brisk_segment_new(heap_t *heap, bool *clean);
+/* Unlink an empty segment from its heap and give it back: purged into the
+ * global cache, or unmapped.  dirty: slices 1..63 may be non-zero. */
+void brisk_segment_release(heap_t *heap, segment_t *seg, bool dirty);
+/* Unmap every segment of the global cache; returns the bytes. */
+size_t brisk_segment_cache_trim(void);
+/* Segments mapped now (process-wide, cached ones included). */
+uint64_t brisk_segment_count(void);
+/* Bytes of slices 1..63 of the cached segments (purged: not committed). */
+uint64_t brisk_segment_cached_bytes(void);
+/* Fork child: the cache may be mid-update in the parent: forget it. */
+void brisk_segment_atfork_child(void);
+
+#endif

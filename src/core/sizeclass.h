@@ -1,0 +1,25 @@
+/* core/sizeclass.h — size classes ("bins") and the size -> bin maps.
+ * Immutable tables (core/sizeclass.c), safe from the loader's first malloc. */
+#ifndef BRISK_CORE_SIZECLASS_H
+#define BRISK_CORE_SIZECLASS_H
+
+#include "core/types.h"
+
+extern const uint8_t brisk_direct_bin[BRISK_DIRECT_SLOTS];
+extern const uint32_t brisk_bin_size[BRISK_BIN_COUNT];
+extern const uint64_t brisk_bin_magic[BRISK_BIN_COUNT];
+
+/* Index of the block containing byte offset `off` of a page of `bin`. */
+static inline uint32_t bin_block_index(unsigned bin, uint32_t off) {
+  return (uint32_t)(((unsigned __int128)brisk_bin_magic[bin] * off) >> 64);
+}
+/* Whether offset `off` is the start of a block of `bin`. */
+static inline bool bin_is_block_start(unsigned bin, uint32_t off) {
+  return (uint64_t)(brisk_bin_magic[bin] * (uint64_t)off) < brisk_bin_magic[bin];
+}
+/* Bin of a request of `size` bytes, 0 < size <= BRISK_CLASS_MAX. */
+unsigned brisk_sizeclass_bin(size_t size);
+/* Slices (64 KiB) per page of `bin`. */
+unsigned brisk_sizeclass_slices(unsigned bin);
+
+#endif

@@ -1,0 +1,28 @@
+/* core/span.h — spans: runs of slices inside a heap's segments, free or
+ * in use, with best-fit allocation and eager coalescing.
+ * Everything here runs on the owner heap's thread, without locks. */
+#ifndef BRISK_CORE_SPAN_H
+#define BRISK_CORE_SPAN_H
+
+#include "core/types.h"
+
+/* Allocate a span of `slices` slices (1..63) for heap.  The head comes back
+ * with kind SPAN_FREE still set: the caller sets kind, flags and contents;
+ * head->dirty is 0 only if the whole span is known to read as zeros.
+ * Returns NULL when no segment can be had (ENOMEM). */
+page_t *brisk_span_alloc(heap_t *heap, uint32_t slices);
+/* Return a span (any kind, its memory dirty) to its segment, coalescing
+ * with free neighbours; an emptied segment is kept (up to
+ * BRISK_EMPTY_SEGMENTS_MAX per heap) or released. */
+void brisk_span_free(heap_t *heap, page_t *span);
+/* Grow an in-use span in place to `slices` by taking the front of the free
+ * span after it.  Returns false (nothing changed) when that cannot be. */
+bool brisk_span_grow(heap_t *heap, page_t *span, uint32_t slices);
+/* Shrink an in-use span in place to `slices` (>= 1): the tail is freed. */
+void brisk_span_shrink(heap_t *heap, page_t *span, uint32_t slices);
+/* Take free span `span` out of its bin (core/purge.c releasing segments). */
+void brisk_span_unbin(heap_t *heap, page_t *span);
+/* Record that free span `span` now reads as zero (its purge succeeded). */
+void brisk_span_mark_clean(heap_t *heap, page_t *span);
+
+#endif

@@ -1,0 +1,226 @@
+/* core/types.h — the core data types of brisk, shared by every module.
+ *
+ * Architecture (docs/design.md has the full story and the invariants):
+ *   segment (4 MiB, aligned)  = slice 0 (header + page descriptors)
+ *                             + slices 1..63 grouped into spans;
+ *   span                      = free, a page (blocks of one size class),
+ *                               or one large block;
+ *   heap                      = page queues per size class, free-span bins,
+ *                               the segments it owns, its memory source;
+ *   huge block (> 2 MiB)      = its own mapping with a one-page header;
+ *   segmap                    = address >> 22  ->  owning segment/huge header.
+ *
+ * Ownership: a heap, its segments and their page descriptors are touched
+ * only by the thread that owns the heap, except for the atomic fields
+ * page_t.xfree/rfreed and heap_t.delayed, which other threads push onto.
+ * Functions live in the module headers beside this one; this file holds
+ * only types, constants and the thread-local heap pointer.
+ */
+#ifndef BRISK_CORE_TYPES_H
+#define BRISK_CORE_TYPES_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+#define BRISK_API __attribute__((visibility("default")))
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#define NOINLINE __attribute__((noinline))
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+/* ------------------------------------------------------------------ blocks */
+
+/* A free block.  Its words are read and written only through core/block.h
+ * (the free-list seam): word 0 links to the next free block, word 1 holds
+ * the free mark while the block is free.  Every block is >= 16 bytes. */
+typedef struct block_s {
+  struct block_s *next_;
+  uintptr_t mark_;
+} block_t;
+
+/* ------------------------------------------------------------------- pages */
+
+/* Span kinds (page_t.kind). */
+enum {
+  SPAN_FREE = 0,  /* free slices, in a heap's span bin */
+  SPAN_PAGE = 1,  /* small blocks of one size class */
+  SPAN_LARGE = 2, /* one large block spanning the whole span */
+  SPAN_META = 3,  /* slice 0: the segment header; also pseudo-pages */
+};
+
+/* page_t.flags: any bit set keeps free() off the fast path (fast_end 0). */
+enum {
+  PAGE_IN_FULL = 1,     /* page sits in heap->full, not in its bin queue */
+  PAGE_HAS_ALIGNED = 2, /* large span: its block was handed out at an interior offset */
+  PAGE_NOT_SMALL = 4,   /* span is free, large or metadata (or not a head) */
+  PAGE_MULTI = 8,       /* page area of more than one slice (blocks > 8 KiB) */
+};
+
+/* page_t.xfree state, in the two low bits of the word. */
+enum {
+  XF_NORMAL = 0,   /* remote frees push onto the page list */
+  XF_WANTED = 1,   /* page is full: the next remote free goes to heap->delayed */
+  XF_NOTIFIED = 2, /* the owner was notified once; push onto the page list */
+};
+
+/* The descriptor of a span.  Every slice of a segment has one; only the
+ * first slice's descriptor (the head) is meaningful, the others carry
+ * slice_offset = distance back to the head.
+ * Invariants (core/page.c keeps them):
+ *  - used == blocks handed out and not yet returned to `free` (blocks
+ *    sitting in xfree count as used until collected);
+ *  - fast_end != 0 only for the head of a one-slice SPAN_PAGE whose flags
+ *    are 0, and then fast_end == min(capacity * block_size, 65535): the
+ *    free fast path accepts exactly the carved block starts below it. */
+typedef struct page_s {
+  block_t *free;        /* owner-only list of free blocks */
+  uint32_t used;        /* live blocks (see invariant) */
+  uint8_t flags;        /* PAGE_* bits */
+  uint8_t kind;         /* SPAN_* */
+  uint8_t bin;          /* size class (SPAN_PAGE) */
+  uint8_t dirty;        /* free span: may hold committed pages */
+  uint32_t block_size;  /* bytes per block (SPAN_PAGE, SPAN_LARGE) */
+  uint16_t capacity;    /* blocks carved from the area so far */
+  uint16_t reserved;    /* blocks the area can hold (<= 4096) */
+  uint8_t slice_count;  /* span length in slices (head only) */
+  uint8_t slice_offset; /* distance to the head descriptor, 0 at head */
+  uint16_t fast_end;    /* free fast path: carved area end (see invariant) */
+  union {
+    uint32_t free_since; /* free span: low 32 bits of now_ms when freed */
+    uint32_t magic32;    /* one-slice page: ceil(2^32 / block_size) */
+  };
+  _Atomic uint32_t rfreed; /* blocks pushed on xfree, ever (added after each push) */
+  uint32_t rseen;          /* owner: the value of rfreed already taken off `used` */
+  _Atomic uintptr_t xfree; /* remote-free list | XF_* state */
+  struct page_s *next;     /* bin queue / full list / free-span bin */
+  struct page_s *prev;
+} page_t;
+_Static_assert(sizeof(page_t) == 64, "page descriptors are one cache line");
+
+typedef struct page_queue_s {
+  page_t *first;
+  page_t *last;
+} page_queue_t;
+
+/* ---------------------------------------------------------------- segments */
+
+struct heap_s;
+
+typedef struct segment_s {
+  struct heap_s *heap;    /* owner; NULL while in the global cache */
+  uint32_t used_slices;   /* slices in non-free spans, slice 0 excluded */
+  uint32_t magic;         /* BRISK_SEGMENT_MAGIC, checked on slow paths */
+  struct segment_s *next; /* owner heap's segment list / global cache */
+  struct segment_s *prev;
+  page_t pages[BRISK_SLICES_PER_SEGMENT];
+} segment_t;
+
+#define BRISK_SEGMENT_MAGIC 0x5e67b15cu
+#define BRISK_SEGMENT_MASK (BRISK_SEGMENT_SIZE - 1)
+#define BRISK_USABLE_SLICES (BRISK_SLICES_PER_SEGMENT - 1)
+
+/* Header of a huge block's mapping (one OS page at the mapping start). */
+typedef struct huge_s {
+  uint32_t magic;         /* BRISK_HUGE_MAGIC */
+  _Atomic uint32_t live;  /* 1 while allocated, 0 in the cache (exchanged) */
+  size_t map_size;        /* bytes mapped from the header on */
+  uint8_t *block;         /* the user block (>= header + one OS page) */
+  uint64_t cached_since_ms;
+} huge_t;
+#define BRISK_HUGE_MAGIC 0x4b5e1b7au
+
+/* ---------------------------------------------------------- memory source */
+
+/* Where a heap's segments come from (core/source.h).  The process default
+ * maps from the kernel; region heaps over caller memory and guard pages
+ * plug in here.  Contracts: map returns `size` bytes aligned to `align`
+ * reading as zero, or NULL; purge returns the bytes whose contents are now
+ * known to read as zero (0 when it failed: the range stays dirty). */
+typedef struct brisk_source_s {
+  void *(*map)(void *ctx, size_t size, size_t align);
+  void (*unmap)(void *ctx, void *p, size_t size);
+  size_t (*purge)(void *ctx, void *p, size_t size);
+  int (*protect)(void *ctx, void *p, size_t size, bool accessible);
+  void *ctx;
+  bool shares_cache; /* segments may go to / come from the global cache */
+} brisk_source_t;
+
+/* ------------------------------------------------------------------- heaps */
+
+/* Size classes: bins 1..BRISK_BIN_COUNT-1; bin 0 unused. */
+#define BRISK_BIN_COUNT 49
+#define BRISK_DIRECT_SLOTS (BRISK_SMALL_MAX / 16 + 1)
+
+/* Per-heap counters, written only by the owner thread (observe/event.h
+ * is the one place that updates them; observe/stats.c merges them). */
+typedef struct heap_stats_s {
+  uint64_t malloc_calls;
+  uint64_t free_calls;
+  uint64_t bytes_requested;
+  uint64_t alloc_bytes;  /* usable bytes handed out (cumulative) */
+  uint64_t freed_bytes;  /* usable bytes freed by this thread (cumulative) */
+  uint64_t remote_frees;
+  uint64_t flushed;      /* alloc - freed already added to the process total */
+  uint64_t peak_seen;    /* highest process live estimate this heap saw */
+} heap_stats_t;
+
+/* A batch of remote frees destined for one page (heap_t.remote). */
+typedef struct remote_slot_s {
+  page_t *page; /* NULL: slot empty */
+  block_t *head, *tail;
+  uint32_t count;
+} remote_slot_t;
+
+/* heap_t.kind */
+enum {
+  HEAP_THREAD = 0, /* a thread's default heap: immortal, adopted on churn */
+  HEAP_OWNED = 1,  /* a heap that can be destroyed (see docs/design.md) */
+};
+
+typedef struct heap_s {
+  page_t *direct[BRISK_DIRECT_SLOTS]; /* (size+15)>>4 -> page to try first */
+  heap_stats_t stats;
+  page_queue_t queues[BRISK_BIN_COUNT]; /* pages with (maybe) free blocks */
+  page_queue_t full;                    /* pages without free blocks */
+  page_t *spans[BRISK_SLICES_PER_SEGMENT]; /* free spans by slice count */
+  uint64_t span_mask;                   /* bit n: spans[n] non-empty */
+  segment_t *segments;                  /* segments owned */
+  uint32_t empty_segments;              /* owned segments with no live span */
+  uint32_t kind;                        /* HEAP_* */
+  const brisk_source_t *source;         /* where segments come from */
+  _Atomic(block_t *) delayed;           /* remote frees into full pages/large */
+  remote_slot_t remote[BRISK_REMOTE_SLOTS]; /* this thread's batched remote frees */
+  /* Per class, a pseudo-page whose free list holds other heaps' blocks
+   * that this thread freed (the foreign cache); the direct slot points at
+   * it while it is not empty.  Its `used` is minus the block count. */
+  page_t foreign[BRISK_BIN_COUNT];
+  uint64_t remote_mask;                 /* bit i: remote[i] holds a batch */
+  size_t dirty_bytes;                   /* bytes in dirty free spans */
+  size_t clean_bytes;                   /* bytes in free spans reading as zero */
+  uint64_t purge_due_ms;                /* 0: nothing pending */
+  uint64_t now_ms;                      /* last clock reading (slow paths) */
+  uint32_t slow_ticks;                  /* slow-path calls, paces clock reads */
+  struct heap_s *all_next;              /* list of every thread heap (immortal) */
+  struct heap_s *abandoned_next;
+} heap_t;
+
+/* ------------------------------------------------------- thread-local state */
+
+extern __thread heap_t *brisk_tls_heap __attribute__((tls_model("initial-exec")));
+extern heap_t brisk_heap_empty; /* the sentinel: every direct slot -> empty page */
+extern page_t brisk_page_empty; /* a page with no free block */
+
+/* ------------------------------------------------------- check tiers */
+
+/* brisk_assert: debug builds (BRISK_DEBUG); brisk_check_full: invariant
+ * walks of the debug-full build (BRISK_DEBUG_FULL).  Always-on checks
+ * call brisk_fatal directly. */
+_Noreturn void brisk_fatal(const char *what, const void *p);
+#define brisk_assert(c) \
+  ((!BRISK_DEBUG || (c)) ? (void)0 : brisk_fatal("assertion failed: " #c, NULL))
+
+#endif /* BRISK_CORE_TYPES_H */

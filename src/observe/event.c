@@ -1,0 +1,74 @@
+/* observe/event.c — the process-wide side of the event hook: system-call
+ * counters, mapped and purged bytes, the process live total and its peak,
+ * and frees by threads that have no heap.
+ *
+ * Peak without a global lock: each heap adds its net allocation
+ * (alloc_bytes - freed_bytes) to one process total only when it drifted
+ * by BRISK_PEAK_SLACK since its last addition, or at once for a block of
+ * BRISK_PEAK_FORCE bytes or more; between additions it records
+ * total + its own drift as the peak it has seen (heap->stats.peak_seen).
+ * The reported peak is the maximum of the process peak and every heap's
+ * peak_seen (observe/stats.c): exact for one thread at every slow path,
+ * and off by at most BRISK_PEAK_SLACK per other running thread.
+ * Threading: relaxed atomics only; calls nothing; never allocates.
+ */
+#include "observe/event.h"
+
+static event_totals_t totals;
+
+#define ADD(field, n) __atomic_fetch_add(&totals.field, (n), __ATOMIC_RELAXED)
+#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+static void raise_max(uint64_t *max, uint64_t v) {
+  uint64_t cur = LOAD(*max);
+  while (v > cur && !__atomic_compare_exchange_n(max, &cur, v, true, __ATOMIC_RELAXED,
+                                                 __ATOMIC_RELAXED)) {
+  }
+}
+
+void brisk_event_syscall(unsigned kind, size_t bytes, bool ok) {
+  ADD(sys_calls[kind], 1);
+  ADD(sys_bytes[kind], bytes);
+  if (!ok) ADD(sys_failed, 1);
+}
+
+void brisk_event_mapped(int64_t delta) {
+  uint64_t now = ADD(mapped, (uint64_t)delta) + (uint64_t)delta;
+  if (delta > 0) raise_max(&totals.peak_mapped, now);
+}
+
+void brisk_event_purged(size_t bytes) { ADD(purged, bytes); }
+
+void brisk_event_peak(heap_t *heap, bool force) {
+  uint64_t net = LOAD(heap->stats.alloc_bytes) - LOAD(heap->stats.freed_bytes);
+  int64_t drift = (int64_t)(net - heap->stats.flushed);
+  if (force || drift >= (int64_t)BRISK_PEAK_SLACK || drift <= -(int64_t)BRISK_PEAK_SLACK) {
+    uint64_t total = ADD(live_flushed, (uint64_t)drift) + (uint64_t)drift;
+    STAT_ADD(heap->stats.flushed, (uint64_t)drift);
+    if ((int64_t)total > 0) raise_max(&totals.peak_live, total);
+    return;
+  }
+  int64_t seen = (int64_t)LOAD(totals.live_flushed) + drift;
+  if (seen > (int64_t)heap->stats.peak_seen) __atomic_store_n(&heap->stats.peak_seen, (uint64_t)seen, __ATOMIC_RELAXED);
+}
+
+void brisk_event_orphan_free(size_t usable) {
+  ADD(orphan_frees, 1);
+  ADD(orphan_bytes, usable);
+  ADD(live_flushed, -(uint64_t)usable);
+}
+
+void brisk_event_totals(event_totals_t *out) {
+  for (unsigned k = 0; k < BRISK_SYS_KINDS; k++) {
+    out->sys_calls[k] = LOAD(totals.sys_calls[k]);
+    out->sys_bytes[k] = LOAD(totals.sys_bytes[k]);
+  }
+  out->sys_failed = LOAD(totals.sys_failed);
+  out->mapped = LOAD(totals.mapped);
+  out->peak_mapped = LOAD(totals.peak_mapped);
+  out->purged = LOAD(totals.purged);
+  out->live_flushed = LOAD(totals.live_flushed);
+  out->peak_live = LOAD(totals.peak_live);
+  out->orphan_frees = LOAD(totals.orphan_frees);
+  out->orphan_bytes = LOAD(totals.orphan_bytes);
+}

@@ -1,0 +1,116 @@
+/* observe/event.h — the allocation-event hook.
+ *
+ * Every allocation, free, in-place resize and memory system call of brisk
+ * passes through one of these functions; they keep the statistics today
+ * and are where tracing plugs in.  With BRISK_EVENTS=0 they compile to
+ * nothing; BRISK_FAST_STATS=0 drops only the fast-path ones.
+ *
+ * Threading: the heap counters are written only by the heap's owner
+ * thread (plain stores, relaxed loads by readers in observe/stats.c); the
+ * process-wide counters (observe/event.c) are relaxed atomics.
+ * Contract: callers pass usable sizes (the bytes the block really takes),
+ * `req` the bytes the program asked for.  None of these allocates, locks
+ * or touches errno.
+ */
+#ifndef BRISK_OBSERVE_EVENT_H
+#define BRISK_OBSERVE_EVENT_H
+
+#include "core/types.h"
+
+/* Owner-thread counter update: plain in production builds; the TSan build
+ * uses a relaxed atomic store so the intended (benign) race with readers
+ * stays visible as such. */
+#if defined(__SANITIZE_THREAD__)
+#define STAT_ADD(field, n) __atomic_store_n(&(field), (field) + (n), __ATOMIC_RELAXED)
+#else
+#define STAT_ADD(field, n) ((field) += (n))
+#endif
+
+/* Memory system calls, as the event hook names them. */
+enum {
+  BRISK_SYS_MMAP,
+  BRISK_SYS_MUNMAP,
+  BRISK_SYS_MADVISE,
+  BRISK_SYS_MREMAP,
+  BRISK_SYS_MPROTECT,
+  BRISK_SYS_KINDS
+};
+
+/* Process-wide figures kept by observe/event.c. */
+typedef struct event_totals_s {
+  uint64_t sys_calls[BRISK_SYS_KINDS];
+  uint64_t sys_bytes[BRISK_SYS_KINDS];
+  uint64_t sys_failed;    /* memory system calls the kernel refused */
+  uint64_t mapped, peak_mapped;
+  uint64_t purged;        /* bytes given back with MADV_DONTNEED, ever */
+  uint64_t live_flushed;  /* net bytes the heaps added so far */
+  uint64_t peak_live;     /* highest value of the process live bytes seen */
+  uint64_t orphan_frees, orphan_bytes; /* frees by threads without a heap */
+} event_totals_t;
+void brisk_event_totals(event_totals_t *out);
+
+/* A system call of `kind` on `bytes` bytes was made (ok: it succeeded). */
+void brisk_event_syscall(unsigned kind, size_t bytes, bool ok);
+/* Mapped memory changed by delta bytes (signed). */
+void brisk_event_mapped(int64_t delta);
+/* Bytes that a successful purge gave back. */
+void brisk_event_purged(size_t bytes);
+/* Add heap's net allocation to the process total when it drifted by
+ * BRISK_PEAK_SLACK (or always with force), and track the peak. */
+void brisk_event_peak(heap_t *heap, bool force);
+/* A free by a thread that has no heap (always of another thread's block). */
+void brisk_event_orphan_free(size_t usable);
+
+/* ------------------------------------------------------------ fast paths */
+
+static ALWAYS_INLINE void event_alloc_fast(heap_t *heap, size_t req, size_t usable) {
+  if (BRISK_FAST_STATS) {
+    STAT_ADD(heap->stats.malloc_calls, 1);
+    STAT_ADD(heap->stats.bytes_requested, req);
+    STAT_ADD(heap->stats.alloc_bytes, usable);
+  }
+}
+
+static ALWAYS_INLINE void event_free_fast(heap_t *heap, size_t usable) {
+  if (BRISK_FAST_STATS) {
+    STAT_ADD(heap->stats.free_calls, 1);
+    STAT_ADD(heap->stats.freed_bytes, usable);
+  }
+}
+
+/* ------------------------------------------------------------ slow paths */
+
+/* An allocation of req bytes (usable bytes handed out) by heap. */
+static inline void brisk_event_alloc(heap_t *heap, size_t req, size_t usable) {
+  if (!BRISK_EVENTS) return;
+  STAT_ADD(heap->stats.malloc_calls, 1);
+  STAT_ADD(heap->stats.bytes_requested, req);
+  STAT_ADD(heap->stats.alloc_bytes, usable);
+  brisk_event_peak(heap, usable >= BRISK_PEAK_FORCE);
+}
+
+/* A free of usable bytes by the calling thread, whose heap is `heap`
+ * (the sentinel when the thread has none); remote: another heap owns it. */
+static inline void brisk_event_free(heap_t *heap, size_t usable, bool remote) {
+  if (!BRISK_EVENTS) return;
+  if (heap == &brisk_heap_empty) {
+    brisk_event_orphan_free(usable);
+    return;
+  }
+  STAT_ADD(heap->stats.free_calls, 1);
+  STAT_ADD(heap->stats.freed_bytes, usable);
+  if (remote) STAT_ADD(heap->stats.remote_frees, 1);
+  if (usable >= BRISK_PEAK_FORCE) brisk_event_peak(heap, true);
+}
+
+/* A block of heap was resized in place from old_usable to new_usable. */
+static inline void brisk_event_resize(heap_t *heap, size_t old_usable, size_t new_usable) {
+  if (!BRISK_EVENTS) return;
+  if (new_usable > old_usable)
+    STAT_ADD(heap->stats.alloc_bytes, new_usable - old_usable);
+  else
+    STAT_ADD(heap->stats.freed_bytes, old_usable - new_usable);
+  brisk_event_peak(heap, new_usable > old_usable && new_usable - old_usable >= BRISK_PEAK_FORCE);
+}
+
+#endif

@@ -1,0 +1,99 @@
+/* observe/output.c — text output without allocation: a fixed buffer, number
+ * formatting, and the fatal-error path.
+ *
+ * Every message brisk prints starts with "brisk: " and fits on one line.
+ * Thread-safety: an outbuf_t lives on the caller's stack; nothing shared.
+ */
+#include "observe/output.h"
+#include "os/os.h"
+
+void brisk_out_flush(outbuf_t *o) {
+  if (o->len > 0) brisk_os_write_fd(o->fd, o->buf, o->len);
+  o->len = 0;
+}
+
+static void out_char(outbuf_t *o, char c) {
+  if (o->len == sizeof o->buf) brisk_out_flush(o);
+  o->buf[o->len++] = c;
+}
+
+void brisk_out_str(outbuf_t *o, const char *s) {
+  while (*s) out_char(o, *s++);
+}
+
+void brisk_out_u64(outbuf_t *o, uint64_t v) {
+  char tmp[24];
+  int n = 0;
+  do {
+    tmp[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  while (n > 0) out_char(o, tmp[--n]);
+}
+
+void brisk_out_hex(outbuf_t *o, uint64_t v) {
+  static const char digits[] = "0123456789abcdef";
+  char tmp[16];
+  int n = 0;
+  do {
+    tmp[n++] = digits[v & 15];
+    v >>= 4;
+  } while (v != 0);
+  brisk_out_str(o, "0x");
+  while (n > 0) out_char(o, tmp[--n]);
+}
+
+/* Bytes as "812 B", "4.0 KiB", "1.5 MiB", "2.25 GiB" (one decimal). */
+void brisk_out_size(outbuf_t *o, uint64_t bytes) {
+  static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  unsigned u = 0;
+  uint64_t whole = bytes, tenths = 0;
+  while (whole >= 1024 && u < 4) {
+    tenths = (whole % 1024) * 10 / 1024;
+    whole /= 1024;
+    u++;
+  }
+  brisk_out_u64(o, whole);
+  if (u > 0) {
+    out_char(o, '.');
+    out_char(o, (char)('0' + tenths));
+  }
+  out_char(o, ' ');
+  brisk_out_str(o, units[u]);
+}
+
+/* Pad with spaces up to column col of the current line. */
+void brisk_out_pad(outbuf_t *o, size_t col) {
+  size_t line_start = o->len;
+  while (line_start > 0 && o->buf[line_start - 1] != '\n') line_start--;
+  while (o->len - line_start < col) out_char(o, ' ');
+}
+
+/* Print "brisk: <what> (<p>)" and abort.  Used for heap misuse and
+ * corrupted metadata; never returns, never allocates. */
+_Noreturn void brisk_fatal(const char *what, const void *p) {
+  outbuf_t o = {.fd = 2};
+  brisk_out_str(&o, "brisk: ");
+  brisk_out_str(&o, what);
+  if (p != NULL) {
+    brisk_out_str(&o, " (pointer ");
+    brisk_out_hex(&o, (uint64_t)(uintptr_t)p);
+    brisk_out_str(&o, ")");
+  }
+  brisk_out_str(&o, "\n");
+  brisk_out_flush(&o);
+  brisk_os_abort();
+}
+
+/* A block freed twice: the message names the pointer. */
+_Noreturn void brisk_double_free(const void *p) { brisk_fatal("double free", p); }
+
+/* Print one warning line "brisk: <msg><detail>". */
+void brisk_warn(const char *msg, const char *detail) {
+  outbuf_t o = {.fd = 2};
+  brisk_out_str(&o, "brisk: ");
+  brisk_out_str(&o, msg);
+  if (detail) brisk_out_str(&o, detail);
+  brisk_out_str(&o, "\n");
+  brisk_out_flush(&o);
+}

@@ -1,0 +1,28 @@
+/* observe/output.h — text output without allocation: a fixed buffer on
+ * the caller's stack, number formatting, warnings and fatal errors.
+ * Every message brisk prints starts with "brisk: " and fits on one line. */
+#ifndef BRISK_OBSERVE_OUTPUT_H
+#define BRISK_OBSERVE_OUTPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct outbuf_s {
+  char buf[1024];
+  size_t len;
+  int fd;
+} outbuf_t;
+void brisk_out_str(outbuf_t *o, const char *s);
+void brisk_out_u64(outbuf_t *o, uint64_t v);
+void brisk_out_hex(outbuf_t *o, uint64_t v);
+void brisk_out_size(outbuf_t *o, uint64_t bytes); /* "1.5 MiB" style */
+void brisk_out_pad(outbuf_t *o, size_t col);      /* spaces up to column col */
+void brisk_out_flush(outbuf_t *o);
+/* "brisk: <what> (pointer 0x...)" on stderr, then abort; never returns. */
+_Noreturn void brisk_fatal(const char *what, const void *p);
+/* "brisk: double free (pointer 0x...)", then abort. */
+_Noreturn void brisk_double_free(const void *p);
+/* One warning line "brisk: <msg><detail>". */
+void brisk_warn(const char *msg, const char *detail);
+
+#endif

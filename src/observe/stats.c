@@ -1,0 +1,126 @@
+/* observe/stats.c — process-wide statistics, merged on read.
+ *
+ * Each heap counts its own operations (owner-only writes through the event
+ * hook); this file sums them with relaxed loads, so figures are a moment's
+ * snapshot while other threads run.  Frees by threads that have no heap
+ * come from the event hook's orphan counters.  The live peak is the
+ * maximum of the process peak and every heap's peak_seen (observe/event.c
+ * explains why that is exact for one thread and close for several).
+ * Calls: core/heaplist (heap list), core/segment and core/huge (counts),
+ * observe/event (totals), os (RSS).  Takes no lock.
+ */
+#include <errno.h>
+
+#include "core/heaplist.h"
+#include "core/huge.h"
+#include "core/options.h"
+#include "core/segment.h"
+#include "observe/event.h"
+#include "observe/output.h"
+#include "observe/stats.h"
+#include "os/os.h"
+
+#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+typedef struct totals_s {
+  uint64_t malloc_calls, free_calls, bytes_requested, alloc_bytes, freed_bytes, remote_frees;
+  uint64_t peak_seen, clean_bytes;
+} totals_t;
+
+static void sum_heaps(totals_t *t) {
+  *t = (totals_t){0};
+  for (heap_t *h = brisk_heaplist_first(); h != NULL; h = h->all_next) {
+    t->malloc_calls += LOAD(h->stats.malloc_calls);
+    t->free_calls += LOAD(h->stats.free_calls);
+    t->bytes_requested += LOAD(h->stats.bytes_requested);
+    t->alloc_bytes += LOAD(h->stats.alloc_bytes);
+    t->freed_bytes += LOAD(h->stats.freed_bytes);
+    t->remote_frees += LOAD(h->stats.remote_frees);
+    t->clean_bytes += LOAD(h->clean_bytes);
+    uint64_t seen = LOAD(h->stats.peak_seen);
+    if (seen > t->peak_seen) t->peak_seen = seen;
+  }
+}
+
+BRISK_API int brisk_stats_get(brisk_stats_t *out) {
+  if (out == NULL) return EINVAL;
+  totals_t t;
+  sum_heaps(&t);
+  event_totals_t e;
+  brisk_event_totals(&e);
+  uint64_t freed = t.freed_bytes + e.orphan_bytes;
+  uint64_t live = t.alloc_bytes > freed ? t.alloc_bytes - freed : 0;
+  uint64_t peak = e.peak_live > t.peak_seen ? e.peak_live : t.peak_seen;
+  if (live > peak) peak = live;
+  out->malloc_calls = t.malloc_calls;
+  out->free_calls = t.free_calls + e.orphan_frees;
+  out->bytes_requested = t.bytes_requested;
+  out->allocated = live;
+  out->peak_allocated = peak;
+  out->mapped = e.mapped;
+  out->peak_mapped = e.peak_mapped;
+  /* Known not committed: free spans that read as zero, cached segments. */
+  uint64_t uncommitted = t.clean_bytes + brisk_segment_cached_bytes();
+  out->committed = e.mapped > uncommitted ? e.mapped - uncommitted : 0;
+  out->mmap_calls = e.sys_calls[BRISK_SYS_MMAP];
+  out->munmap_calls = e.sys_calls[BRISK_SYS_MUNMAP];
+  out->madvise_calls = e.sys_calls[BRISK_SYS_MADVISE];
+  out->mremap_calls = e.sys_calls[BRISK_SYS_MREMAP];
+  out->segments = brisk_segment_count();
+  out->large_live = brisk_huge_live_count();
+  out->remote_frees = t.remote_frees + e.orphan_frees;
+  out->threads = brisk_heaplist_count();
+  return 0;
+}
+
+static void row_size(outbuf_t *o, const char *name, uint64_t v) {
+  brisk_out_str(o, "brisk:   ");
+  brisk_out_str(o, name);
+  brisk_out_pad(o, 34);
+  brisk_out_size(o, v);
+  brisk_out_str(o, "\n");
+}
+
+static void row_count(outbuf_t *o, const char *name, uint64_t v) {
+  brisk_out_str(o, "brisk:   ");
+  brisk_out_str(o, name);
+  brisk_out_pad(o, 34);
+  brisk_out_u64(o, v);
+  brisk_out_str(o, "\n");
+}
+
+BRISK_API void brisk_stats_print(int fd) {
+  brisk_stats_t s;
+  brisk_stats_get(&s);
+  outbuf_t o = {.fd = fd};
+  brisk_out_str(&o, "brisk: heap statistics\n");
+  row_count(&o, "allocations", s.malloc_calls);
+  row_count(&o, "frees", s.free_calls);
+  row_count(&o, "  of which by another thread", s.remote_frees);
+  row_size(&o, "bytes requested (total)", s.bytes_requested);
+  row_size(&o, "live now (usable bytes)", s.allocated);
+  row_size(&o, "live peak", s.peak_allocated);
+  row_size(&o, "mapped now", s.mapped);
+  row_size(&o, "mapped peak", s.peak_mapped);
+  row_size(&o, "committed now (upper bound)", s.committed);
+  row_size(&o, "resident now (RSS)", brisk_os_rss_bytes());
+  row_count(&o, "segments", s.segments);
+  row_count(&o, "huge blocks live", s.large_live);
+  row_count(&o, "thread heaps created", s.threads);
+  brisk_out_str(&o, "brisk:   syscalls");
+  brisk_out_pad(&o, 34);
+  brisk_out_str(&o, "mmap ");
+  brisk_out_u64(&o, s.mmap_calls);
+  brisk_out_str(&o, ", munmap ");
+  brisk_out_u64(&o, s.munmap_calls);
+  brisk_out_str(&o, ", madvise ");
+  brisk_out_u64(&o, s.madvise_calls);
+  brisk_out_str(&o, ", mremap ");
+  brisk_out_u64(&o, s.mremap_calls);
+  brisk_out_str(&o, "\n");
+  brisk_out_flush(&o);
+}
+
+void brisk_stats_at_exit(void) {
+  if (brisk_options.stats) brisk_stats_print(2);
+}

@@ -1,0 +1,70 @@
+/* os/os.h — the one seam between brisk and the kernel.
+ *
+ * Only os/os_linux.c includes <sys/mman.h> or makes system calls.  None of
+ * these functions allocates, takes a lock, or touches errno visibly: each
+ * saves and restores errno so that free() and friends preserve it.
+ * Every memory system call is reported to the event hook
+ * (observe/event.h), which counts it for the statistics.
+ */
+#ifndef BRISK_OS_OS_H
+#define BRISK_OS_OS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Map `size` bytes (a multiple of the OS page) of zeroed, readable and
+ * writable memory whose address is a multiple of `align` (a power of two
+ * >= the OS page).  Returns NULL when the kernel refuses (ENOMEM, rlimit).
+ * Physical pages are committed lazily on first touch.  A mapping that
+ * would end at or above 2^BRISK_ADDRESS_BITS is given back and refused. */
+void *brisk_os_map_aligned(size_t size, size_t align);
+
+/* Unmap [p, p+size).  p and size are OS-page multiples. */
+void brisk_os_unmap(void *p, size_t size);
+
+/* Give the physical pages of [p, p+size) back to the kernel now
+ * (MADV_DONTNEED: RSS falls at once, the range reads back as zeros and
+ * stays mapped).  p and size are OS-page multiples.  Returns size when the
+ * range now reads as zeros, 0 when the kernel refused (e.g. EINVAL on
+ * locked pages after mlockall): the contents are then unchanged. */
+size_t brisk_os_purge(void *p, size_t size);
+
+/* Make [p, p+size) inaccessible (accessible=false: PROT_NONE) or readable
+ * and writable again.  OS-page multiples.  Returns 0 or an errno value. */
+int brisk_os_protect(void *p, size_t size, bool accessible);
+
+/* Fill buf with len random bytes (getrandom, falling back to the kernel's
+ * AT_RANDOM bytes mixed with the clock).  Never fails, never blocks long. */
+void brisk_os_random(void *buf, size_t len);
+
+/* Ask for transparent huge pages on [p, p+size) (MADV_HUGEPAGE): one page
+ * fault per 2 MiB instead of 512.  Advisory; failures are ignored. */
+void brisk_os_hint_huge(void *p, size_t size);
+
+/* Resize the mapping [p, p+old_size) to new_size bytes in place (mremap
+ * without moving).  Shrinking always succeeds; growing fails (false) when
+ * the range after it is taken.  The mapping is intact on failure. */
+bool brisk_os_resize_in_place(void *p, size_t old_size, size_t new_size);
+
+/* Move the pages of [p, p+old_size) onto dst, a range of new_size bytes
+ * (>= old_size) the caller mapped with brisk_os_map_aligned, which they
+ * replace (mremap MREMAP_FIXED: nothing is copied).  On failure (false)
+ * both mappings are intact. */
+bool brisk_os_move(void *p, size_t old_size, void *dst, size_t new_size);
+
+/* Write len bytes to stderr, retrying short writes; never allocates. */
+void brisk_os_write_err(const char *buf, size_t len);
+/* Write len bytes to file descriptor fd. */
+void brisk_os_write_fd(int fd, const char *buf, size_t len);
+
+/* Monotonic time in milliseconds (vDSO, no syscall in the common case). */
+uint64_t brisk_os_now_ms(void);
+
+/* Resident set size of the process in bytes (from /proc/self/statm), or 0. */
+size_t brisk_os_rss_bytes(void);
+
+/* Kill the process with SIGABRT (after the caller printed why). */
+_Noreturn void brisk_os_abort(void);
+
+#endif /* BRISK_OS_H */

@@ -1,0 +1,200 @@
+/* os/os_linux.c — the Linux implementation of the OS seam (os/os.h).
+ *
+ * Owns: every system call brisk makes (mmap, munmap, madvise, mremap,
+ * mprotect, getrandom, write, open/read of /proc/self/statm,
+ * clock_gettime); each memory call is reported to the event hook.
+ * Thread-safety: all functions are safe from any thread and take no lock.
+ */
+#include "os/os.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "observe/event.h"
+
+static void note_mapped(size_t size) { brisk_event_mapped((int64_t)size); }
+
+static void raw_unmap(void *p, size_t size) {
+  int rc = munmap(p, size);
+  brisk_event_syscall(BRISK_SYS_MUNMAP, size, rc == 0);
+}
+
+/* mmap, refusing (and unmapping) a range beyond the managed address space. */
+static void *raw_map(size_t size) {
+  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  brisk_event_syscall(BRISK_SYS_MMAP, size, p != MAP_FAILED);
+  if (p == MAP_FAILED) return NULL;
+  if ((((uintptr_t)p + size) >> BRISK_ADDRESS_BITS) != 0) {
+    raw_unmap(p, size);
+    return NULL;
+  }
+  return p;
+}
+
+void *brisk_os_map_aligned(size_t size, size_t align) {
+  int saved = errno;
+  void *p = NULL;
+  if (align <= BRISK_OS_PAGE) {
+    p = raw_map(size);
+  } else if (size + align > size) {
+    /* Map size + align and trim both ends: three syscalls, no retry loop. */
+    size_t over = size + align;
+    char *q = raw_map(over);
+    if (q != NULL) {
+      char *aligned = (char *)(((uintptr_t)q + align - 1) & ~(uintptr_t)(align - 1));
+      size_t head = (size_t)(aligned - q);
+      size_t tail = over - head - size;
+      if (head) raw_unmap(q, head);
+      if (tail) raw_unmap(aligned + size, tail);
+      p = aligned;
+    }
+  }
+  if (p != NULL) note_mapped(size);
+  errno = saved;
+  return p;
+}
+
+void brisk_os_unmap(void *p, size_t size) {
+  int saved = errno;
+  raw_unmap(p, size);
+  brisk_event_mapped(-(int64_t)size);
+  errno = saved;
+}
+
+size_t brisk_os_purge(void *p, size_t size) {
+  if (size == 0) return 0;
+  int saved = errno;
+  int rc = madvise(p, size, MADV_DONTNEED);
+  errno = saved;
+  brisk_event_syscall(BRISK_SYS_MADVISE, size, rc == 0);
+  if (rc != 0) return 0;
+  brisk_event_purged(size);
+  return size;
+}
+
+void brisk_os_hint_huge(void *p, size_t size) {
+  int saved = errno;
+  int rc = madvise(p, size, MADV_HUGEPAGE);
+  errno = saved;
+  brisk_event_syscall(BRISK_SYS_MADVISE, size, rc == 0);
+}
+
+int brisk_os_protect(void *p, size_t size, bool accessible) {
+  int saved = errno;
+  int rc = mprotect(p, size, accessible ? PROT_READ | PROT_WRITE : PROT_NONE);
+  int err = rc == 0 ? 0 : errno;
+  errno = saved;
+  brisk_event_syscall(BRISK_SYS_MPROTECT, size, rc == 0);
+  return err;
+}
+
+void brisk_os_random(void *buf, size_t len) {
+  int saved = errno;
+  uint8_t *out = buf;
+  size_t got = 0;
+  while (got < len) {
+    ssize_t n = getrandom(out + got, len - got, GRND_NONBLOCK);
+    if (n <= 0) break;
+    got += (size_t)n;
+  }
+  if (got < len) { /* no entropy yet: the kernel's 16 start-up bytes and the clock */
+    const uint8_t *aux = (const uint8_t *)getauxval(AT_RANDOM);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t x = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^ (uintptr_t)buf;
+    for (size_t i = got; i < len; i++) {
+      x = x * 6364136223846793005u + 1442695040888963407u;
+      out[i] = (uint8_t)((x >> 56) ^ (aux != NULL ? aux[i & 15] : 0));
+    }
+  }
+  errno = saved;
+}
+
+bool brisk_os_resize_in_place(void *p, size_t old_size, size_t new_size) {
+#if defined(__SANITIZE_THREAD__)
+  /* ThreadSanitizer does not intercept mremap: pages moved (or a range
+   * released) by it keep stale shadow state and yield false races.  The
+   * TSan build resizes by copying instead. */
+  (void)p, (void)old_size, (void)new_size;
+  return false;
+#endif
+  if (((uintptr_t)p + new_size) >> BRISK_ADDRESS_BITS) return false;
+  int saved = errno;
+  void *q = mremap(p, old_size, new_size, 0);
+  errno = saved;
+  brisk_event_syscall(BRISK_SYS_MREMAP, new_size, q != MAP_FAILED);
+  if (q == MAP_FAILED) return false;
+  brisk_event_mapped((int64_t)new_size - (int64_t)old_size);
+  return true;
+}
+
+bool brisk_os_move(void *p, size_t old_size, void *dst, size_t new_size) {
+#if defined(__SANITIZE_THREAD__)
+  (void)p, (void)old_size, (void)dst, (void)new_size;
+  return false;
+#endif
+  int saved = errno;
+  void *q = mremap(p, old_size, new_size, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+  errno = saved;
+  brisk_event_syscall(BRISK_SYS_MREMAP, new_size, q != MAP_FAILED);
+  if (q == MAP_FAILED) return false;
+  /* dst (new_size) was counted when mapped; the old range is gone */
+  brisk_event_mapped(-(int64_t)old_size);
+  return true;
+}
+
+void brisk_os_write_fd(int fd, const char *buf, size_t len) {
+  int saved = errno;
+  while (len > 0) {
+    ssize_t n = write(fd, buf, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    buf += n;
+    len -= (size_t)n;
+  }
+  errno = saved;
+}
+
+void brisk_os_write_err(const char *buf, size_t len) { brisk_os_write_fd(2, buf, len); }
+
+uint64_t brisk_os_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+size_t brisk_os_rss_bytes(void) {
+  int saved = errno;
+  size_t rss = 0;
+  int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    char buf[128];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n > 0) {
+      buf[n] = 0;
+      const char *s = buf;
+      while (*s && *s != ' ') s++; /* skip total size */
+      while (*s == ' ') s++;
+      size_t pages = 0;
+      while (*s >= '0' && *s <= '9') pages = pages * 10 + (size_t)(*s++ - '0');
+      rss = pages * BRISK_OS_PAGE;
+    }
+  }
+  errno = saved;
+  return rss;
+}
+
+_Noreturn void brisk_os_abort(void) {
+  abort();
+}
