@@ -14,10 +14,13 @@
 # Tests live in test/test.mk, benchmarks in bench/bench.mk.
 
 CC      ?= gcc
+# -fno-tree-slp-vectorize: SLP packs the malloc fast path's three counter
+# adds into SSE moves (+2 instructions per call, measured with callgrind).
 CFLAGS_BASE := -std=gnu11 -Wall -Wextra -Wundef -Wshadow -Wstrict-prototypes \
   -fPIC -fvisibility=hidden -ftls-model=initial-exec -fno-plt \
   -fno-builtin-malloc -fno-builtin-free -fno-builtin-calloc -fno-builtin-realloc \
-  -D_GNU_SOURCE -Iinclude -Isrc
+  -D_GNU_SOURCE -Iinclude -Isrc \
+  -fno-tree-slp-vectorize
 OPT     ?= -O2 -g
 LDLIBS_LIB := -lpthread
 

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/check.h"
 #include "core/fast.h"
 #include "core/foreign.h"
 #include "core/heap.h"
@@ -44,6 +45,7 @@ static void *alloc_once(heap_t *heap, size_t size, bool *zeroed, size_t *usable)
  * *zeroed tells whether the memory is known to be zero.  Out of memory:
  * give back what brisk keeps cached and try once more.  NULL on failure. */
 static void *heap_alloc(heap_t *heap, size_t size, bool *zeroed) {
+  check_point(heap);
   if (heap->remote_mask != 0) brisk_remote_flush_all(heap);
   if (remote_delayed_pending(heap)) brisk_page_collect_delayed(heap);
   brisk_purge_tick(heap);

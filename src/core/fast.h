@@ -44,7 +44,8 @@ static ALWAYS_INLINE void brisk_free_inline(void *p) {
      * (fast_end), and a block start: off % size == 0 tested with one
      * multiply (Lemire et al.: exact for 16-bit offsets, 32-bit magic). */
     uint32_t off = (uint32_t)(u & (BRISK_SLICE_SIZE - 1));
-    if (likely(seg->heap == heap && off < page->fast_end && off * page->magic32 < page->magic32)) {
+    if (likely(seg->heap == heap && (uint16_t)off < page->fast_end &&
+               off * page->magic32 < page->magic32)) {
       block_t *b = (block_t *)p;
       block_on_free(b);
       block_push(&page->free, b);

@@ -14,6 +14,7 @@
  */
 #include "core/free.h"
 #include "core/block.h"
+#include "core/check.h"
 #include "core/foreign.h"
 #include "core/huge.h"
 #include "core/large.h"
@@ -81,6 +82,7 @@ NOINLINE void brisk_free_in_segment(segment_t *seg, page_t *page, void *p) {
   if (owner == heap) {
     brisk_event_free(heap, page->block_size, false);
     brisk_page_free_local(heap, page, b);
+    check_point(heap);
     return;
   }
   block_on_free(b);

@@ -211,14 +211,19 @@ void *brisk_page_alloc(heap_t *heap, unsigned bin) {
 
 /* ------------------------------------------------------------------ frees */
 
-void brisk_page_on_empty(heap_t *heap, page_t *page) {
-  page_queue_t *q = &heap->queues[page->bin];
-  /* Keeping the only page of a bin avoids retire/reuse churn when a
-   * program frees and allocates one block at a time. */
-  if (q->first == page && page->next == NULL) return;
-  queue_remove(q, page);
+/* Take an empty page out of its queue and retire it. */
+static NOINLINE void page_unqueue_retire(heap_t *heap, page_t *page) {
+  queue_remove(&heap->queues[page->bin], page);
   brisk_page_update_direct(heap, page->bin);
   page_retire(heap, page);
+}
+
+void brisk_page_on_empty(heap_t *heap, page_t *page) {
+  /* Keeping the only page of a bin avoids retire/reuse churn when a
+   * program frees and allocates one block at a time (a cheap test first:
+   * the fast path calls this whenever a page empties). */
+  if (heap->queues[page->bin].first == page && page->next == NULL) return;
+  page_unqueue_retire(heap, page);
 }
 
 void brisk_page_free_local(heap_t *heap, page_t *page, block_t *b) {

@@ -58,8 +58,11 @@ void brisk_os_write_err(const char *buf, size_t len);
 /* Write len bytes to file descriptor fd. */
 void brisk_os_write_fd(int fd, const char *buf, size_t len);
 
-/* Monotonic time in milliseconds (vDSO, no syscall in the common case). */
+/* Monotonic time in milliseconds (vDSO, no syscall in the common case).
+ * Debug builds (BRISK_DEBUG) read brisk_os_clock_hook instead when a unit
+ * test set it: the purge policy is then tested against an injected clock. */
 uint64_t brisk_os_now_ms(void);
+extern uint64_t (*brisk_os_clock_hook)(void);
 
 /* Resident set size of the process in bytes (from /proc/self/statm), or 0. */
 size_t brisk_os_rss_bytes(void);

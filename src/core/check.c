@@ -1,0 +1,106 @@
+/* core/check.c — the debug-full invariant walks (core/check.h).
+ * Compiled in every build (so it keeps compiling); called only when
+ * BRISK_DEBUG_FULL is 1.  Reads; never changes anything. */
+#include "core/check.h"
+#include "core/block.h"
+#include "core/page.h"
+#include "core/segmap.h"
+#include "core/segment.h"
+#include "observe/output.h"
+
+#define REQUIRE(cond, what, p) \
+  ((cond) ? (void)0 : brisk_fatal("invariant broken: " what, (const void *)(p)))
+
+/* A page's free list: blocks of its area, carved, marked free, distinct
+ * (bounded walk), and used + free <= capacity. */
+static void check_page(const heap_t *heap, const page_t *page) {
+  REQUIRE(page->kind == SPAN_PAGE, "page kind", page);
+  REQUIRE(segment_of_page(page)->heap == heap, "page owner", page);
+  REQUIRE(page->capacity <= page->reserved, "capacity <= reserved", page);
+  uint32_t n = 0;
+  for (const block_t *b = page->free; b != NULL; b = block_next(b)) {
+    REQUIRE(page_is_carved_block(page, b), "free block is a carved block start", b);
+    REQUIRE(block_is_free(b), "free block carries the free mark", b);
+    REQUIRE(++n <= page->capacity, "free list longer than capacity (cycle?)", b);
+  }
+  REQUIRE(page->used + n <= page->capacity, "used + free <= capacity", page);
+  uint32_t end = (uint32_t)page->capacity * page->block_size;
+  uint16_t fast = page->flags != 0 ? 0 : (uint16_t)(end > 65535 ? 65535 : end);
+  REQUIRE(page->fast_end == fast, "fast_end follows flags and capacity", page);
+  REQUIRE(!(page->flags & PAGE_MULTI) == (page->slice_count == 1), "PAGE_MULTI iff several slices", page);
+}
+
+/* The span partition of slices 1..63, descriptor offsets, used_slices,
+ * free-span coalescing, and the segmap entry. */
+static void check_segment(const heap_t *heap, const segment_t *seg, size_t *dirty, size_t *clean) {
+  REQUIRE(seg->magic == BRISK_SEGMENT_MAGIC, "segment magic", seg);
+  REQUIRE(seg->heap == heap, "segment owner", seg);
+  REQUIRE(brisk_segmap_get((uintptr_t)seg) == ((uintptr_t)seg | SEGMAP_SEGMENT), "segmap entry", seg);
+  REQUIRE(segbits_test((uintptr_t)seg), "segment bit", seg);
+  uint32_t used = 0;
+  bool prev_free = false;
+  for (uint32_t i = 1; i < BRISK_SLICES_PER_SEGMENT;) {
+    const page_t *span = &seg->pages[i];
+    uint32_t n = span->slice_count;
+    REQUIRE(span->slice_offset == 0 && n >= 1 && i + n <= BRISK_SLICES_PER_SEGMENT, "span head", span);
+    for (uint32_t k = 1; k < n; k++) {
+      REQUIRE(seg->pages[i + k].slice_offset == k, "slice offset", &seg->pages[i + k]);
+      REQUIRE(seg->pages[i + k].fast_end == 0, "non-head off the fast path", &seg->pages[i + k]);
+    }
+    if (span->kind == SPAN_FREE) {
+      REQUIRE(!prev_free, "free spans coalesced", span);
+      REQUIRE(span->fast_end == 0, "free span off the fast path", span);
+      *(span->dirty ? dirty : clean) += (size_t)n << BRISK_SLICE_SHIFT;
+    } else {
+      used += n;
+      if (span->kind == SPAN_PAGE) check_page(heap, span);
+      else REQUIRE(span->kind == SPAN_LARGE && span->fast_end == 0, "span kind", span);
+    }
+    prev_free = span->kind == SPAN_FREE;
+    i += n;
+  }
+  REQUIRE(used == seg->used_slices, "used_slices", seg);
+}
+
+/* Queues: every page of bin queue b is a SPAN_PAGE of bin b without
+ * PAGE_IN_FULL; the full list holds PAGE_IN_FULL pages; direct slots. */
+static void check_queues(const heap_t *heap) {
+  for (unsigned bin = 1; bin < BRISK_BIN_COUNT; bin++) {
+    const page_t *prev = NULL;
+    for (const page_t *p = heap->queues[bin].first; p != NULL; prev = p, p = p->next) {
+      REQUIRE(p->bin == bin && !(p->flags & PAGE_IN_FULL), "queued page", p);
+      REQUIRE(p->prev == prev, "queue links", p);
+    }
+    REQUIRE(heap->queues[bin].last == prev, "queue tail", heap);
+  }
+  for (const page_t *p = heap->full.first; p != NULL; p = p->next)
+    REQUIRE(p->kind == SPAN_PAGE && (p->flags & PAGE_IN_FULL), "full page", p);
+  for (unsigned w = 0; w < BRISK_DIRECT_SLOTS; w++) {
+    const page_t *d = heap->direct[w];
+    unsigned bin = brisk_direct_bin[w];
+    const page_t *want = heap->foreign[bin].free != NULL ? &heap->foreign[bin]
+                         : heap->queues[bin].first != NULL ? heap->queues[bin].first
+                                                           : &brisk_page_empty;
+    /* The fast path may have emptied the foreign cache it points at. */
+    REQUIRE(d == want || d == &heap->foreign[bin], "direct slot", d);
+  }
+}
+
+void brisk_check_heap(heap_t *heap) {
+  size_t dirty = 0, clean = 0;
+  uint32_t empty = 0;
+  for (const segment_t *seg = heap->segments; seg != NULL; seg = seg->next) {
+    REQUIRE(seg->next == NULL || seg->next->prev == seg, "segment links", seg);
+    check_segment(heap, seg, &dirty, &clean);
+    if (seg->used_slices == 0) empty++;
+  }
+  REQUIRE(dirty == heap->dirty_bytes, "dirty_bytes", heap);
+  REQUIRE(clean == heap->clean_bytes, "clean_bytes", heap);
+  REQUIRE(empty == heap->empty_segments, "empty_segments", heap);
+  for (uint32_t n = 1; n < BRISK_SLICES_PER_SEGMENT; n++) {
+    REQUIRE(((heap->span_mask >> n) & 1) == (heap->spans[n] != NULL), "span_mask", heap);
+    for (const page_t *s = heap->spans[n]; s != NULL; s = s->next)
+      REQUIRE(s->kind == SPAN_FREE && s->slice_count == n, "free-span bin", s);
+  }
+  check_queues(heap);
+}
