@@ -33,8 +33,10 @@ size_t brisk_usable_size(const void *ptr);
 void brisk_free_sized(void *ptr, size_t size);
 void brisk_free_aligned_sized(void *ptr, size_t alignment, size_t size);
 
-/* Return free memory to the kernel now (all heaps' empty pages, cached
- * segments and large spans).  Returns the number of bytes released. */
+/* Return free memory to the kernel now: the calling thread's heap (its
+ * empty pages, free spans and empty segments) and the process-wide caches
+ * of segments and huge mappings.  Other threads' heaps are trimmed by
+ * their own calls and at their exit.  Returns the bytes released. */
 size_t brisk_trim(void);
 
 /* Process-wide statistics.  Counters are approximate while other threads
@@ -44,16 +46,18 @@ typedef struct brisk_stats {
   uint64_t free_calls;        /* frees of non-NULL pointers */
   uint64_t bytes_requested;   /* sum of requested sizes, cumulative */
   uint64_t allocated;         /* bytes in live blocks (usable sizes) now */
-  uint64_t peak_allocated;    /* high-water mark of `allocated` (approx.) */
+  uint64_t peak_allocated;    /* high-water mark of `allocated`: exact for
+                                 one thread, within 1 MiB per other thread */
   uint64_t mapped;            /* bytes mapped from the kernel now */
   uint64_t peak_mapped;       /* high-water mark of `mapped` */
-  uint64_t committed;         /* mapped bytes not purged (upper bound of RSS) */
+  uint64_t committed;         /* mapped bytes not known to be purged or
+                                 untouched (an upper bound of brisk's RSS) */
   uint64_t mmap_calls;        /* syscalls made by the allocator */
   uint64_t munmap_calls;
   uint64_t madvise_calls;
   uint64_t mremap_calls;
-  uint64_t segments;          /* segments alive now */
-  uint64_t large_live;        /* huge (direct-mapped) blocks alive now */
+  uint64_t segments;          /* 4 MiB segments mapped now (cached included) */
+  uint64_t large_live;        /* huge (own-mapping, > 2 MiB) blocks alive now */
   uint64_t remote_frees;      /* frees of blocks owned by another thread */
   uint64_t threads;           /* thread heaps created (cumulative) */
 } brisk_stats_t;

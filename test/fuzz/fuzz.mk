@@ -3,7 +3,7 @@
 #   make fuzz-quick              60 s of fuzzing
 #   make fuzz FUZZ_SECONDS=n     n seconds (default 600)
 # A replacement malloc cannot live under -fsanitize=fuzzer/address, so the
-# fuzzer compiles brisk's src/*.c itself with -DBRISK_OVERRIDE=0 (only
+# fuzzer compiles brisk's src/*/*.c itself with -DBRISK_OVERRIDE=0 (only
 # brisk_* names: glibc's malloc keeps serving libFuzzer and the sanitizer
 # runtime) plus coverage and UBSan instrumentation, and fuzz_ops.c calls
 # brisk_*.  Needs clang with libFuzzer (Debian: clang-14 + libclang-rt-14-dev).
