@@ -58,6 +58,12 @@ void brisk_event_orphan_free(size_t usable) {
   ADD(live_flushed, -(uint64_t)usable);
 }
 
+void brisk_event_orphan_resize(int64_t delta) {
+  ADD(orphan_resized, (uint64_t)delta);
+  uint64_t total = ADD(live_flushed, (uint64_t)delta) + (uint64_t)delta;
+  if (delta > 0 && (int64_t)total > 0) raise_max(&totals.peak_live, total);
+}
+
 void brisk_event_totals(event_totals_t *out) {
   for (unsigned k = 0; k < BRISK_SYS_KINDS; k++) {
     out->sys_calls[k] = LOAD(totals.sys_calls[k]);
@@ -71,4 +77,5 @@ void brisk_event_totals(event_totals_t *out) {
   out->peak_live = LOAD(totals.peak_live);
   out->orphan_frees = LOAD(totals.orphan_frees);
   out->orphan_bytes = LOAD(totals.orphan_bytes);
+  out->orphan_resized = LOAD(totals.orphan_resized);
 }

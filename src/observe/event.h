@@ -46,6 +46,7 @@ typedef struct event_totals_s {
   uint64_t live_flushed;  /* net bytes the heaps added so far */
   uint64_t peak_live;     /* highest value of the process live bytes seen */
   uint64_t orphan_frees, orphan_bytes; /* frees by threads without a heap */
+  uint64_t orphan_resized; /* net bytes their in-place resizes added (mod 2^64) */
 } event_totals_t;
 void brisk_event_totals(event_totals_t *out);
 
@@ -60,6 +61,8 @@ void brisk_event_purged(size_t bytes);
 void brisk_event_peak(heap_t *heap, bool force);
 /* A free by a thread that has no heap (always of another thread's block). */
 void brisk_event_orphan_free(size_t usable);
+/* A resize in place by a thread that has no heap (a huge block's). */
+void brisk_event_orphan_resize(int64_t delta);
 
 /* ------------------------------------------------------------ fast paths */
 
@@ -106,6 +109,10 @@ static inline void brisk_event_free(heap_t *heap, size_t usable, bool remote) {
 /* A block of heap was resized in place from old_usable to new_usable. */
 static inline void brisk_event_resize(heap_t *heap, size_t old_usable, size_t new_usable) {
   if (!BRISK_EVENTS) return;
+  if (heap == &brisk_heap_empty) {
+    brisk_event_orphan_resize((int64_t)new_usable - (int64_t)old_usable);
+    return;
+  }
   if (new_usable > old_usable)
     STAT_ADD(heap->stats.alloc_bytes, new_usable - old_usable);
   else

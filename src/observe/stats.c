@@ -49,7 +49,8 @@ BRISK_API int brisk_stats_get(brisk_stats_t *out) {
   event_totals_t e;
   brisk_event_totals(&e);
   uint64_t freed = t.freed_bytes + e.orphan_bytes;
-  uint64_t live = t.alloc_bytes > freed ? t.alloc_bytes - freed : 0;
+  uint64_t alloc = t.alloc_bytes + e.orphan_resized; /* mod 2^64: resizes may shrink */
+  uint64_t live = (int64_t)(alloc - freed) > 0 ? alloc - freed : 0;
   uint64_t peak = e.peak_live > t.peak_seen ? e.peak_live : t.peak_seen;
   if (live > peak) peak = live;
   out->malloc_calls = t.malloc_calls;
