@@ -151,10 +151,7 @@ void brisk_span_free(heap_t *heap, page_t *span) {
   uint32_t n = span->slice_count;
   brisk_assert(seg->used_slices >= n);
   seg->used_slices -= n;
-  /* The clock is read when no purge is pending; otherwise the reading of
-   * the last paced check (core/purge.c) is recent enough to date the span. */
-  if (heap->purge_due_ms == 0) heap->now_ms = brisk_os_now_ms();
-  uint64_t now = heap->now_ms;
+  uint64_t now = heap->now_ms = brisk_os_now_ms(); /* dates the span (vDSO, no syscall) */
   if (idx + n < BRISK_SLICES_PER_SEGMENT) {
     page_t *next = &seg->pages[idx + n];
     if (next->kind == SPAN_FREE) {

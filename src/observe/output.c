@@ -15,6 +15,7 @@ void brisk_out_flush(outbuf_t *o) {
 static void out_char(outbuf_t *o, char c) {
   if (o->len == sizeof o->buf) brisk_out_flush(o);
   o->buf[o->len++] = c;
+  o->col = c == '\n' ? 0 : o->col + 1;
 }
 
 void brisk_out_str(outbuf_t *o, const char *s) {
@@ -43,7 +44,7 @@ void brisk_out_hex(outbuf_t *o, uint64_t v) {
   while (n > 0) out_char(o, tmp[--n]);
 }
 
-/* Bytes as "812 B", "4.0 KiB", "1.5 MiB", "2.25 GiB" (one decimal). */
+/* Bytes as "812 B", "4.0 KiB", "1.5 MiB", "2.2 GiB" (one decimal, truncated). */
 void brisk_out_size(outbuf_t *o, uint64_t bytes) {
   static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   unsigned u = 0;
@@ -64,9 +65,7 @@ void brisk_out_size(outbuf_t *o, uint64_t bytes) {
 
 /* Pad with spaces up to column col of the current line. */
 void brisk_out_pad(outbuf_t *o, size_t col) {
-  size_t line_start = o->len;
-  while (line_start > 0 && o->buf[line_start - 1] != '\n') line_start--;
-  while (o->len - line_start < col) out_char(o, ' ');
+  while (o->col < col) out_char(o, ' ');
 }
 
 /* Print "brisk: <what> (<p>)" and abort.  Used for heap misuse and

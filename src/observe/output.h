@@ -11,6 +11,7 @@ typedef struct outbuf_s {
   char buf[1024];
   size_t len;
   int fd;
+  size_t col; /* column of the next character on the current line */
 } outbuf_t;
 void brisk_out_str(outbuf_t *o, const char *s);
 void brisk_out_u64(outbuf_t *o, uint64_t v);
