@@ -4,15 +4,19 @@
 # "N passed, M failed".  Exit status 1 if anything failed.
 #
 #   test/run.sh          against brisk: unit tests of internals (prefix
-#                        build), api, stress and preload suites on
-#                        the release, debug and ubsan libraries, stress on
-#                        the TSan prefix build, link/-lbrisk on release
+#                        debug-full build), api, stress and preload suites
+#                        on the release, debug, debug-full, no-fast-stats
+#                        and ubsan libraries, api and stress on release
+#                        again under option sets with every delay and limit
+#                        at 0 and large, stress on the TSan prefix build,
+#                        link/-lbrisk on release.  A test's sidecar
+#                        (test/api/NAME.env: VAR=value lines) applies last.
 #   test/run.sh --libc   api + stress against glibc's malloc only (checks
 #                        that the tests themselves are right; brisk-only
 #                        assertions are skipped inside the tests)
 #
 # Environment: TEST_FILTER (regex on test names), TEST_JOBS (parallel tests,
-# default 2), TEST_VARIANTS (default "release debug ubsan"), TEST_TIMEOUT_SCALE
+# default 2), TEST_VARIANTS (default "release debug debugfull nofaststats ubsan"), TEST_TIMEOUT_SCALE
 # (multiplies every timeout).  Logs: build/test/logs-{brisk,libc}/<name>.log.
 #
 # Every brisk run sets TEST_EXPECT_BRISK to the variant's library, and the
@@ -26,7 +30,7 @@ MODE=brisk
 JOBS=${TEST_JOBS:-2}
 [[ -z $JOBS ]] && JOBS=2
 FILTER=${TEST_FILTER:-}
-VARIANTS=${TEST_VARIANTS:-release debug ubsan}
+VARIANTS=${TEST_VARIANTS:-release debug debugfull nofaststats ubsan}
 SCALE=${TEST_TIMEOUT_SCALE:-1}
 T=build/test
 LOGDIR=$T/logs-$MODE
@@ -60,13 +64,46 @@ libdir_of() {
   esac
 }
 
-# Stress arguments per library: sanitizer and -O0 builds get shorter runs.
+# Fork regressions (test/stress/forkwatch.h): -r repeats the whole scenario
+# in fresh processes (a few ms to 30 ms each; 10x that under TSan), so a
+# hang that shows once in 10 or even 100 runs is caught; the watchdog
+# outside reports one after 10 s (-w) without progress.
+#   forksig:    fork from a SIGUSR1 handler that interrupts malloc, free or
+#               fork in a single-threaded process (tst-mallocfork2's idea)
+#   forksig-mt: the same with threads: the handler interrupts malloc in one
+#               thread while another forks
+#   forkstdio:  fork while threads mix malloc with stdio (FILE locks held
+#               around malloc; tst-malloc-fork-deadlock's idea)
+fork_tests() { # fork_tests TAG BINDIR REPS_SIG REPS_SIG_MT REPS_STDIO ENV...
+  local tag=$1 dir=$2 r1=$3 r2=$4 r3=$5
+  shift 5
+  add "stress/forksig@$tag" 120 "$@" "$dir/stress_forksig" -t 0 -r "$r1"
+  add "stress/forksig-mt@$tag" 120 "$@" "$dir/stress_forksig" -t 1 -n 20 \
+    -r "$r2"
+  add "stress/forkstdio@$tag" 120 "$@" "$dir/stress_forkstdio" -t 4 -n 10 \
+    -r "$r3"
+}
+
+# sidecar SRC — the VAR=value words of SRC's sidecar (SRC minus its
+# extension plus .env: one assignment per line, # comments), which a test
+# needs whatever option set the runner applies (they come last and win).
+sidecar() {
+  local f=${1%.*}.env
+  [[ -f $f ]] && grep -v '^[[:space:]]*\(#\|$\)' "$f"
+}
+
+# Option sets: the suites also run with every delay and limit at 0 and
+# with all of them large, beside the defaults.
+OPTS_ZERO=(BRISK_PURGE_DELAY_MS=0 BRISK_DIRTY_MAX_KIB=0 BRISK_HUGE_CACHE_KIB=0)
+OPTS_BIG=(BRISK_PURGE_DELAY_MS=3600000 BRISK_DIRTY_MAX_KIB=1048576 BRISK_HUGE_CACHE_KIB=1048576)
+
+# Stress arguments per library: sanitizer and debug builds get shorter runs.
 stress_tests() { # stress_tests TAG BINDIR ENV...
   local tag=$1 dir=$2
   shift 2
   local secs=3 forks=200 churn=5000
   case $tag in
-    debug | ubsan) secs=2 forks=100 churn=3000 ;;
+    debug* | ubsan) secs=2 forks=100 churn=3000 ;;
     tsan) secs=2 forks=0 churn=400 ;;
   esac
   add "stress/mix4@$tag" 120 "$@" "$dir/stress_mix" -t 4 -s "$secs"
@@ -74,10 +111,12 @@ stress_tests() { # stress_tests TAG BINDIR ENV...
   if [[ $tag == tsan ]]; then
     add "stress/churn@$tag" 180 "$@" "$dir/stress_churn" -n "$churn" -R 0
     add "stress/signal@$tag" 120 "$@" "$dir/stress_signal" -s 1
+    fork_tests "$tag" "$dir" 20 50 30 "$@" # TSan's fork is slow
     return
   fi
   add "stress/churn@$tag" 120 "$@" "$dir/stress_churn" -n "$churn"
   add "stress/fork@$tag" 120 "$@" "$dir/stress_fork" -f "$forks" -g "$forks"
+  fork_tests "$tag" "$dir" 200 300 100 "$@"
   add "stress/oom@$tag" 120 "$@" "$dir/stress_oom"
   add "stress/signal@$tag" 120 "$@" "$dir/stress_signal" -s "$secs"
 }
@@ -89,8 +128,25 @@ api_tests() { # api_tests TAG ENV...
   for f in "$T"/api/*; do
     name=$(basename "$f")
     [[ $name == link_lbrisk ]] && continue
-    add "api/$name@$tag" 120 "$@" "$f"
+    # BRISK_FAST_STATS=0 leaves fast-path blocks uncounted by design
+    # (src/config.h): the tests of exact figures run on the other variants.
+    [[ $tag == nofaststats && $name =~ ^(mallinfo|stats_truth)$ ]] && continue
+    local -a side=()
+    mapfile -t side < <(sidecar "test/api/$name.c")
+    add "api/$name@$tag" 120 "$@" "${side[@]}" "$f"
   done
+}
+
+# The release library under a non-default option set: api and the stress
+# tests that exercise purging and caches.
+option_tests() { # option_tests TAG ENV...
+  local tag=$1
+  shift
+  api_tests "$tag" "$@" LD_PRELOAD="$ROOT/build/libbrisk.so"
+  add "stress/mix4@$tag" 120 "$@" "$T/stress/stress_mix" -t 4 -s 2
+  add "stress/churn@$tag" 120 "$@" "$T/stress/stress_churn" -n 2000
+  add "stress/oom@$tag" 120 "$@" "$T/stress/stress_oom"
+  add "stress/fork@$tag" 120 "$@" "$T/stress/stress_fork" -f 100 -g 100
 }
 
 if [[ $MODE == libc ]]; then
@@ -115,11 +171,17 @@ else
       # same binaries; LD_LIBRARY_PATH overrides RUNPATH
       stress_tests "$v" "$T/stress" "${envs[@]}" LD_LIBRARY_PATH="$ROOT/$d"
     fi
+    if [[ $v == release ]]; then
+      option_tests "release+opts0" "${envs[@]}" "${OPTS_ZERO[@]}"
+      option_tests "release+optsbig" "${envs[@]}" "${OPTS_BIG[@]}"
+    fi
   done
   if command -v valgrind >/dev/null 2>&1; then
     # memcheck over brisk's own code (linked in statically, not replaced)
+    # (--fair-sched: threads interleave as on real cores, so the
+    # cross-thread share the test asks for is reached)
     add "valgrind/memcheck-brisk-internals" 180 TEST_EXPECT_BRISK= valgrind -q \
-      --error-exitcode=9 --soname-synonyms=somalloc=NONE \
+      --error-exitcode=9 --soname-synonyms=somalloc=NONE --fair-sched=yes \
       "$T/stress-static/stress_mix" -t 4 -s 1
     # valgrind's own allocator in place of brisk's, via the soname synonym
     add "valgrind/memcheck-preload-synonym" 180 LD_PRELOAD="$ROOT/build/libbrisk.so" \
@@ -135,6 +197,8 @@ else
     [[ -f $lib ]] || continue
     for f in test/preload/*.sh; do
       [[ $(basename "$f") == lib.sh ]] && continue
+      # in_use reads brisk's call counters (see api_tests on nofaststats)
+      [[ $v == nofaststats && $(basename "$f") == in_use.sh ]] && continue
       add "preload/$(basename "$f" .sh)@$v" 240 TEST_BRISK_LIB="$lib" \
         UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 bash "$f"
     done

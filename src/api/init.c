@@ -25,20 +25,15 @@
 #include "core/options.h"
 #include "core/segment.h"
 #include "observe/stats.h"
-#include "os/os.h"
 
 extern char **environ;
 
-int brisk_process_ready;
+static int process_ready;
 
-uintptr_t brisk_free_key = 0x9e3779b97f4a7c15u;
-
-static void free_key_init(void) {
-  uintptr_t k = 0;
-  brisk_os_random(&k, sizeof k);
-  k ^= (uintptr_t)&brisk_free_key; /* ASLR as a fallback */
-  brisk_free_key = k | 1;          /* never 0: 0 is the "handed out" mark */
-}
+/* Referenced from api/override.c so that a static link (libbrisk.a), which
+ * pulls in only the objects a program needs, always brings this file's
+ * constructor, thread-exit key and fork handler along with malloc. */
+const int brisk_init_linked = 1;
 
 static void atfork_child(void) {
   brisk_huge_atfork_child();
@@ -47,10 +42,10 @@ static void atfork_child(void) {
 }
 
 static void process_init(void) {
-  if (brisk_process_ready) return;
-  brisk_process_ready = 1;
+  if (process_ready) return;
+  process_ready = 1;
   brisk_options_init(environ);
-  free_key_init();
+  brisk_block_key_init(); /* no-op if the first heap already drew it */
   brisk_heap_process_init();
   pthread_atfork(NULL, NULL, atfork_child);
 }

@@ -19,6 +19,10 @@
 #include "core/huge.h"
 #include "observe/output.h"
 
+/* Keeps api/init.c in every static link (see brisk_init_linked there). */
+extern const int brisk_init_linked;
+__attribute__((used)) static const int *const init_anchor = &brisk_init_linked;
+
 static inline bool is_pow2(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
 
 /* count * size into *bytes; false (errno ENOMEM) when it overflows. */
@@ -30,12 +34,12 @@ static inline bool array_bytes(size_t count, size_t size, size_t *bytes) {
 
 static inline void *do_calloc(size_t count, size_t size) {
   size_t n;
-  return array_bytes(count, size, &n) ? brisk_calloc_impl(n) : NULL;
+  return array_bytes(count, size, &n) ? brisk_alloc_calloc(n) : NULL;
 }
 
 static inline void *do_reallocarray(void *p, size_t count, size_t size) {
   size_t n;
-  return array_bytes(count, size, &n) ? brisk_realloc_impl(p, n) : NULL;
+  return array_bytes(count, size, &n) ? brisk_realloc_block(p, n) : NULL;
 }
 
 /* As glibc: EINVAL (errno untouched) for a bad alignment; ENOMEM returned
@@ -83,19 +87,19 @@ static inline void *do_pvalloc(size_t size) {
 
 /* free preserves errno: the fast path never touches it, and every
  * syscall on the slow path restores it (os_linux.c). */
-static inline void do_free(void *p) { brisk_free_inline(p); }
+static inline void do_free(void *p) { fast_free(p); }
 
 static inline void do_free_sized(void *p, size_t size) {
   brisk_free_check_size(p, size);
-  brisk_free_inline(p);
+  fast_free(p);
 }
 
 /* ------------------------------------------------------------ brisk_* API */
 
-BRISK_API void *brisk_malloc(size_t n) { return brisk_malloc_inline(n); }
+BRISK_API void *brisk_malloc(size_t n) { return fast_malloc(n); }
 BRISK_API void brisk_free(void *p) { do_free(p); }
 BRISK_API void *brisk_calloc(size_t c, size_t n) { return do_calloc(c, n); }
-BRISK_API void *brisk_realloc(void *p, size_t n) { return brisk_realloc_impl(p, n); }
+BRISK_API void *brisk_realloc(void *p, size_t n) { return brisk_realloc_block(p, n); }
 BRISK_API void *brisk_reallocarray(void *p, size_t c, size_t n) { return do_reallocarray(p, c, n); }
 BRISK_API int brisk_posix_memalign(void **out, size_t a, size_t n) { return do_posix_memalign(out, a, n); }
 BRISK_API void *brisk_aligned_alloc(size_t a, size_t n) { return do_aligned_alloc(a, n); }
@@ -113,7 +117,7 @@ BRISK_API void brisk_free_aligned_sized(void *p, size_t a, size_t n) {
  * caches.  Other threads' heaps are theirs to trim (at their exit). */
 BRISK_API size_t brisk_trim(void) {
   int saved = errno;
-  size_t released = brisk_heap_release(brisk_tls_heap);
+  size_t released = brisk_heap_release(brisk_heap_tls);
   errno = saved;
   return released;
 }
@@ -156,20 +160,20 @@ static void do_malloc_stats(void) {
   brisk_stats_t s;
   brisk_stats_get(&s);
   outbuf_t o = {.fd = 2};
-  brisk_out_str(&o, "Arena 0:\nsystem bytes     = ");
-  brisk_out_u64(&o, s.mapped);
-  brisk_out_str(&o, "\nin use bytes     = ");
-  brisk_out_u64(&o, s.allocated);
-  brisk_out_str(&o, "\nTotal (incl. mmap):\nsystem bytes     = ");
-  brisk_out_u64(&o, s.mapped);
-  brisk_out_str(&o, "\nin use bytes     = ");
-  brisk_out_u64(&o, s.allocated);
-  brisk_out_str(&o, "\nmax mmap regions = ");
-  brisk_out_u64(&o, s.large_live);
-  brisk_out_str(&o, "\nmax mmap bytes   = ");
-  brisk_out_u64(&o, brisk_huge_live_bytes());
-  brisk_out_str(&o, "\n");
-  brisk_out_flush(&o);
+  brisk_output_str(&o, "Arena 0:\nsystem bytes     = ");
+  brisk_output_u64(&o, s.mapped);
+  brisk_output_str(&o, "\nin use bytes     = ");
+  brisk_output_u64(&o, s.allocated);
+  brisk_output_str(&o, "\nTotal (incl. mmap):\nsystem bytes     = ");
+  brisk_output_u64(&o, s.mapped);
+  brisk_output_str(&o, "\nin use bytes     = ");
+  brisk_output_u64(&o, s.allocated);
+  brisk_output_str(&o, "\nmax mmap regions = ");
+  brisk_output_u64(&o, s.large_live);
+  brisk_output_str(&o, "\nmax mmap bytes   = ");
+  brisk_output_u64(&o, brisk_huge_live_bytes());
+  brisk_output_str(&o, "\n");
+  brisk_output_flush(&o);
   brisk_stats_print(2);
 }
 
@@ -209,10 +213,10 @@ static int do_malloc_info(int options, FILE *fp) {
 /* --------------------------------------------------- standard names */
 
 #if BRISK_OVERRIDE
-BRISK_API void *malloc(size_t n) { return brisk_malloc_inline(n); }
+BRISK_API void *malloc(size_t n) { return fast_malloc(n); }
 BRISK_API void free(void *p) { do_free(p); }
 BRISK_API void *calloc(size_t c, size_t n) { return do_calloc(c, n); }
-BRISK_API void *realloc(void *p, size_t n) { return brisk_realloc_impl(p, n); }
+BRISK_API void *realloc(void *p, size_t n) { return brisk_realloc_block(p, n); }
 /* reallocarray, free_sized and free_aligned_sized go through the exported
  * realloc/free symbols, so that a tool that interposes the classic family
  * (valgrind --soname-synonyms=somalloc=*brisk*) sees every block. */
@@ -248,13 +252,13 @@ BRISK_API int malloc_info(int options, FILE *fp) { return do_malloc_info(options
 
 /* glibc-internal names some programs and libraries call directly. */
 BRISK_API void *__libc_malloc(size_t n);
-BRISK_API void *__libc_malloc(size_t n) { return brisk_malloc_inline(n); }
+BRISK_API void *__libc_malloc(size_t n) { return fast_malloc(n); }
 BRISK_API void __libc_free(void *p);
 BRISK_API void __libc_free(void *p) { do_free(p); }
 BRISK_API void *__libc_calloc(size_t c, size_t n);
 BRISK_API void *__libc_calloc(size_t c, size_t n) { return do_calloc(c, n); }
 BRISK_API void *__libc_realloc(void *p, size_t n);
-BRISK_API void *__libc_realloc(void *p, size_t n) { return brisk_realloc_impl(p, n); }
+BRISK_API void *__libc_realloc(void *p, size_t n) { return brisk_realloc_block(p, n); }
 BRISK_API void *__libc_memalign(size_t a, size_t n);
 BRISK_API void *__libc_memalign(size_t a, size_t n) { return do_memalign(a, n); }
 BRISK_API void *__libc_valloc(size_t n);

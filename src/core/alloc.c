@@ -28,7 +28,7 @@ static void *alloc_once(heap_t *heap, size_t size, bool *zeroed, size_t *usable)
   *zeroed = false;
   if (size <= BRISK_CLASS_MAX) {
     unsigned bin = brisk_sizeclass_bin(size);
-    *usable = brisk_bin_size[bin];
+    *usable = brisk_sizeclass_size[bin];
     void *p = brisk_foreign_pop(heap, bin);
     return p != NULL ? p : brisk_page_alloc(heap, bin);
   }
@@ -59,7 +59,7 @@ static void *heap_alloc(heap_t *heap, size_t size, bool *zeroed) {
 
 /* The calling thread's heap for a slow path; NULL when none can be made. */
 static heap_t *current_heap(void) {
-  heap_t *heap = brisk_tls_heap;
+  heap_t *heap = brisk_heap_tls;
   if (unlikely(heap == &brisk_heap_empty)) heap = brisk_heap_get_or_init();
   return heap;
 }
@@ -69,12 +69,12 @@ static void *fail_nomem(void) {
   return NULL;
 }
 
-NOINLINE void *brisk_malloc_slow(heap_t *heap, size_t size) {
+NOINLINE void *brisk_alloc_slow(heap_t *heap, size_t size) {
   if (unlikely(size > BRISK_REQUEST_MAX)) return fail_nomem(); /* can never fit */
   if (unlikely(heap == &brisk_heap_empty)) {
     heap = brisk_heap_get_or_init();
     if (heap == NULL) return fail_nomem();
-    void *p = size <= BRISK_SMALL_MAX ? brisk_malloc_inline(size) : brisk_malloc_slow(heap, size);
+    void *p = size <= BRISK_SMALL_MAX ? fast_malloc(size) : brisk_alloc_slow(heap, size);
     brisk_heap_leave(heap);
     return p;
   }
@@ -83,9 +83,9 @@ NOINLINE void *brisk_malloc_slow(heap_t *heap, size_t size) {
   return p != NULL ? p : fail_nomem();
 }
 
-void *brisk_calloc_impl(size_t n) {
+void *brisk_alloc_calloc(size_t n) {
   if (n <= BRISK_SMALL_MAX) {
-    void *p = brisk_malloc_inline(n);
+    void *p = fast_malloc(n);
     if (p != NULL) memset(p, 0, n);
     return p;
   }
@@ -105,7 +105,7 @@ void *brisk_calloc_impl(size_t n) {
 static void *align_within(void *base, size_t align) {
   if (base == NULL) return NULL;
   void *p = (void *)(((uintptr_t)base + align - 1) & ~(uintptr_t)(align - 1));
-  if (p != base) brisk_large_set_aligned(page_of(segment_of_ptr(base), base));
+  if (p != base) large_set_aligned(page_of(segment_of_ptr(base), base));
   return p;
 }
 
@@ -129,7 +129,7 @@ static void *aligned_on(heap_t *heap, size_t size, size_t align) {
      * that align divides.  So no small block is ever handed out interior. */
     size_t rounded = size == 0 ? align : (size + align - 1) & ~(align - 1);
     brisk_assert(rounded <= BRISK_CLASS_MAX &&
-                 brisk_bin_size[brisk_sizeclass_bin(rounded)] % align == 0);
+                 brisk_sizeclass_size[brisk_sizeclass_bin(rounded)] % align == 0);
     return heap_alloc(heap, rounded, &zeroed);
   }
   if (align <= BRISK_SLICE_SIZE && size <= BRISK_LARGE_MAX)
@@ -143,7 +143,7 @@ static void *aligned_on(heap_t *heap, size_t size, size_t align) {
 }
 
 void *brisk_alloc_aligned(size_t size, size_t align) {
-  if (align <= BRISK_ALIGN) return brisk_malloc_inline(size);
+  if (align <= BRISK_ALIGN) return fast_malloc(size);
   if (size > BRISK_REQUEST_MAX || align > BRISK_REQUEST_MAX) return fail_nomem();
   heap_t *heap = current_heap();
   if (heap == NULL) return fail_nomem();

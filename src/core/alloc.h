@@ -6,12 +6,12 @@
 #include "core/types.h"
 
 /* malloc when the fast path cannot serve (heap may be the sentinel). */
-void *brisk_malloc_slow(heap_t *heap, size_t size);
+void *brisk_alloc_slow(heap_t *heap, size_t size);
 /* calloc of n bytes (the product already checked): zeroed memory. */
-void *brisk_calloc_impl(size_t n);
+void *brisk_alloc_calloc(size_t n);
 /* size bytes aligned to align (a power of two). */
 void *brisk_alloc_aligned(size_t size, size_t align);
 /* realloc (core/realloc.c). */
-void *brisk_realloc_impl(void *p, size_t size);
+void *brisk_realloc_block(void *p, size_t size);
 
 #endif

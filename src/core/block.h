@@ -2,7 +2,7 @@
  * words in the tree goes through these inline helpers.
  *
  * A free block holds, in word 0, the link to the next free block and, in
- * word 1, the free mark (brisk_free_key ^ address) that recognises a
+ * word 1, the free mark (brisk_block_key ^ address) that recognises a
  * second free of the same block in O(1).  From the moment a block is
  * handed out its mark is 0 and both words belong to the program.
  *
@@ -21,15 +21,16 @@
 
 #include "core/types.h"
 
-/* Per-process secret mixed into free marks (api/init.c sets it once at
- * start; until then a fixed odd constant: a mark made with the old key
- * just stops matching, which is safe since handed-out blocks carry 0). */
-extern uintptr_t brisk_free_key;
+/* Per-process secret mixed into free marks (core/block.c): drawn before
+ * the first block is carved and constant afterwards. */
+extern uintptr_t brisk_block_key;
+/* Draw the key from the kernel's random source, once (idempotent). */
+void brisk_block_key_init(void);
 
-_Noreturn void brisk_double_free(const void *p); /* observe/output.c */
+_Noreturn void brisk_output_double_free(const void *p); /* observe/output.c */
 
 static ALWAYS_INLINE uintptr_t block_free_mark(const block_t *b) {
-  return brisk_free_key ^ (uintptr_t)b;
+  return brisk_block_key ^ (uintptr_t)b;
 }
 
 static ALWAYS_INLINE block_t *block_next(const block_t *b) { return b->next_; }
@@ -49,7 +50,7 @@ static ALWAYS_INLINE void block_on_alloc(block_t *b) { b->mark_ = 0; }
 /* The program frees b: abort on a second free, then mark it free.
  * Precondition: b is a block start of a live span. */
 static ALWAYS_INLINE void block_on_free(block_t *b) {
-  if (unlikely(block_is_free(b))) brisk_double_free(b);
+  if (unlikely(block_is_free(b))) brisk_output_double_free(b);
   block_mark_free(b);
 }
 

@@ -9,7 +9,7 @@
 #include "observe/output.h"
 
 #define REQUIRE(cond, what, p) \
-  ((cond) ? (void)0 : brisk_fatal("invariant broken: " what, (const void *)(p)))
+  ((cond) ? (void)0 : brisk_output_fatal("invariant broken: " what, (const void *)(p)))
 
 /* A page's free list: blocks of its area, carved, marked free, distinct
  * (bounded walk), and used + free <= capacity. */
@@ -77,7 +77,7 @@ static void check_queues(const heap_t *heap) {
     REQUIRE(p->kind == SPAN_PAGE && (p->flags & PAGE_IN_FULL), "full page", p);
   for (unsigned w = 0; w < BRISK_DIRECT_SLOTS; w++) {
     const page_t *d = heap->direct[w];
-    unsigned bin = brisk_direct_bin[w];
+    unsigned bin = brisk_sizeclass_direct[w];
     const page_t *want = heap->foreign[bin].free != NULL ? &heap->foreign[bin]
                          : heap->queues[bin].first != NULL ? heap->queues[bin].first
                                                            : &brisk_page_empty;

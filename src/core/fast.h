@@ -20,8 +20,8 @@
 #include "core/segmap.h"
 #include "observe/event.h"
 
-static ALWAYS_INLINE void *brisk_malloc_inline(size_t size) {
-  heap_t *heap = brisk_tls_heap;
+static ALWAYS_INLINE void *fast_malloc(size_t size) {
+  heap_t *heap = brisk_heap_tls;
   if (likely(size <= BRISK_SMALL_MAX)) {
     page_t *page = heap->direct[(size + 15) >> 4];
     if (likely(page->free != NULL)) {
@@ -31,15 +31,15 @@ static ALWAYS_INLINE void *brisk_malloc_inline(size_t size) {
       return b;
     }
   }
-  return brisk_malloc_slow(heap, size);
+  return brisk_alloc_slow(heap, size);
 }
 
-static ALWAYS_INLINE void brisk_free_inline(void *p) {
+static ALWAYS_INLINE void fast_free(void *p) {
   uintptr_t u = (uintptr_t)p;
   if (likely(segbits_test(u))) {
     segment_t *seg = segment_of_ptr(p);
     page_t *page = slice_desc_of(seg, p); /* the head if fast_end != 0 */
-    heap_t *heap = brisk_tls_heap;
+    heap_t *heap = brisk_heap_tls;
     /* Owner, a carved offset of a one-slice page whose flags are 0
      * (fast_end), and a block start: off % size == 0 tested with one
      * multiply (Lemire et al.: exact for 16-bit offsets, 32-bit magic). */

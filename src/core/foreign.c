@@ -13,7 +13,7 @@ void brisk_foreign_init(heap_t *heap) {
     fp->kind = SPAN_META; /* never found by free(): no segment holds it */
     fp->flags = PAGE_NOT_SMALL;
     fp->bin = (uint8_t)bin;
-    fp->block_size = brisk_bin_size[bin];
+    fp->block_size = brisk_sizeclass_size[bin];
   }
 }
 

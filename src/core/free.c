@@ -27,24 +27,24 @@
  * (for a large span, p may be interior only when the span is aligned).
  * Aborts with "brisk: <fn>" otherwise. */
 static page_t *checked_span(segment_t *seg, const void *p, const char *fn) {
-  if (seg->magic != BRISK_SEGMENT_MAGIC) brisk_fatal(fn, p);
+  if (seg->magic != BRISK_SEGMENT_MAGIC) brisk_output_fatal(fn, p);
   page_t *page = page_of(seg, p);
   size_t off = (size_t)((const uint8_t *)p - page_area(page));
   switch (page->kind) {
   case SPAN_PAGE:
-    if (!page_is_carved_block(page, p)) brisk_fatal(fn, p);
-    if (block_is_free((const block_t *)p)) brisk_double_free(p);
+    if (!page_is_carved_block(page, p)) brisk_output_fatal(fn, p);
+    if (block_is_free((const block_t *)p)) brisk_output_double_free(p);
     return page;
   case SPAN_LARGE:
     if (off >= page->block_size ||
         (off != 0 && !(__atomic_load_n(&page->flags, __ATOMIC_RELAXED) & PAGE_HAS_ALIGNED)))
-      brisk_fatal(fn, p);
-    if (block_is_free((const block_t *)page_area(page))) brisk_double_free(p);
+      brisk_output_fatal(fn, p);
+    if (block_is_free((const block_t *)page_area(page))) brisk_output_double_free(p);
     return page;
   case SPAN_FREE:
-    brisk_fatal("double free or invalid pointer", p);
+    brisk_output_fatal("double free or invalid pointer", p);
   default:
-    brisk_fatal(fn, p);
+    brisk_output_fatal(fn, p);
   }
 }
 
@@ -53,10 +53,10 @@ size_t brisk_free_usable_checked(const void *p, const char *fn) {
   uintptr_t e = brisk_segmap_get(u);
   if (e & SEGMAP_HUGE) {
     huge_t *h = (huge_t *)SEGMAP_PTR(e);
-    if (!huge_is_live_block(h, p)) brisk_fatal(fn, p);
+    if (!huge_is_live_block(h, p)) brisk_output_fatal(fn, p);
     return brisk_huge_usable(h, p);
   }
-  if (e == 0 || SEGMAP_PTR(e) != (u & ~(uintptr_t)BRISK_SEGMENT_MASK)) brisk_fatal(fn, p);
+  if (e == 0 || SEGMAP_PTR(e) != (u & ~(uintptr_t)BRISK_SEGMENT_MASK)) brisk_output_fatal(fn, p);
   segment_t *seg = (segment_t *)SEGMAP_PTR(e);
   page_t *page = checked_span(seg, p, fn);
   return (size_t)(page_block_start(page, p) + page->block_size - (const uint8_t *)p);
@@ -68,15 +68,15 @@ size_t brisk_free_usable(const void *p) {
 }
 
 NOINLINE void brisk_free_in_segment(segment_t *seg, page_t *page, void *p) {
-  heap_t *heap = brisk_tls_heap;
+  heap_t *heap = brisk_heap_tls;
   if (page->kind != SPAN_PAGE) {
     if (page->kind == SPAN_LARGE) {
       brisk_large_free(heap, page, p);
       return;
     }
-    brisk_fatal(page->kind == SPAN_FREE ? "double free or invalid pointer" : "free(): invalid pointer", p);
+    brisk_output_fatal(page->kind == SPAN_FREE ? "double free or invalid pointer" : "free(): invalid pointer", p);
   }
-  if (unlikely(!page_is_carved_block(page, p))) brisk_fatal("free(): invalid pointer", p);
+  if (unlikely(!page_is_carved_block(page, p))) brisk_output_fatal("free(): invalid pointer", p);
   block_t *b = (block_t *)p;
   heap_t *owner = seg->heap;
   if (owner == heap) {
@@ -103,16 +103,16 @@ NOINLINE void brisk_free_slow(void *p) {
     huge_t *h = (huge_t *)SEGMAP_PTR(e);
     size_t usable = huge_is_live_block(h, p) ? brisk_huge_usable(h, p) : 0;
     brisk_huge_free(h, p); /* aborts on an invalid or double free */
-    brisk_event_free(brisk_tls_heap, usable, false);
+    brisk_event_free(brisk_heap_tls, usable, false);
     return;
   }
   if (e == 0 || SEGMAP_PTR(e) != (u & ~(uintptr_t)BRISK_SEGMENT_MASK))
-    brisk_fatal("free(): invalid pointer", p);
+    brisk_output_fatal("free(): invalid pointer", p);
   segment_t *seg = (segment_t *)SEGMAP_PTR(e);
   brisk_free_in_segment(seg, page_of(seg, p), p);
 }
 
 void brisk_free_check_size(void *p, size_t size) {
   if (BRISK_DEBUG && p != NULL && size > brisk_free_usable(p))
-    brisk_fatal("free_sized(): size larger than the block", p);
+    brisk_output_fatal("free_sized(): size larger than the block", p);
 }

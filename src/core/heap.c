@@ -1,15 +1,15 @@
 /* core/heap.c — thread heaps: the sentinel, creation, adoption, exit.
  *
- * Owns: brisk_tls_heap (each thread's heap pointer), the thread state, the
+ * Owns: brisk_heap_tls (each thread's heap pointer), the thread state, the
  * sentinel heap and page, and thread-exit handling through a pthread key
  * destructor.
  *
  * Invariants:
- *  - brisk_tls_heap starts at &brisk_heap_empty, whose direct slots all
+ *  - brisk_heap_tls starts at &brisk_heap_empty, whose direct slots all
  *    point at brisk_page_empty (free == NULL): the first malloc of a thread
  *    falls into the slow path, which calls brisk_heap_get_or_init();
  *  - a heap is used by at most one thread at a time (the one whose
- *    brisk_tls_heap points at it), and every heap a thread took is handed
+ *    brisk_heap_tls points at it), and every heap a thread took is handed
  *    back when the thread exits — also one taken by a pthread-key
  *    destructor that runs after ours (THREAD_DONE: one heap per operation);
  *  - thread heaps are immortal (core/heaplist.c).
@@ -17,6 +17,7 @@
  */
 #include <pthread.h>
 
+#include "core/block.h"
 #include "core/foreign.h"
 #include "core/heap.h"
 #include "core/heaplist.h"
@@ -27,13 +28,11 @@
 #include "core/segment.h"
 #include "core/source.h"
 
-__thread heap_t *brisk_tls_heap __attribute__((tls_model("initial-exec"))) = &brisk_heap_empty;
+__thread heap_t *brisk_heap_tls __attribute__((tls_model("initial-exec"))) = &brisk_heap_empty;
 
 /* Thread states (brisk_tls_state). */
 enum { THREAD_NEW = 0, THREAD_LIVE = 1, THREAD_DONE = 2 };
 static __thread uint8_t brisk_tls_state __attribute__((tls_model("initial-exec")));
-
-page_t brisk_page_empty = {.flags = PAGE_NOT_SMALL, .kind = SPAN_META};
 
 #define EMPTY4 &brisk_page_empty, &brisk_page_empty, &brisk_page_empty, &brisk_page_empty
 #define EMPTY16 EMPTY4, EMPTY4, EMPTY4, EMPTY4
@@ -52,16 +51,17 @@ static void heap_init_fresh(heap_t *h) {
 }
 
 heap_t *brisk_heap_get_or_init(void) {
-  heap_t *h = brisk_tls_heap;
+  heap_t *h = brisk_heap_tls;
   if (h != &brisk_heap_empty) return h;
   bool fresh = false;
   h = brisk_heaplist_take(&fresh);
   if (h == NULL) return NULL;
   if (fresh) {
+    brisk_block_key_init(); /* before the first block is carved */
     heap_init_fresh(h);
     brisk_heaplist_publish(h);
   }
-  brisk_tls_heap = h;
+  brisk_heap_tls = h;
   if (brisk_tls_state == THREAD_DONE) return h; /* for one operation: brisk_heap_leave */
   brisk_tls_state = THREAD_LIVE;
   if (__atomic_load_n(&thread_key_ready, __ATOMIC_ACQUIRE)) pthread_setspecific(thread_key, h);
@@ -77,7 +77,7 @@ static size_t heap_tidy(heap_t *h) {
 }
 
 static void heap_hand_back(heap_t *h) {
-  if (brisk_tls_heap == h) brisk_tls_heap = &brisk_heap_empty;
+  if (brisk_heap_tls == h) brisk_heap_tls = &brisk_heap_empty;
   brisk_heaplist_abandon(h);
 }
 
@@ -106,7 +106,7 @@ size_t brisk_heap_release(heap_t *heap) {
 void brisk_heap_process_init(void) {
   if (pthread_key_create(&thread_key, brisk_heap_thread_done) == 0) {
     __atomic_store_n(&thread_key_ready, 1, __ATOMIC_RELEASE);
-    heap_t *h = brisk_tls_heap;
+    heap_t *h = brisk_heap_tls;
     if (h != &brisk_heap_empty) pthread_setspecific(thread_key, h);
   }
 }

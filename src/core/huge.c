@@ -225,8 +225,8 @@ static void cache_insert(huge_t *h) {
 
 void brisk_huge_free(huge_t *h, void *p) {
   if (h->magic != BRISK_HUGE_MAGIC || (uint8_t *)p != h->block)
-    brisk_fatal("free(): invalid pointer", p);
-  if (atomic_exchange_explicit(&h->live, 0, memory_order_acq_rel) != 1) brisk_double_free(p);
+    brisk_output_fatal("free(): invalid pointer", p);
+  if (atomic_exchange_explicit(&h->live, 0, memory_order_acq_rel) != 1) brisk_output_double_free(p);
   __atomic_fetch_sub(&live_count, 1, __ATOMIC_RELAXED);
   __atomic_fetch_sub(&live_bytes, h->map_size, __ATOMIC_RELAXED);
   cache_insert(h);

@@ -36,7 +36,7 @@ void brisk_large_free(heap_t *heap, page_t *page, const void *p) {
   segment_t *seg = segment_of_page(page);
   if ((const uint8_t *)p != page_area(page) &&
       !(__atomic_load_n(&page->flags, __ATOMIC_RELAXED) & PAGE_HAS_ALIGNED))
-    brisk_fatal("free(): invalid pointer", p);
+    brisk_output_fatal("free(): invalid pointer", p);
   block_t *b = (block_t *)page_area(page);
   block_on_free(b);
   heap_t *owner = seg->heap;

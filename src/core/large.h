@@ -18,7 +18,7 @@ static inline size_t large_usable(size_t size) {
 void brisk_large_free(heap_t *heap, page_t *page, const void *p);
 /* Note that the block of large span `page` was handed out at an interior
  * (aligned) offset: free() then accepts pointers into it. */
-static inline void brisk_large_set_aligned(page_t *page) { page->flags |= PAGE_HAS_ALIGNED; }
+static inline void large_set_aligned(page_t *page) { page->flags |= PAGE_HAS_ALIGNED; }
 /* Grow the block of `page` (owned by heap, the caller's) in place to hold
  * size bytes: false (nothing changed) when the next span is not free. */
 bool brisk_large_grow(heap_t *heap, page_t *page, size_t size);

@@ -76,8 +76,8 @@ void brisk_options_init(char **env) {
       if (parse_long(v, &x) && x >= table[i].min && x <= table[i].max)
         *table[i].value = x;
       else
-        brisk_warn("invalid value, default kept: ", s);
+        brisk_output_warn("invalid value, default kept: ", s);
     }
-    if (!known) brisk_warn("unknown option ignored: ", s);
+    if (!known) brisk_output_warn("unknown option ignored: ", s);
   }
 }

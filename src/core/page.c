@@ -9,7 +9,7 @@
  *  - a page with kind SPAN_PAGE is in exactly one list: its bin queue
  *    (flags without PAGE_IN_FULL) or heap->full (PAGE_IN_FULL);
  *  - heap->direct[w] is the class's foreign pseudo-page when that holds
- *    blocks, else the first page of the queue of brisk_direct_bin[w], or
+ *    blocks, else the first page of the queue of brisk_sizeclass_direct[w], or
  *    &brisk_page_empty when that queue is empty;
  *  - fast_end follows flags and capacity (page_sync_fast after every
  *    change): nonzero only for a one-slice page with flags 0;
@@ -27,6 +27,9 @@
 #include "core/purge.h"
 #include "core/remote.h"
 #include "core/span.h"
+
+/* The page with no free block that empty direct slots point at. */
+page_t brisk_page_empty = {.flags = PAGE_NOT_SMALL, .kind = SPAN_META};
 
 /* ------------------------------------------------------------------ queues */
 
@@ -74,11 +77,11 @@ static void page_set_flags(page_t *page, uint8_t flags) {
 }
 
 void brisk_page_update_direct(heap_t *heap, unsigned bin) {
-  uint32_t size = brisk_bin_size[bin];
+  uint32_t size = brisk_sizeclass_size[bin];
   if (size > BRISK_SMALL_MAX) return;
   page_t *page = heap->queues[bin].first ? heap->queues[bin].first : &brisk_page_empty;
   if (heap->foreign[bin].free != NULL) page = &heap->foreign[bin];
-  uint32_t lo = bin == 1 ? 0 : (brisk_bin_size[bin - 1] >> 4) + 1;
+  uint32_t lo = bin == 1 ? 0 : (brisk_sizeclass_size[bin - 1] >> 4) + 1;
   for (uint32_t w = lo; w <= (size >> 4); w++) heap->direct[w] = page;
 }
 
@@ -118,7 +121,7 @@ static page_t *page_new(heap_t *heap, unsigned bin) {
   if (page == NULL) return NULL;
   page->kind = SPAN_PAGE;
   page->bin = (uint8_t)bin;
-  page->block_size = brisk_bin_size[bin];
+  page->block_size = brisk_sizeclass_size[bin];
   page->capacity = 0;
   page->reserved = (uint16_t)(((size_t)slices << BRISK_SLICE_SHIFT) / page->block_size);
   page->magic32 = UINT32_MAX / page->block_size + 1;
@@ -179,7 +182,7 @@ static void page_retire(heap_t *heap, page_t *page) {
 /* ------------------------------------------------------------- allocation */
 
 void *brisk_page_alloc(heap_t *heap, unsigned bin) {
-  if (brisk_bin_size[bin] <= BRISK_SMALL_MAX && heap->direct[brisk_bin_size[bin] >> 4] == &heap->foreign[bin])
+  if (brisk_sizeclass_size[bin] <= BRISK_SMALL_MAX && heap->direct[brisk_sizeclass_size[bin] >> 4] == &heap->foreign[bin])
     brisk_page_update_direct(heap, bin); /* foreign cache emptied by the fast path */
   page_queue_t *q = &heap->queues[bin];
   page_t *page = q->first;

@@ -24,13 +24,13 @@ static bool resize_in_place(void *p, size_t usable, size_t size, void **out) {
     if (size <= BRISK_LARGE_MAX) return false; /* moves down to a segment */
     void *q = brisk_huge_realloc(h, p, size);
     if (q == NULL) return false;
-    brisk_event_resize(brisk_tls_heap, usable, brisk_free_usable(q));
+    brisk_event_resize(brisk_heap_tls, usable, brisk_free_usable(q));
     *out = q;
     return true;
   }
   segment_t *seg = (segment_t *)SEGMAP_PTR(e);
   page_t *page = page_of(seg, p);
-  heap_t *heap = brisk_tls_heap;
+  heap_t *heap = brisk_heap_tls;
   if (page->kind == SPAN_LARGE && seg->heap == heap && (uint8_t *)p == page_area(page)) {
     if (size > BRISK_CLASS_MAX && size <= usable) {
       brisk_large_shrink(heap, page, size);
@@ -44,17 +44,17 @@ static bool resize_in_place(void *p, size_t usable, size_t size, void **out) {
     return false;
   }
   /* Keep a block unless moving to a smaller class saves a quarter. */
-  if (size <= usable && (size > BRISK_CLASS_MAX || brisk_bin_size[brisk_sizeclass_bin(size)] > usable - usable / 4)) {
+  if (size <= usable && (size > BRISK_CLASS_MAX || brisk_sizeclass_size[brisk_sizeclass_bin(size)] > usable - usable / 4)) {
     *out = p;
     return true;
   }
   return false;
 }
 
-void *brisk_realloc_impl(void *p, size_t size) {
-  if (p == NULL) return brisk_malloc_inline(size);
+void *brisk_realloc_block(void *p, size_t size) {
+  if (p == NULL) return fast_malloc(size);
   if (size == 0) {
-    brisk_free_inline(p);
+    fast_free(p);
     return NULL;
   }
   size_t usable = brisk_free_usable_checked(p, "realloc(): invalid pointer");
@@ -64,9 +64,9 @@ void *brisk_realloc_impl(void *p, size_t size) {
   }
   void *q;
   if (resize_in_place(p, usable, size, &q)) return q;
-  q = brisk_malloc_inline(size);
+  q = fast_malloc(size);
   if (q == NULL) return NULL; /* errno is ENOMEM; p is intact */
   memcpy(q, p, usable < size ? usable : size);
-  brisk_free_inline(p);
+  fast_free(p);
   return q;
 }

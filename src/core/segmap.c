@@ -17,7 +17,7 @@
 #include "os/os.h"
 
 _Atomic(uintptr_t *) brisk_segmap_top[1u << BRISK_SEGMAP_TOP_BITS];
-_Atomic uint64_t brisk_segment_bits[(1u << BRISK_REGION_BITS) / 64];
+_Atomic uint64_t brisk_segmap_bits[(1u << BRISK_REGION_BITS) / 64];
 
 /* Mark (or unmark) the region of segment `seg` in the fast-path bitmap.
  * Set after the segmap entry, cleared before it, so a set bit always
@@ -27,9 +27,9 @@ void brisk_segmap_bits_set(uintptr_t seg, bool on) {
   if (region >= ((uintptr_t)1 << BRISK_REGION_BITS)) return;
   uint64_t bit = (uint64_t)1 << (region & 63);
   if (on)
-    atomic_fetch_or_explicit(&brisk_segment_bits[region >> 6], bit, memory_order_release);
+    atomic_fetch_or_explicit(&brisk_segmap_bits[region >> 6], bit, memory_order_release);
   else
-    atomic_fetch_and_explicit(&brisk_segment_bits[region >> 6], ~bit, memory_order_release);
+    atomic_fetch_and_explicit(&brisk_segmap_bits[region >> 6], ~bit, memory_order_release);
 }
 
 #define LEAF_ENTRIES (1u << BRISK_SEGMAP_LEAF_BITS)

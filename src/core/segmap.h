@@ -22,14 +22,14 @@ _Static_assert(BRISK_REGION_BITS == 25, "the bitmap is 4 MiB of .bss");
 #define SEGMAP_SEGMENT 2u /* entry tag: segment_t */
 #define SEGMAP_PTR(e) ((e) & ~(uintptr_t)3)
 
-extern _Atomic uint64_t brisk_segment_bits[(1u << BRISK_REGION_BITS) / 64];
+extern _Atomic uint64_t brisk_segmap_bits[(1u << BRISK_REGION_BITS) / 64];
 extern _Atomic(uintptr_t *) brisk_segmap_top[1u << BRISK_SEGMAP_TOP_BITS];
 
 /* Whether addr lies in a mapped brisk segment (one bit test). */
 static ALWAYS_INLINE bool segbits_test(uintptr_t addr) {
   uintptr_t region = addr >> BRISK_SEGMENT_SHIFT;
   if (unlikely(region >= ((uintptr_t)1 << BRISK_REGION_BITS))) return false;
-  uint64_t word = atomic_load_explicit(&brisk_segment_bits[region >> 6], memory_order_relaxed);
+  uint64_t word = atomic_load_explicit(&brisk_segmap_bits[region >> 6], memory_order_relaxed);
   return (word >> (region & 63)) & 1;
 }
 

@@ -9,8 +9,8 @@
  */
 #include "core/sizeclass.h"
 
-/* brisk_bin_size[bin] = block size of the class; bin 0 is unused. */
-const uint32_t brisk_bin_size[BRISK_BIN_COUNT] = {
+/* brisk_sizeclass_size[bin] = block size of the class; bin 0 is unused. */
+const uint32_t brisk_sizeclass_size[BRISK_BIN_COUNT] = {
     0, 16, 32, 48, 64, 80, 96, 112,
     128, 160, 192, 224, 256, 320, 384, 448,
     512, 640, 768, 896, 1024, 1280, 1536, 1792,
@@ -20,11 +20,11 @@ const uint32_t brisk_bin_size[BRISK_BIN_COUNT] = {
     131072,
 };
 
-/* brisk_bin_magic[bin] = ceil(2^64 / size): for any 32-bit offset n,
+/* brisk_sizeclass_magic[bin] = ceil(2^64 / size): for any 32-bit offset n,
  * n / size = (n * magic) >> 64 and n % size == 0 iff n * magic mod 2^64 <
  * magic (Lemire, Kaser, Kurz: "Faster remainder by direct computation"),
  * so the slow paths find block starts without a division. */
-const uint64_t brisk_bin_magic[BRISK_BIN_COUNT] = {
+const uint64_t brisk_sizeclass_magic[BRISK_BIN_COUNT] = {
     0x0000000000000000u, 0x1000000000000000u, 0x0800000000000000u,
     0x0555555555555556u, 0x0400000000000000u, 0x0333333333333334u,
     0x02aaaaaaaaaaaaabu, 0x024924924924924au, 0x0200000000000000u,
@@ -44,8 +44,8 @@ const uint64_t brisk_bin_magic[BRISK_BIN_COUNT] = {
     0x0000800000000000u,
 };
 
-/* brisk_direct_bin[(size + 15) >> 4] = bin of size, for size <= 1024. */
-const uint8_t brisk_direct_bin[BRISK_DIRECT_SLOTS] = {
+/* brisk_sizeclass_direct[(size + 15) >> 4] = bin of size, for size <= 1024. */
+const uint8_t brisk_sizeclass_direct[BRISK_DIRECT_SLOTS] = {
     1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 10, 10, 11, 11, 12,
     12, 13, 13, 13, 13, 14, 14, 14, 14, 15, 15, 15, 15, 16, 16, 16,
     16, 17, 17, 17, 17, 17, 17, 17, 17, 18, 18, 18, 18, 18, 18, 18,
@@ -66,7 +66,7 @@ unsigned brisk_sizeclass_bin(size_t size) {
 /* Slices per page of a bin: one 64 KiB slice up to 8 KiB blocks (8 or more
  * blocks per page); above that, room for about four blocks. */
 unsigned brisk_sizeclass_slices(unsigned bin) {
-  size_t bs = brisk_bin_size[bin];
+  size_t bs = brisk_sizeclass_size[bin];
   if (bs <= 8192) return 1;
   return (unsigned)((4 * bs + BRISK_SLICE_SIZE - 1) / BRISK_SLICE_SIZE);
 }

@@ -5,17 +5,17 @@
 
 #include "core/types.h"
 
-extern const uint8_t brisk_direct_bin[BRISK_DIRECT_SLOTS];
-extern const uint32_t brisk_bin_size[BRISK_BIN_COUNT];
-extern const uint64_t brisk_bin_magic[BRISK_BIN_COUNT];
+extern const uint8_t brisk_sizeclass_direct[BRISK_DIRECT_SLOTS];
+extern const uint32_t brisk_sizeclass_size[BRISK_BIN_COUNT];
+extern const uint64_t brisk_sizeclass_magic[BRISK_BIN_COUNT];
 
 /* Index of the block containing byte offset `off` of a page of `bin`. */
 static inline uint32_t bin_block_index(unsigned bin, uint32_t off) {
-  return (uint32_t)(((unsigned __int128)brisk_bin_magic[bin] * off) >> 64);
+  return (uint32_t)(((unsigned __int128)brisk_sizeclass_magic[bin] * off) >> 64);
 }
 /* Whether offset `off` is the start of a block of `bin`. */
 static inline bool bin_is_block_start(unsigned bin, uint32_t off) {
-  return (uint64_t)(brisk_bin_magic[bin] * (uint64_t)off) < brisk_bin_magic[bin];
+  return (uint64_t)(brisk_sizeclass_magic[bin] * (uint64_t)off) < brisk_sizeclass_magic[bin];
 }
 /* Bin of a request of `size` bytes, 0 < size <= BRISK_CLASS_MAX. */
 unsigned brisk_sizeclass_bin(size_t size);

@@ -210,7 +210,7 @@ typedef struct heap_s {
 
 /* ------------------------------------------------------- thread-local state */
 
-extern __thread heap_t *brisk_tls_heap __attribute__((tls_model("initial-exec")));
+extern __thread heap_t *brisk_heap_tls __attribute__((tls_model("initial-exec")));
 extern heap_t brisk_heap_empty; /* the sentinel: every direct slot -> empty page */
 extern page_t brisk_page_empty; /* a page with no free block */
 
@@ -218,9 +218,9 @@ extern page_t brisk_page_empty; /* a page with no free block */
 
 /* brisk_assert: debug builds (BRISK_DEBUG); brisk_check_full: invariant
  * walks of the debug-full build (BRISK_DEBUG_FULL).  Always-on checks
- * call brisk_fatal directly. */
-_Noreturn void brisk_fatal(const char *what, const void *p);
+ * call brisk_output_fatal directly. */
+_Noreturn void brisk_output_fatal(const char *what, const void *p);
 #define brisk_assert(c) \
-  ((!BRISK_DEBUG || (c)) ? (void)0 : brisk_fatal("assertion failed: " #c, NULL))
+  ((!BRISK_DEBUG || (c)) ? (void)0 : brisk_output_fatal("assertion failed: " #c, NULL))
 
 #endif /* BRISK_CORE_TYPES_H */

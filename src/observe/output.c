@@ -7,22 +7,22 @@
 #include "observe/output.h"
 #include "os/os.h"
 
-void brisk_out_flush(outbuf_t *o) {
+void brisk_output_flush(outbuf_t *o) {
   if (o->len > 0) brisk_os_write_fd(o->fd, o->buf, o->len);
   o->len = 0;
 }
 
 static void out_char(outbuf_t *o, char c) {
-  if (o->len == sizeof o->buf) brisk_out_flush(o);
+  if (o->len == sizeof o->buf) brisk_output_flush(o);
   o->buf[o->len++] = c;
   o->col = c == '\n' ? 0 : o->col + 1;
 }
 
-void brisk_out_str(outbuf_t *o, const char *s) {
+void brisk_output_str(outbuf_t *o, const char *s) {
   while (*s) out_char(o, *s++);
 }
 
-void brisk_out_u64(outbuf_t *o, uint64_t v) {
+void brisk_output_u64(outbuf_t *o, uint64_t v) {
   char tmp[24];
   int n = 0;
   do {
@@ -32,7 +32,7 @@ void brisk_out_u64(outbuf_t *o, uint64_t v) {
   while (n > 0) out_char(o, tmp[--n]);
 }
 
-void brisk_out_hex(outbuf_t *o, uint64_t v) {
+void brisk_output_hex(outbuf_t *o, uint64_t v) {
   static const char digits[] = "0123456789abcdef";
   char tmp[16];
   int n = 0;
@@ -40,12 +40,12 @@ void brisk_out_hex(outbuf_t *o, uint64_t v) {
     tmp[n++] = digits[v & 15];
     v >>= 4;
   } while (v != 0);
-  brisk_out_str(o, "0x");
+  brisk_output_str(o, "0x");
   while (n > 0) out_char(o, tmp[--n]);
 }
 
 /* Bytes as "812 B", "4.0 KiB", "1.5 MiB", "2.2 GiB" (one decimal, truncated). */
-void brisk_out_size(outbuf_t *o, uint64_t bytes) {
+void brisk_output_size(outbuf_t *o, uint64_t bytes) {
   static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   unsigned u = 0;
   uint64_t whole = bytes, tenths = 0;
@@ -54,45 +54,45 @@ void brisk_out_size(outbuf_t *o, uint64_t bytes) {
     whole /= 1024;
     u++;
   }
-  brisk_out_u64(o, whole);
+  brisk_output_u64(o, whole);
   if (u > 0) {
     out_char(o, '.');
     out_char(o, (char)('0' + tenths));
   }
   out_char(o, ' ');
-  brisk_out_str(o, units[u]);
+  brisk_output_str(o, units[u]);
 }
 
 /* Pad with spaces up to column col of the current line. */
-void brisk_out_pad(outbuf_t *o, size_t col) {
+void brisk_output_pad(outbuf_t *o, size_t col) {
   while (o->col < col) out_char(o, ' ');
 }
 
 /* Print "brisk: <what> (<p>)" and abort.  Used for heap misuse and
  * corrupted metadata; never returns, never allocates. */
-_Noreturn void brisk_fatal(const char *what, const void *p) {
+_Noreturn void brisk_output_fatal(const char *what, const void *p) {
   outbuf_t o = {.fd = 2};
-  brisk_out_str(&o, "brisk: ");
-  brisk_out_str(&o, what);
+  brisk_output_str(&o, "brisk: ");
+  brisk_output_str(&o, what);
   if (p != NULL) {
-    brisk_out_str(&o, " (pointer ");
-    brisk_out_hex(&o, (uint64_t)(uintptr_t)p);
-    brisk_out_str(&o, ")");
+    brisk_output_str(&o, " (pointer ");
+    brisk_output_hex(&o, (uint64_t)(uintptr_t)p);
+    brisk_output_str(&o, ")");
   }
-  brisk_out_str(&o, "\n");
-  brisk_out_flush(&o);
+  brisk_output_str(&o, "\n");
+  brisk_output_flush(&o);
   brisk_os_abort();
 }
 
 /* A block freed twice: the message names the pointer. */
-_Noreturn void brisk_double_free(const void *p) { brisk_fatal("double free", p); }
+_Noreturn void brisk_output_double_free(const void *p) { brisk_output_fatal("double free", p); }
 
 /* Print one warning line "brisk: <msg><detail>". */
-void brisk_warn(const char *msg, const char *detail) {
+void brisk_output_warn(const char *msg, const char *detail) {
   outbuf_t o = {.fd = 2};
-  brisk_out_str(&o, "brisk: ");
-  brisk_out_str(&o, msg);
-  if (detail) brisk_out_str(&o, detail);
-  brisk_out_str(&o, "\n");
-  brisk_out_flush(&o);
+  brisk_output_str(&o, "brisk: ");
+  brisk_output_str(&o, msg);
+  if (detail) brisk_output_str(&o, detail);
+  brisk_output_str(&o, "\n");
+  brisk_output_flush(&o);
 }

@@ -13,17 +13,17 @@ typedef struct outbuf_s {
   int fd;
   size_t col; /* column of the next character on the current line */
 } outbuf_t;
-void brisk_out_str(outbuf_t *o, const char *s);
-void brisk_out_u64(outbuf_t *o, uint64_t v);
-void brisk_out_hex(outbuf_t *o, uint64_t v);
-void brisk_out_size(outbuf_t *o, uint64_t bytes); /* "1.5 MiB" style */
-void brisk_out_pad(outbuf_t *o, size_t col);      /* spaces up to column col */
-void brisk_out_flush(outbuf_t *o);
+void brisk_output_str(outbuf_t *o, const char *s);
+void brisk_output_u64(outbuf_t *o, uint64_t v);
+void brisk_output_hex(outbuf_t *o, uint64_t v);
+void brisk_output_size(outbuf_t *o, uint64_t bytes); /* "1.5 MiB" style */
+void brisk_output_pad(outbuf_t *o, size_t col);      /* spaces up to column col */
+void brisk_output_flush(outbuf_t *o);
 /* "brisk: <what> (pointer 0x...)" on stderr, then abort; never returns. */
-_Noreturn void brisk_fatal(const char *what, const void *p);
+_Noreturn void brisk_output_fatal(const char *what, const void *p);
 /* "brisk: double free (pointer 0x...)", then abort. */
-_Noreturn void brisk_double_free(const void *p);
+_Noreturn void brisk_output_double_free(const void *p);
 /* One warning line "brisk: <msg><detail>". */
-void brisk_warn(const char *msg, const char *detail);
+void brisk_output_warn(const char *msg, const char *detail);
 
 #endif

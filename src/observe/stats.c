@@ -75,26 +75,26 @@ BRISK_API int brisk_stats_get(brisk_stats_t *out) {
 }
 
 static void row_size(outbuf_t *o, const char *name, uint64_t v) {
-  brisk_out_str(o, "brisk:   ");
-  brisk_out_str(o, name);
-  brisk_out_pad(o, 34);
-  brisk_out_size(o, v);
-  brisk_out_str(o, "\n");
+  brisk_output_str(o, "brisk:   ");
+  brisk_output_str(o, name);
+  brisk_output_pad(o, 34);
+  brisk_output_size(o, v);
+  brisk_output_str(o, "\n");
 }
 
 static void row_count(outbuf_t *o, const char *name, uint64_t v) {
-  brisk_out_str(o, "brisk:   ");
-  brisk_out_str(o, name);
-  brisk_out_pad(o, 34);
-  brisk_out_u64(o, v);
-  brisk_out_str(o, "\n");
+  brisk_output_str(o, "brisk:   ");
+  brisk_output_str(o, name);
+  brisk_output_pad(o, 34);
+  brisk_output_u64(o, v);
+  brisk_output_str(o, "\n");
 }
 
 BRISK_API void brisk_stats_print(int fd) {
   brisk_stats_t s;
   brisk_stats_get(&s);
   outbuf_t o = {.fd = fd};
-  brisk_out_str(&o, "brisk: heap statistics\n");
+  brisk_output_str(&o, "brisk: heap statistics\n");
   row_count(&o, "allocations", s.malloc_calls);
   row_count(&o, "frees", s.free_calls);
   row_count(&o, "  of which by another thread", s.remote_frees);
@@ -108,18 +108,18 @@ BRISK_API void brisk_stats_print(int fd) {
   row_count(&o, "segments", s.segments);
   row_count(&o, "huge blocks live", s.large_live);
   row_count(&o, "thread heaps created", s.threads);
-  brisk_out_str(&o, "brisk:   syscalls");
-  brisk_out_pad(&o, 34);
-  brisk_out_str(&o, "mmap ");
-  brisk_out_u64(&o, s.mmap_calls);
-  brisk_out_str(&o, ", munmap ");
-  brisk_out_u64(&o, s.munmap_calls);
-  brisk_out_str(&o, ", madvise ");
-  brisk_out_u64(&o, s.madvise_calls);
-  brisk_out_str(&o, ", mremap ");
-  brisk_out_u64(&o, s.mremap_calls);
-  brisk_out_str(&o, "\n");
-  brisk_out_flush(&o);
+  brisk_output_str(&o, "brisk:   syscalls");
+  brisk_output_pad(&o, 34);
+  brisk_output_str(&o, "mmap ");
+  brisk_output_u64(&o, s.mmap_calls);
+  brisk_output_str(&o, ", munmap ");
+  brisk_output_u64(&o, s.munmap_calls);
+  brisk_output_str(&o, ", madvise ");
+  brisk_output_u64(&o, s.madvise_calls);
+  brisk_output_str(&o, ", mremap ");
+  brisk_output_u64(&o, s.mremap_calls);
+  brisk_output_str(&o, "\n");
+  brisk_output_flush(&o);
 }
 
 void brisk_stats_at_exit(void) {

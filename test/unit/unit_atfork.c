@@ -167,7 +167,7 @@ static void *child_thread(void *arg) {
   heap_t **out = arg;
   void *p = brisk_malloc(100);
   void *l = brisk_malloc(300 * KiB);
-  *out = brisk_tls_heap;
+  *out = brisk_heap_tls;
   brisk_free(l);
   brisk_free(p);
   return NULL;
@@ -184,7 +184,7 @@ static int child_after_mt_fork(void) {
   pthread_t t;
   if (pthread_create(&t, NULL, child_thread, &th) != 0) return C_THREAD;
   pthread_join(t, NULL);
-  if (th == NULL || th == brisk_tls_heap || th == abandoned_heap || brisk_heaplist_count() != heaps + 1)
+  if (th == NULL || th == brisk_heap_tls || th == abandoned_heap || brisk_heaplist_count() != heaps + 1)
     return C_THREAD;
   return child_work(false);
 }

@@ -41,7 +41,7 @@ static void job_alloc(void *arg) {
     memset(blk[i], 0x11, SZ);
   }
   for (int i = 0; i < N_BIG; i++) big[i] = brisk_malloc(SZ_BIG);
-  wh = brisk_tls_heap;
+  wh = brisk_heap_tls;
 }
 
 static void job_collect(void *arg) {
@@ -63,7 +63,7 @@ static uint32_t held(unsigned bin) { return 0u - hm->foreign[bin].used; }
 /* A thread without a heap frees one block: pushed to the owner at once. */
 static void *orphan_free(void *p) {
   brisk_free(p);
-  UCHECK(brisk_tls_heap == &brisk_heap_empty, "the freeing thread got a heap");
+  UCHECK(brisk_heap_tls == &brisk_heap_empty, "the freeing thread got a heap");
   return NULL;
 }
 
@@ -73,7 +73,7 @@ static void *free_and_exit(void *arg) {
   void *own = brisk_malloc(16);
   for (int i = 0; v[i] != NULL; i++) brisk_free(v[i]);
   unsigned bin = brisk_sizeclass_bin(SZ);
-  UCHECK(brisk_tls_heap->foreign[bin].free != NULL, "exiting thread kept nothing");
+  UCHECK(brisk_heap_tls->foreign[bin].free != NULL, "exiting thread kept nothing");
   brisk_free(own);
   return NULL;
 }
@@ -153,7 +153,7 @@ int main(void) {
 
   /* ---- a big class: the byte limit */
   const unsigned bbin = brisk_sizeclass_bin(SZ_BIG);
-  UCHECK(brisk_bin_size[bbin] == SZ_BIG, "8192 is not a class");
+  UCHECK(brisk_sizeclass_size[bbin] == SZ_BIG, "8192 is not a class");
   const uint32_t bmax = BRISK_FOREIGN_BYTES / SZ_BIG;
   for (int i = 0; i < N_BIG; i++) brisk_free(big[i]);
   UCHECK(0u - hm->foreign[bbin].used == bmax, "big class holds %u, want %u", 0u - hm->foreign[bbin].used,

@@ -37,7 +37,7 @@ static void *thread_a(void *arg) {
   memset(large_a, 0x6c, 300 * 1024);
   huge_a = brisk_malloc(3 << 20);
   memset(huge_a, 0x68, 3 << 20);
-  heap_a = brisk_tls_heap;
+  heap_a = brisk_heap_tls;
   /* leave some garbage to tidy: an empty page, a dirty span */
   void *tmp = brisk_malloc(5000);
   brisk_free(tmp);
@@ -54,7 +54,7 @@ typedef struct {
 static void *thread_b(void *arg) {
   adopt_t *r = arg;
   void *p = brisk_malloc(16);
-  r->heap = brisk_tls_heap;
+  r->heap = brisk_heap_tls;
   page_t *pg = page_of_ptr(small_a[NS - 1]);
   r->small_used_before = pg->used;
   brisk_page_collect_all(r->heap, false); /* the main thread's frees */
@@ -70,7 +70,7 @@ static void *one_heap(void *arg) {
   heap_t **out = arg;
   void *p = brisk_malloc(100);
   void *q = brisk_malloc(70000);
-  *out = brisk_tls_heap;
+  *out = brisk_heap_tls;
   brisk_free(q);
   brisk_free(p);
   return NULL;
@@ -80,7 +80,7 @@ static pthread_barrier_t barrier;
 static void *concurrent(void *arg) {
   heap_t **out = arg;
   void *p = brisk_malloc(32);
-  *out = brisk_tls_heap;
+  *out = brisk_heap_tls;
   pthread_barrier_wait(&barrier); /* all heaps in use at once */
   brisk_free(p);
   return NULL;
@@ -94,7 +94,7 @@ static void late_destructor(void *v) {
   void *p = brisk_malloc(64);
   void *q = brisk_malloc(256 * 1024);
   UCHECK(p != NULL && q != NULL, "malloc in a late destructor failed");
-  late_seen = brisk_tls_heap; /* handed back again after each operation */
+  late_seen = brisk_heap_tls; /* handed back again after each operation */
   brisk_free(q);
   brisk_free(p);
 }
@@ -107,7 +107,7 @@ static void *with_late_key(void *arg) {
 
 static void *adopt_and_check(void *arg) {
   void *p = brisk_malloc(64);
-  heap_t *h = brisk_tls_heap;
+  heap_t *h = brisk_heap_tls;
   brisk_page_collect_all(h, false);
   brisk_check_heap(h);
   brisk_free(p);
@@ -135,7 +135,7 @@ int main(void) {
          (unsigned long)heap_a->remote_mask, heap_a->empty_segments);
   for (unsigned b = 1; b < BRISK_BIN_COUNT; b++)
     UCHECK(heap_a->foreign[b].free == NULL, "abandoned heap keeps foreign blocks of bin %u", b);
-  UCHECK(brisk_tls_heap == hm, "main thread's heap changed");
+  UCHECK(brisk_heap_tls == hm, "main thread's heap changed");
 
   /* its blocks stay valid */
   for (int i = 0; i < NS; i++) {

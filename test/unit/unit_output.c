@@ -1,12 +1,12 @@
 /* unit_output — the allocation-free formatter (observe/output.h).
  *
- * brisk_out_u64/hex/size/pad/str into an outbuf_t whose fd is a temporary
- * file, checked byte for byte after brisk_out_flush: decimal and hex
+ * brisk_output_u64/hex/size/pad/str into an outbuf_t whose fd is a temporary
+ * file, checked byte for byte after brisk_output_flush: decimal and hex
  * extremes, sizes in B/KiB/MiB/GiB/TiB with one (truncated) decimal,
  * padding to a column (also after a newline, and never backwards), strings
  * longer than the 1024-byte buffer (flushed in order, nothing lost or
- * doubled), flush of an empty buffer; brisk_warn's one line on stderr;
- * brisk_fatal and brisk_double_free print their line and die of SIGABRT
+ * doubled), flush of an empty buffer; brisk_output_warn's one line on stderr;
+ * brisk_output_fatal and brisk_output_double_free print their line and die of SIGABRT
  * (in a forked child).
  */
 #include <signal.h>
@@ -37,7 +37,7 @@ static char *take(int fd, size_t *len) {
 static int fd;
 
 static void expect(outbuf_t *o, const char *want, const char *what) {
-  brisk_out_flush(o);
+  brisk_output_flush(o);
   UCHECK(o->len == 0, "%s: len %zu after flush", what, o->len);
   size_t n;
   const char *got = take(fd, &n);
@@ -48,7 +48,7 @@ static void expect(outbuf_t *o, const char *want, const char *what) {
 
 static void size_is(uint64_t bytes, const char *want) {
   outbuf_t o = {.fd = fd};
-  brisk_out_size(&o, bytes);
+  brisk_output_size(&o, bytes);
   char what[64];
   snprintf(what, sizeof what, "size %llu", (unsigned long long)bytes);
   expect(&o, want, what);
@@ -73,32 +73,32 @@ static void dies_with(void (*fn)(void), const char *want) {
   close(efd);
 }
 
-static void fatal_ptr(void) { brisk_fatal("something broke", (void *)(uintptr_t)0x1234abcd); }
-static void fatal_null(void) { brisk_fatal("no pointer here", NULL); }
-static void dfree(void) { brisk_double_free((void *)(uintptr_t)0x7f0000001000); }
+static void fatal_ptr(void) { brisk_output_fatal("something broke", (void *)(uintptr_t)0x1234abcd); }
+static void fatal_null(void) { brisk_output_fatal("no pointer here", NULL); }
+static void dfree(void) { brisk_output_double_free((void *)(uintptr_t)0x7f0000001000); }
 
 int main(void) {
   fd = tmp_fd();
 
   /* ---- decimal */
   outbuf_t o = {.fd = fd};
-  brisk_out_u64(&o, 0);
+  brisk_output_u64(&o, 0);
   expect(&o, "0", "u64 0");
-  brisk_out_u64(&o, 7);
-  brisk_out_str(&o, " ");
-  brisk_out_u64(&o, 1234567890);
+  brisk_output_u64(&o, 7);
+  brisk_output_str(&o, " ");
+  brisk_output_u64(&o, 1234567890);
   expect(&o, "7 1234567890", "u64 small");
-  brisk_out_u64(&o, UINT64_MAX);
+  brisk_output_u64(&o, UINT64_MAX);
   expect(&o, "18446744073709551615", "u64 max");
 
   /* ---- hex */
-  brisk_out_hex(&o, 0);
+  brisk_output_hex(&o, 0);
   expect(&o, "0x0", "hex 0");
-  brisk_out_hex(&o, 255);
+  brisk_output_hex(&o, 255);
   expect(&o, "0xff", "hex 255");
-  brisk_out_hex(&o, 0x7f00deadbeefULL);
+  brisk_output_hex(&o, 0x7f00deadbeefULL);
   expect(&o, "0x7f00deadbeef", "hex pointer");
-  brisk_out_hex(&o, UINT64_MAX);
+  brisk_output_hex(&o, UINT64_MAX);
   expect(&o, "0xffffffffffffffff", "hex max");
 
   /* ---- sizes: one decimal, truncated (not rounded) */
@@ -118,46 +118,46 @@ int main(void) {
   size_is(UINT64_MAX, "16777215.9 TiB");
 
   /* ---- padding */
-  brisk_out_str(&o, "abc");
-  brisk_out_pad(&o, 10);
-  brisk_out_str(&o, "|");
+  brisk_output_str(&o, "abc");
+  brisk_output_pad(&o, 10);
+  brisk_output_str(&o, "|");
   expect(&o, "abc       |", "pad to 10");
   { /* a line that crosses a buffer flush still pads to its own column */
     static char want[1100], filler[1020];
     memset(filler, 'x', sizeof filler - 2);
     filler[sizeof filler - 2] = '\n';
     filler[sizeof filler - 1] = 0;
-    brisk_out_str(&o, filler);
-    brisk_out_str(&o, "abcdef");
-    brisk_out_pad(&o, 10);
-    brisk_out_str(&o, "|");
+    brisk_output_str(&o, filler);
+    brisk_output_str(&o, "abcdef");
+    brisk_output_pad(&o, 10);
+    brisk_output_str(&o, "|");
     snprintf(want, sizeof want, "%sabcdef    |", filler);
     expect(&o, want, "pad across a flush");
   }
-  brisk_out_str(&o, "abcdefghijkl");
-  brisk_out_pad(&o, 10); /* already past: nothing */
-  brisk_out_str(&o, "|");
+  brisk_output_str(&o, "abcdefghijkl");
+  brisk_output_pad(&o, 10); /* already past: nothing */
+  brisk_output_str(&o, "|");
   expect(&o, "abcdefghijkl|", "pad past column");
-  brisk_out_str(&o, "0123456789");
-  brisk_out_pad(&o, 10); /* exactly at the column */
-  brisk_out_str(&o, "|");
+  brisk_output_str(&o, "0123456789");
+  brisk_output_pad(&o, 10); /* exactly at the column */
+  brisk_output_str(&o, "|");
   expect(&o, "0123456789|", "pad at column");
-  brisk_out_str(&o, "first line is long\nab");
-  brisk_out_pad(&o, 5); /* counts from the last newline */
-  brisk_out_str(&o, "|\n");
-  brisk_out_pad(&o, 3); /* at a line start */
-  brisk_out_str(&o, "x");
+  brisk_output_str(&o, "first line is long\nab");
+  brisk_output_pad(&o, 5); /* counts from the last newline */
+  brisk_output_str(&o, "|\n");
+  brisk_output_pad(&o, 3); /* at a line start */
+  brisk_output_str(&o, "x");
   expect(&o, "first line is long\nab   |\n   x", "pad after newline");
   /* table rows as observe/stats.c prints them */
-  brisk_out_str(&o, "brisk:   ");
-  brisk_out_str(&o, "segments");
-  brisk_out_pad(&o, 34);
-  brisk_out_u64(&o, 3);
-  brisk_out_str(&o, "\nbrisk:   ");
-  brisk_out_str(&o, "mapped now");
-  brisk_out_pad(&o, 34);
-  brisk_out_size(&o, 12u << 20);
-  brisk_out_str(&o, "\n");
+  brisk_output_str(&o, "brisk:   ");
+  brisk_output_str(&o, "segments");
+  brisk_output_pad(&o, 34);
+  brisk_output_u64(&o, 3);
+  brisk_output_str(&o, "\nbrisk:   ");
+  brisk_output_str(&o, "mapped now");
+  brisk_output_pad(&o, 34);
+  brisk_output_size(&o, 12u << 20);
+  brisk_output_str(&o, "\n");
   expect(&o,
          "brisk:   segments                 3\n"
          "brisk:   mapped now               12.0 MiB\n",
@@ -170,9 +170,9 @@ int main(void) {
   for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
     char save = big[lens[k]];
     big[lens[k]] = 0;
-    brisk_out_str(&o, "<");
-    brisk_out_str(&o, big);
-    brisk_out_str(&o, ">");
+    brisk_output_str(&o, "<");
+    brisk_output_str(&o, big);
+    brisk_output_str(&o, ">");
     UCHECK(o.len <= sizeof o.buf, "len %zu beyond the buffer", o.len);
     snprintf(want, sizeof want, "<%s>", big);
     char what[32];
@@ -182,10 +182,10 @@ int main(void) {
   }
   /* many numbers across several flushes */
   for (uint64_t v = 0; v < 2000; v++) {
-    brisk_out_u64(&o, v);
-    brisk_out_str(&o, ",");
+    brisk_output_u64(&o, v);
+    brisk_output_str(&o, ",");
   }
-  brisk_out_flush(&o);
+  brisk_output_flush(&o);
   size_t n;
   const char *got = take(fd, &n);
   size_t pos = 0;
@@ -199,7 +199,7 @@ int main(void) {
   UCHECK(pos == n, "numbers: %zu bytes, want %zu", n, pos);
 
   /* ---- empty flush writes nothing */
-  brisk_out_flush(&o);
+  brisk_output_flush(&o);
   take(fd, &n);
   UCHECK(n == 0, "empty flush wrote %zu bytes", n);
 
@@ -208,8 +208,8 @@ int main(void) {
   int saved = dup(2);
   fflush(stderr);
   dup2(efd, 2);
-  brisk_warn("unknown option ignored: ", "BRISK_X=1");
-  brisk_warn("plain message", NULL);
+  brisk_output_warn("unknown option ignored: ", "BRISK_X=1");
+  brisk_output_warn("plain message", NULL);
   dup2(saved, 2);
   close(saved);
   got = take(efd, NULL);

@@ -15,7 +15,7 @@
 
 static void *remote_free(void *p) {
   brisk_free(p);
-  heap_t *h = brisk_tls_heap;
+  heap_t *h = brisk_heap_tls;
   if (h != &brisk_heap_empty) brisk_remote_flush_all(h); /* hand the batch over */
   return NULL;
 }
@@ -28,11 +28,11 @@ static void free_from_other_thread(void *p) {
 
 int main(void) {
   void *first = brisk_malloc(48);
-  heap_t *h = brisk_tls_heap;
+  heap_t *h = brisk_heap_tls;
   unsigned bin = brisk_sizeclass_bin(48);
   page_t *page = h->queues[bin].first;
   UCHECK(page != NULL && h->direct[(48 + 15) >> 4] == page, "direct slot");
-  UCHECK(page->used == 1 && page->block_size == brisk_bin_size[bin], "used %u", page->used);
+  UCHECK(page->used == 1 && page->block_size == brisk_sizeclass_size[bin], "used %u", page->used);
   uint32_t reserved = page->reserved;
   void **blocks = calloc(reserved, sizeof *blocks);
   blocks[0] = first;

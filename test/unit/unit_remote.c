@@ -59,7 +59,7 @@ static int slot_of(heap_t *h, const page_t *p) {
 
 static void job_alloc_small(void *arg) {
   (void)arg;
-  wh = brisk_tls_heap == &brisk_heap_empty ? brisk_heap_get_or_init() : brisk_tls_heap;
+  wh = brisk_heap_tls == &brisk_heap_empty ? brisk_heap_get_or_init() : brisk_heap_tls;
   for (int i = 0; i < NS; i++) sm[i] = brisk_malloc(SZ);
 }
 
@@ -97,7 +97,7 @@ static void *free_and_exit(void *arg) {
   void **v = arg;
   void *own = brisk_malloc(16); /* a heap of its own: batches, not pushes */
   for (int i = 0; v[i] != NULL; i++) brisk_free(v[i]);
-  UCHECK(brisk_tls_heap->remote_mask != 0, "exiting thread batched nothing");
+  UCHECK(brisk_heap_tls->remote_mask != 0, "exiting thread batched nothing");
   brisk_free(own);
   return NULL;
 }

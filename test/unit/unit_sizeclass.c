@@ -11,24 +11,24 @@
 
 int main(void) {
   for (unsigned b = 1; b < BRISK_BIN_COUNT; b++) {
-    UCHECK(brisk_bin_size[b] % 16 == 0, "bin %u size %u", b, brisk_bin_size[b]);
-    UCHECK(b == 1 || brisk_bin_size[b] > brisk_bin_size[b - 1], "bin %u not increasing", b);
+    UCHECK(brisk_sizeclass_size[b] % 16 == 0, "bin %u size %u", b, brisk_sizeclass_size[b]);
+    UCHECK(b == 1 || brisk_sizeclass_size[b] > brisk_sizeclass_size[b - 1], "bin %u not increasing", b);
   }
-  UCHECK(brisk_bin_size[BRISK_BIN_COUNT - 1] == BRISK_CLASS_MAX, "last class %u",
-         brisk_bin_size[BRISK_BIN_COUNT - 1]);
+  UCHECK(brisk_sizeclass_size[BRISK_BIN_COUNT - 1] == BRISK_CLASS_MAX, "last class %u",
+         brisk_sizeclass_size[BRISK_BIN_COUNT - 1]);
   for (size_t s = 0; s <= BRISK_CLASS_MAX; s++) {
     unsigned b = brisk_sizeclass_bin(s);
     UCHECK(b >= 1 && b < BRISK_BIN_COUNT, "size %zu -> bin %u", s, b);
-    UCHECK(brisk_bin_size[b] >= s, "size %zu -> bin %u of %u bytes", s, b, brisk_bin_size[b]);
-    UCHECK(b == 1 || brisk_bin_size[b - 1] < s, "size %zu: bin %u is not the smallest", s, b);
+    UCHECK(brisk_sizeclass_size[b] >= s, "size %zu -> bin %u of %u bytes", s, b, brisk_sizeclass_size[b]);
+    UCHECK(b == 1 || brisk_sizeclass_size[b - 1] < s, "size %zu: bin %u is not the smallest", s, b);
     if (s > 128)
-      UCHECK(brisk_bin_size[b] - s <= s / 4 + 1, "size %zu wastes %zu", s, brisk_bin_size[b] - s);
+      UCHECK(brisk_sizeclass_size[b] - s <= s / 4 + 1, "size %zu wastes %zu", s, brisk_sizeclass_size[b] - s);
     if (s <= BRISK_SMALL_MAX)
-      UCHECK(brisk_direct_bin[(s + 15) >> 4] == b, "direct table: size %zu -> %u, want %u", s,
-             brisk_direct_bin[(s + 15) >> 4], b);
+      UCHECK(brisk_sizeclass_direct[(s + 15) >> 4] == b, "direct table: size %zu -> %u, want %u", s,
+             brisk_sizeclass_direct[(s + 15) >> 4], b);
   }
   for (unsigned b = 1; b < BRISK_BIN_COUNT; b++) {
-    uint32_t bs = brisk_bin_size[b];
+    uint32_t bs = brisk_sizeclass_size[b];
     unsigned slices = brisk_sizeclass_slices(b);
     size_t area = (size_t)slices << BRISK_SLICE_SHIFT;
     UCHECK(slices >= 1 && slices <= BRISK_USABLE_SLICES, "bin %u: %u slices", b, slices);
