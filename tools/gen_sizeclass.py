@@ -31,9 +31,9 @@ def main():
         return "\n".join("    " + ", ".join(f(v) for v in vals[i:i + per]) + ","
                          for i in range(0, len(vals), per))
     print("#define BRISK_BIN_COUNT %d" % len(sizes))
-    print("brisk_bin_size:\n" + fmt(sizes, 8))
-    print("brisk_bin_magic:\n" + fmt(magic, 3, lambda m: "0x%016xu" % m))
-    print("brisk_direct_bin:\n" + fmt(direct, 16))
+    print("brisk_sizeclass_size:\n" + fmt(sizes, 8))
+    print("brisk_sizeclass_magic:\n" + fmt(magic, 3, lambda m: "0x%016xu" % m))
+    print("brisk_sizeclass_direct:\n" + fmt(direct, 16))
 
 if __name__ == "__main__":
     sys.exit(main())
