@@ -87,7 +87,7 @@ NOINLINE void brisk_free_in_segment(segment_t *seg, page_t *page, void *p) {
   }
   block_on_free(b);
   brisk_event_free(heap, page->block_size, true);
-  if (owner->kind == HEAP_THREAD && heap != &brisk_heap_empty) {
+  if (seg->heap_kind == HEAP_THREAD && heap != &brisk_heap_empty) {
     if (brisk_foreign_keep(heap, page, b)) return;
     brisk_remote_free(heap, page, b);
     return;

@@ -75,6 +75,7 @@ segment_t *brisk_segment_new(heap_t *heap, bool *clean) {
   }
   *clean = true; /* fresh from the source, or purged before caching */
   seg->heap = heap;
+  seg->heap_kind = heap->kind;
   seg->used_slices = 0;
   seg->prev = NULL;
   seg->next = heap->segments;

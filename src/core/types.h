@@ -114,6 +114,8 @@ typedef struct segment_s {
   struct heap_s *heap;    /* owner; NULL while in the global cache */
   uint32_t used_slices;   /* slices in non-free spans, slice 0 excluded */
   uint32_t magic;         /* BRISK_SEGMENT_MAGIC, checked on slow paths */
+  uint32_t heap_kind;     /* heap->kind, copied here so that a remote free
+                             need not read the owner heap's cache lines */
   struct segment_s *next; /* owner heap's segment list / global cache */
   struct segment_s *prev;
   page_t pages[BRISK_SLICES_PER_SEGMENT];

@@ -43,24 +43,25 @@ void brisk_event_peak(heap_t *heap, bool force) {
   uint64_t net = LOAD(heap->stats.alloc_bytes) - LOAD(heap->stats.freed_bytes);
   int64_t drift = (int64_t)(net - heap->stats.flushed);
   if (force || drift >= (int64_t)BRISK_PEAK_SLACK || drift <= -(int64_t)BRISK_PEAK_SLACK) {
-    uint64_t total = ADD(live_flushed, (uint64_t)drift) + (uint64_t)drift;
+    uint64_t total = ADD(live_flushed, (uint64_t)drift) + (uint64_t)drift - LOAD(totals.orphan_bytes);
     STAT_ADD(heap->stats.flushed, (uint64_t)drift);
     if ((int64_t)total > 0) raise_max(&totals.peak_live, total);
     return;
   }
-  int64_t seen = (int64_t)LOAD(totals.live_flushed) + drift;
+  int64_t seen = (int64_t)(LOAD(totals.live_flushed) - LOAD(totals.orphan_bytes)) + drift;
   if (seen > (int64_t)heap->stats.peak_seen) __atomic_store_n(&heap->stats.peak_seen, (uint64_t)seen, __ATOMIC_RELAXED);
 }
 
+/* The process live total is live_flushed - orphan_bytes: an orphan free
+ * costs two atomic adds. */
 void brisk_event_orphan_free(size_t usable) {
   ADD(orphan_frees, 1);
   ADD(orphan_bytes, usable);
-  ADD(live_flushed, -(uint64_t)usable);
 }
 
 void brisk_event_orphan_resize(int64_t delta) {
   ADD(orphan_resized, (uint64_t)delta);
-  uint64_t total = ADD(live_flushed, (uint64_t)delta) + (uint64_t)delta;
+  uint64_t total = ADD(live_flushed, (uint64_t)delta) + (uint64_t)delta - LOAD(totals.orphan_bytes);
   if (delta > 0 && (int64_t)total > 0) raise_max(&totals.peak_live, total);
 }
 

@@ -43,7 +43,8 @@ typedef struct event_totals_s {
   uint64_t sys_failed;    /* memory system calls the kernel refused */
   uint64_t mapped, peak_mapped;
   uint64_t purged;        /* bytes given back with MADV_DONTNEED, ever */
-  uint64_t live_flushed;  /* net bytes the heaps added so far */
+  uint64_t live_flushed;  /* net bytes the heaps added so far (the process
+                             live total is live_flushed - orphan_bytes) */
   uint64_t peak_live;     /* highest value of the process live bytes seen */
   uint64_t orphan_frees, orphan_bytes; /* frees by threads without a heap */
   uint64_t orphan_resized; /* net bytes their in-place resizes added (mod 2^64) */
