@@ -34,7 +34,19 @@ static inline bool array_bytes(size_t count, size_t size, size_t *bytes) {
 
 static inline void *do_calloc(size_t count, size_t size) {
   size_t n;
-  return array_bytes(count, size, &n) ? brisk_alloc_calloc(n) : NULL;
+  if (!array_bytes(count, size, &n)) return NULL;
+  if (n <= BRISK_SMALL_MAX) {
+    void *p = fast_malloc(n);
+    if (p != NULL) memset(p, 0, n);
+    return p;
+  }
+  return brisk_alloc_calloc(n);
+}
+
+/* size bytes aligned to align (a power of two): the fast path when the
+ * minimum alignment suffices. */
+static inline void *aligned(size_t size, size_t align) {
+  return align <= BRISK_ALIGN ? fast_malloc(size) : brisk_alloc_aligned(size, align);
 }
 
 static inline void *do_reallocarray(void *p, size_t count, size_t size) {
@@ -46,7 +58,7 @@ static inline void *do_reallocarray(void *p, size_t count, size_t size) {
  * and set in errno when memory is short. */
 static inline int do_posix_memalign(void **out, size_t align, size_t size) {
   if (align % sizeof(void *) != 0 || !is_pow2(align)) return EINVAL;
-  void *p = brisk_alloc_aligned(size, align);
+  void *p = aligned(size, align);
   if (p == NULL) return ENOMEM;
   *out = p;
   return 0;
@@ -57,7 +69,7 @@ static inline void *do_aligned_alloc(size_t align, size_t size) {
     errno = EINVAL;
     return NULL;
   }
-  return brisk_alloc_aligned(size, align);
+  return aligned(size, align);
 }
 
 /* glibc memalign: alignments below 16 are raised, non-powers of two are
@@ -72,7 +84,7 @@ static inline void *do_memalign(size_t align, size_t size) {
     while (a < align) a <<= 1;
     align = a;
   }
-  return brisk_alloc_aligned(size, align);
+  return aligned(size, align);
 }
 
 static inline void *do_pvalloc(size_t size) {
@@ -82,7 +94,7 @@ static inline void *do_pvalloc(size_t size) {
     return NULL;
   }
   size_t rounded = size == 0 ? page : (size + page - 1) & ~(page - 1);
-  return brisk_alloc_aligned(rounded, page);
+  return aligned(rounded, page);
 }
 
 /* free preserves errno: the fast path never touches it, and every
@@ -104,7 +116,7 @@ BRISK_API void *brisk_reallocarray(void *p, size_t c, size_t n) { return do_real
 BRISK_API int brisk_posix_memalign(void **out, size_t a, size_t n) { return do_posix_memalign(out, a, n); }
 BRISK_API void *brisk_aligned_alloc(size_t a, size_t n) { return do_aligned_alloc(a, n); }
 BRISK_API void *brisk_memalign(size_t a, size_t n) { return do_memalign(a, n); }
-BRISK_API void *brisk_valloc(size_t n) { return brisk_alloc_aligned(n, BRISK_OS_PAGE); }
+BRISK_API void *brisk_valloc(size_t n) { return aligned(n, BRISK_OS_PAGE); }
 BRISK_API void *brisk_pvalloc(size_t n) { return do_pvalloc(n); }
 BRISK_API size_t brisk_usable_size(const void *p) { return brisk_free_usable(p); }
 BRISK_API void brisk_free_sized(void *p, size_t n) { do_free_sized(p, n); }
@@ -227,7 +239,7 @@ BRISK_API void *reallocarray(void *p, size_t c, size_t n) {
 BRISK_API int posix_memalign(void **out, size_t a, size_t n) { return do_posix_memalign(out, a, n); }
 BRISK_API void *aligned_alloc(size_t a, size_t n) { return do_aligned_alloc(a, n); }
 BRISK_API void *memalign(size_t a, size_t n) { return do_memalign(a, n); }
-BRISK_API void *valloc(size_t n) { return brisk_alloc_aligned(n, BRISK_OS_PAGE); }
+BRISK_API void *valloc(size_t n) { return aligned(n, BRISK_OS_PAGE); }
 BRISK_API void *pvalloc(size_t n) { return do_pvalloc(n); }
 BRISK_API size_t malloc_usable_size(void *p) { return brisk_free_usable(p); }
 BRISK_API void free_sized(void *p, size_t n);
@@ -262,7 +274,7 @@ BRISK_API void *__libc_realloc(void *p, size_t n) { return brisk_realloc_block(p
 BRISK_API void *__libc_memalign(size_t a, size_t n);
 BRISK_API void *__libc_memalign(size_t a, size_t n) { return do_memalign(a, n); }
 BRISK_API void *__libc_valloc(size_t n);
-BRISK_API void *__libc_valloc(size_t n) { return brisk_alloc_aligned(n, BRISK_OS_PAGE); }
+BRISK_API void *__libc_valloc(size_t n) { return aligned(n, BRISK_OS_PAGE); }
 BRISK_API void *__libc_pvalloc(size_t n);
 BRISK_API void *__libc_pvalloc(size_t n) { return do_pvalloc(n); }
 #else

@@ -10,8 +10,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/check.h"
-#include "core/fast.h"
+#include "core/free.h"
 #include "core/foreign.h"
 #include "core/heap.h"
 #include "core/huge.h"
@@ -21,6 +22,7 @@
 #include "core/remote.h"
 #include "core/segment.h"
 #include "core/sizeclass.h"
+#include "observe/event.h"
 
 /* One attempt at size bytes from heap's own memory or a huge mapping.
  * *usable receives the block's usable size. */
@@ -74,7 +76,7 @@ NOINLINE void *brisk_alloc_slow(heap_t *heap, size_t size) {
   if (unlikely(heap == &brisk_heap_empty)) {
     heap = brisk_heap_get_or_init();
     if (heap == NULL) return fail_nomem();
-    void *p = size <= BRISK_SMALL_MAX ? fast_malloc(size) : brisk_alloc_slow(heap, size);
+    void *p = brisk_alloc_slow(heap, size);
     brisk_heap_leave(heap);
     return p;
   }
@@ -84,11 +86,6 @@ NOINLINE void *brisk_alloc_slow(heap_t *heap, size_t size) {
 }
 
 void *brisk_alloc_calloc(size_t n) {
-  if (n <= BRISK_SMALL_MAX) {
-    void *p = fast_malloc(n);
-    if (p != NULL) memset(p, 0, n);
-    return p;
-  }
   if (n > BRISK_REQUEST_MAX) return fail_nomem();
   heap_t *heap = current_heap();
   if (heap == NULL) return fail_nomem();
@@ -143,7 +140,6 @@ static void *aligned_on(heap_t *heap, size_t size, size_t align) {
 }
 
 void *brisk_alloc_aligned(size_t size, size_t align) {
-  if (align <= BRISK_ALIGN) return fast_malloc(size);
   if (size > BRISK_REQUEST_MAX || align > BRISK_REQUEST_MAX) return fail_nomem();
   heap_t *heap = current_heap();
   if (heap == NULL) return fail_nomem();

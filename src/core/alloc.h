@@ -7,9 +7,12 @@
 
 /* malloc when the fast path cannot serve (heap may be the sentinel). */
 void *brisk_alloc_slow(heap_t *heap, size_t size);
-/* calloc of n bytes (the product already checked): zeroed memory. */
+/* calloc of n bytes (the product already checked): zeroed memory, the
+ * memset skipped where the memory is known to be zero.  api/override.c
+ * serves small n through the fast path itself. */
 void *brisk_alloc_calloc(size_t n);
-/* size bytes aligned to align (a power of two). */
+/* size bytes aligned to align (a power of two); api/override.c sends
+ * align <= 16 to the fast path itself. */
 void *brisk_alloc_aligned(size_t size, size_t align);
 /* realloc (core/realloc.c). */
 void *brisk_realloc_block(void *p, size_t size);
