@@ -50,7 +50,7 @@ static void *heap_alloc(heap_t *heap, size_t size, bool *zeroed) {
   check_point(heap);
   if (heap->remote_mask != 0) brisk_remote_flush_all(heap);
   if (remote_delayed_pending(heap)) brisk_page_collect_delayed(heap);
-  brisk_purge_tick(heap);
+  brisk_heap_tick(heap);
   size_t usable;
   void *p = alloc_once(heap, size, zeroed, &usable);
   if (p == NULL && brisk_heap_release(heap) > 0) p = alloc_once(heap, size, zeroed, &usable);

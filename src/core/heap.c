@@ -27,6 +27,7 @@
 #include "core/remote.h"
 #include "core/segment.h"
 #include "core/source.h"
+#include "os/os.h"
 
 __thread heap_t *brisk_heap_tls __attribute__((tls_model("initial-exec"))) = &brisk_heap_empty;
 
@@ -92,8 +93,32 @@ void brisk_heap_thread_done(void *arg) {
   heap_t *h = arg;
   brisk_tls_state = THREAD_DONE;
   if (h == NULL || h == &brisk_heap_empty) return;
-  heap_tidy(h);
+  /* Warm hand-over: no purge here (a churning program's next thread
+   * reuses the memory at once); the dirty limit still applies. */
+  brisk_foreign_flush_all(h);
+  brisk_remote_flush_all(h);
+  brisk_page_collect_all(h, true);
+  purge_after_free(h);
   heap_hand_back(h);
+}
+
+/* One abandoned heap: collect, purge what expired, put it back. */
+static void janitor(uint64_t now) {
+  heap_t *h = brisk_heaplist_take_oldest();
+  if (h == NULL) return;
+  if (h->purge_due_ms != 0 && now >= h->purge_due_ms) {
+    brisk_page_collect_all(h, true);
+    brisk_purge_heap(h, PURGE_EXPIRED);
+  } else if (remote_delayed_pending(h)) {
+    brisk_page_collect_delayed(h);
+  }
+  brisk_heaplist_abandon(h);
+}
+
+void brisk_heap_tick(heap_t *heap) {
+  brisk_purge_tick(heap);
+  if ((++heap->house_ticks & 15) != 0 || !brisk_heaplist_has_abandoned()) return;
+  janitor(brisk_os_now_ms());
 }
 
 size_t brisk_heap_release(heap_t *heap) {

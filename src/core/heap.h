@@ -15,9 +15,18 @@ heap_t *brisk_heap_get_or_init(void);
 /* After an operation on a heap from brisk_heap_get_or_init: hands it back
  * if the thread had already exited its heap (see above); else nothing. */
 void brisk_heap_leave(heap_t *heap);
-/* Thread exit (pthread key destructor): return the heap's free memory and
- * put it up for adoption.  Its live blocks stay valid. */
+/* Thread exit (pthread key destructor): hand back what the heap holds of
+ * other heaps (foreign cache, remote batches), retire its empty pages and
+ * put it up for adoption warm: its free memory stays committed for the
+ * next thread, subject to the normal purge delay and dirty limit.  Its
+ * live blocks stay valid. */
 void brisk_heap_thread_done(void *heap);
+/* Housekeeping on allocation slow paths: the heap's own purge policy
+ * (core/purge.h) and, once per 16 calls, the janitor: the abandoned heap
+ * that waited longest gets its remote frees collected and its expired free
+ * memory purged, so memory of exited threads goes back to the kernel after
+ * the normal delay even when no thread adopts their heaps. */
+void brisk_heap_tick(heap_t *heap);
 /* Give back what heap (may be the sentinel) and the process caches hold
  * without need: foreign and remote batches, empty pages, dirty spans,
  * empty segments, the segment and huge caches.  Returns bytes released. */

@@ -69,6 +69,20 @@ void brisk_heaplist_abandon(heap_t *h) {
   pthread_mutex_unlock(&list_lock);
 }
 
+bool brisk_heaplist_has_abandoned(void) {
+  return __atomic_load_n(&abandoned, __ATOMIC_RELAXED) != NULL;
+}
+
+heap_t *brisk_heaplist_take_oldest(void) {
+  pthread_mutex_lock(&list_lock);
+  heap_t **link = &abandoned;
+  while (*link != NULL && (*link)->abandoned_next != NULL) link = &(*link)->abandoned_next;
+  heap_t *h = *link;
+  if (h != NULL) *link = NULL;
+  pthread_mutex_unlock(&list_lock);
+  return h;
+}
+
 heap_t *brisk_heaplist_first(void) { return __atomic_load_n(&all_heaps, __ATOMIC_ACQUIRE); }
 
 uint32_t brisk_heaplist_count(void) { return __atomic_load_n(&heap_count, __ATOMIC_RELAXED); }

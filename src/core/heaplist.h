@@ -15,6 +15,11 @@ heap_t *brisk_heaplist_take(bool *fresh);
 void brisk_heaplist_publish(heap_t *h);
 /* Put h (its thread is done with it) on the abandoned list. */
 void brisk_heaplist_abandon(heap_t *h);
+/* Whether some heap waits for adoption (relaxed peek, no lock). */
+bool brisk_heaplist_has_abandoned(void);
+/* Take the abandoned heap that has waited longest for the janitor (NULL if
+ * none); the caller puts it back with brisk_heaplist_abandon. */
+heap_t *brisk_heaplist_take_oldest(void);
 /* Head of the list of every heap ever created (linked by all_next);
  * lock-free (the list only grows). */
 heap_t *brisk_heaplist_first(void);

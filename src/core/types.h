@@ -206,6 +206,7 @@ typedef struct heap_s {
   uint64_t purge_due_ms;                /* 0: nothing pending */
   uint64_t now_ms;                      /* last clock reading (slow paths) */
   uint32_t slow_ticks;                  /* slow-path calls, paces clock reads */
+  uint32_t house_ticks;                 /* slow-path calls, paces the janitor */
   struct heap_s *all_next;              /* list of every thread heap (immortal) */
   struct heap_s *abandoned_next;
 } heap_t;
