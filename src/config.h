@@ -113,7 +113,10 @@
 /* Global cache of empty segments (kept mapped, purged) and of huge
  * mappings (kept mapped, dirty until purged). */
 #define BRISK_SEGMENT_CACHE_MAX 16
-#define BRISK_HUGE_CACHE_ENTRIES 16
+#define BRISK_HUGE_CACHE_ENTRIES 32
+/* The huge cache may grow past huge_cache_kib up to the peak of the bytes
+ * live in huge blocks, but never past this (core/huge.c, cache_limit). */
+#define BRISK_HUGE_CACHE_MAX ((size_t)1 << 30)
 
 /* Huge mappings of at least this size ask for transparent huge pages: a
  * buffer that big is normally written whole, and 2 MiB pages cut its page

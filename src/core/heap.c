@@ -117,8 +117,9 @@ static void janitor(uint64_t now) {
 
 void brisk_heap_tick(heap_t *heap) {
   brisk_purge_tick(heap);
-  if ((++heap->house_ticks & 15) != 0 || !brisk_heaplist_has_abandoned()) return;
-  janitor(brisk_os_now_ms());
+  if ((++heap->house_ticks & 15) != 0) return;
+  brisk_huge_cache_trim(false); /* expired huge mappings, even when idle */
+  if (brisk_heaplist_has_abandoned()) janitor(brisk_os_now_ms());
 }
 
 size_t brisk_heap_release(heap_t *heap) {

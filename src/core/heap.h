@@ -22,7 +22,8 @@ void brisk_heap_leave(heap_t *heap);
  * live blocks stay valid. */
 void brisk_heap_thread_done(void *heap);
 /* Housekeeping on allocation slow paths: the heap's own purge policy
- * (core/purge.h) and, once per 16 calls, the janitor: the abandoned heap
+ * (core/purge.h) and, once per 16 calls, the expired huge mappings and the
+ * janitor: the abandoned heap
  * that waited longest gets its remote frees collected and its expired free
  * memory purged, so memory of exited threads goes back to the kernel after
  * the normal delay even when no thread adopts their heaps. */

@@ -21,7 +21,7 @@ _Static_assert(POOL_CHUNK >= HEAP_SLOT, "a chunk holds a heap");
 
 static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
 static heap_t *all_heaps;
-static heap_t *abandoned;
+static heap_t *abandoned; /* written under list_lock (atomic stores): peeked without it */
 static uint8_t *pool;
 static size_t pool_left;
 static uint32_t heap_count;
@@ -30,7 +30,7 @@ static uint32_t heap_count;
 static heap_t *take_locked(bool *fresh) {
   heap_t *h = abandoned;
   if (h != NULL) {
-    abandoned = h->abandoned_next;
+    __atomic_store_n(&abandoned, h->abandoned_next, __ATOMIC_RELAXED);
     h->abandoned_next = NULL;
     *fresh = false;
     return h;
@@ -65,7 +65,7 @@ heap_t *brisk_heaplist_take(bool *fresh) {
 void brisk_heaplist_abandon(heap_t *h) {
   pthread_mutex_lock(&list_lock);
   h->abandoned_next = abandoned;
-  abandoned = h;
+  __atomic_store_n(&abandoned, h, __ATOMIC_RELAXED);
   pthread_mutex_unlock(&list_lock);
 }
 
@@ -78,7 +78,7 @@ heap_t *brisk_heaplist_take_oldest(void) {
   heap_t **link = &abandoned;
   while (*link != NULL && (*link)->abandoned_next != NULL) link = &(*link)->abandoned_next;
   heap_t *h = *link;
-  if (h != NULL) *link = NULL;
+  if (h != NULL) __atomic_store_n(link, NULL, __ATOMIC_RELAXED);
   pthread_mutex_unlock(&list_lock);
   return h;
 }

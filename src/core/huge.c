@@ -16,8 +16,10 @@
  * also while the mapping sits in the cache (then live == 0, so a double
  * free is caught).
  * Limits: the cache holds at most BRISK_HUGE_CACHE_ENTRIES mappings and
- * huge_cache_kib bytes; entries unused for 10 x purge_delay_ms are unmapped
- * at the next huge operation.
+ * huge_cache_kib bytes, or as many bytes as are live in huge blocks when
+ * that is more (brisk_huge_cache_limit); entries unused for 10 x purge_delay_ms are
+ * unmapped at the next huge operation or by the housekeeping of any
+ * thread's allocation slow path (core/heap.c).
  * Double frees: `live` is exchanged atomically, so of two threads freeing
  * one block exactly one passes.
  * Locking: huge_lock guards the cache only; no syscall under it, and no
@@ -34,9 +36,17 @@
 
 static pthread_mutex_t huge_lock = PTHREAD_MUTEX_INITIALIZER;
 static huge_t *cache[BRISK_HUGE_CACHE_ENTRIES];
-static unsigned cache_n;
+static unsigned cache_n; /* written under huge_lock (atomic stores); peeked by cache_trim */
 static size_t cache_bytes;
-static uint64_t live_count, live_bytes;
+static uint64_t live_count, live_bytes, peak_live_bytes;
+
+static void live_add(uint64_t bytes) {
+  uint64_t now = __atomic_add_fetch(&live_bytes, bytes, __ATOMIC_RELAXED);
+  uint64_t peak = __atomic_load_n(&peak_live_bytes, __ATOMIC_RELAXED);
+  while (now > peak && !__atomic_compare_exchange_n(&peak_live_bytes, &peak, now, true,
+                                                    __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+  }
+}
 
 static inline size_t page_round(size_t n) {
   return (n + BRISK_OS_PAGE - 1) & ~(size_t)(BRISK_OS_PAGE - 1);
@@ -52,7 +62,9 @@ static void unmap_huge(huge_t *h) {
 /* Remove cache entry i (lock held). */
 static huge_t *cache_take_locked(unsigned i) {
   huge_t *h = cache[i];
-  cache[i] = cache[--cache_n];
+  unsigned n = cache_n - 1;
+  cache[i] = cache[n];
+  __atomic_store_n(&cache_n, n, __ATOMIC_RELAXED); /* peeked without the lock */
   cache_bytes -= h->map_size;
   return h;
 }
@@ -192,15 +204,27 @@ void *brisk_huge_alloc(size_t size, size_t align, bool *zeroed) {
   h->block = (uint8_t *)h + off;
   atomic_store_explicit(&h->live, 1, memory_order_release);
   __atomic_fetch_add(&live_count, 1, __ATOMIC_RELAXED);
-  __atomic_fetch_add(&live_bytes, h->map_size, __ATOMIC_RELAXED);
+  live_add(h->map_size);
   return h->block;
+}
+
+/* The cache's byte limit: huge_cache_kib, or the most the program ever
+ * had live in huge blocks if that is more (a program with a working set of
+ * big blocks reuses what it frees: bytes are then either live or cached,
+ * so RSS stays near that peak), at most BRISK_HUGE_CACHE_MAX.  The time
+ * limit (10 x purge_delay_ms) still gives it all back when idle. */
+size_t brisk_huge_cache_limit(void) {
+  size_t limit = (size_t)brisk_options.huge_cache_kib * 1024;
+  size_t peak = __atomic_load_n(&peak_live_bytes, __ATOMIC_RELAXED);
+  if (limit > 0 && peak > limit) limit = peak < BRISK_HUGE_CACHE_MAX ? peak : BRISK_HUGE_CACHE_MAX;
+  return limit;
 }
 
 /* Put mapping h (not live) into the cache, evicting the oldest entries
  * beyond the count and byte limits; evicted mappings are unmapped after
  * the lock is released. */
 static void cache_insert(huge_t *h) {
-  size_t limit = (size_t)brisk_options.huge_cache_kib * 1024;
+  size_t limit = brisk_huge_cache_limit();
   huge_t *evict[BRISK_HUGE_CACHE_ENTRIES + 1];
   unsigned n = 0;
   uint64_t now = brisk_os_now_ms();
@@ -216,7 +240,8 @@ static void cache_insert(huge_t *h) {
         if (cache[i]->cached_since_ms < cache[oldest]->cached_since_ms) oldest = i;
       evict[n++] = cache_take_locked(oldest);
     }
-    cache[cache_n++] = h;
+    cache[cache_n] = h;
+    __atomic_store_n(&cache_n, cache_n + 1, __ATOMIC_RELAXED);
     cache_bytes += h->map_size;
     pthread_mutex_unlock(&huge_lock);
   }
@@ -250,7 +275,7 @@ void *brisk_huge_realloc(huge_t *h, void *p, size_t size) {
   if (nh == NULL) return NULL;
   nh->block = (uint8_t *)nh + off;
   if (need > old)
-    __atomic_fetch_add(&live_bytes, need - old, __ATOMIC_RELAXED);
+    live_add(need - old);
   else
     __atomic_fetch_sub(&live_bytes, old - need, __ATOMIC_RELAXED);
   return nh->block;
@@ -258,6 +283,7 @@ void *brisk_huge_realloc(huge_t *h, void *p, size_t size) {
 
 /* Unmap cached mappings (all of them, or only the expired).  Returns bytes. */
 size_t brisk_huge_cache_trim(bool all) {
+  if (!all && __atomic_load_n(&cache_n, __ATOMIC_RELAXED) == 0) return 0;
   huge_t *out[BRISK_HUGE_CACHE_ENTRIES];
   pthread_mutex_lock(&huge_lock);
   unsigned n = cache_expire_locked(out, brisk_os_now_ms(), all);

@@ -24,6 +24,10 @@ static inline bool huge_is_live_block(const huge_t *h, const void *p) {
 }
 /* Unmap cached mappings (all, or only the expired).  Returns bytes. */
 size_t brisk_huge_cache_trim(bool all);
+/* The cache's byte limit now: huge_cache_kib (0: no cache), or the peak of
+ * the bytes live in huge blocks when that is more, at most
+ * BRISK_HUGE_CACHE_MAX. */
+size_t brisk_huge_cache_limit(void);
 uint64_t brisk_huge_live_count(void);
 uint64_t brisk_huge_live_bytes(void);
 size_t brisk_huge_cached_bytes(void);

@@ -7,8 +7,9 @@
  * calloc over a reused mapping reads zero; a much bigger cached mapping is
  * split at a 4 MiB boundary and its tail cached as a mapping of its own
  * (registered in the segmap, not live), split again by the next request;
- * the cache keeps at most BRISK_HUGE_CACHE_ENTRIES mappings and
- * huge_cache_kib bytes (oldest evicted, too big ones unmapped at once);
+ * the cache keeps at most BRISK_HUGE_CACHE_ENTRIES mappings (oldest
+ * evicted) and huge_cache_kib bytes or the peak of live huge bytes if more
+ * (0: no cache);
  * entries expire after 10 x purge_delay_ms (brisk_huge_cache_trim(false),
  * next huge allocation); brisk_huge_cache_trim(true) empties it; aligned
  * huge blocks are reused only when aligned; realloc of huge blocks grows,
@@ -221,21 +222,33 @@ int main(void) {
   for (int i = 1; i < N; i++) UCHECK(brisk_segmap_get((uintptr_t)v[i]) & SEGMAP_HUGE, "entry %d lost", i);
   UCHECK(brisk_huge_cache_trim(true) == BRISK_HUGE_CACHE_ENTRIES * (3 * MiB + PG), "trim 16");
 
-  /* ---- huge_cache_kib: too big is unmapped at once, else oldest evicted */
+  /* ---- byte limit: huge_cache_kib, raised to the peak of live huge bytes;
+   * 0 means no cache at all */
   long saved_kib = brisk_options.huge_cache_kib;
+  brisk_options.huge_cache_kib = 0;
+  UCHECK(brisk_huge_cache_limit() == 0, "limit %zu with huge_cache_kib 0", brisk_huge_cache_limit());
+  void *none = brisk_malloc(3 * MiB);
+  brisk_free(none);
+  UCHECK(brisk_huge_cached_bytes() == 0 && brisk_segmap_get((uintptr_t)none) == 0,
+         "cached with huge_cache_kib 0");
   brisk_options.huge_cache_kib = 8 * 1024;
-  void *too_big = brisk_malloc(12 * MiB);
-  brisk_free(too_big);
-  UCHECK(brisk_huge_cached_bytes() == 0 && brisk_segmap_get((uintptr_t)too_big) == 0,
-         "12 MiB cached beyond an 8 MiB limit");
-  for (int i = 0; i < 3; i++) v[i] = brisk_malloc(3 * MiB);
-  for (int i = 0; i < 3; i++) {
+  size_t limit = brisk_huge_cache_limit();
+  UCHECK(limit >= 8 * MiB && limit >= brisk_huge_live_bytes(), "limit %zu", limit);
+  void *w[4];
+  size_t live0 = brisk_huge_live_bytes();
+  for (int i = 0; i < 4; i++) w[i] = brisk_malloc(12 * MiB); /* raises the peak */
+  UCHECK(brisk_huge_cache_limit() >= live0 + 4 * 12 * MiB, "peak did not raise the limit: %zu",
+         brisk_huge_cache_limit());
+  for (int i = 0; i < 4; i++) {
     fake_now++;
-    brisk_free(v[i]);
+    brisk_free(w[i]);
   }
-  UCHECK(brisk_huge_cached_bytes() == 2 * (3 * MiB + PG), "cached %zu", brisk_huge_cached_bytes());
-  UCHECK(brisk_segmap_get((uintptr_t)v[0]) == 0 && (brisk_segmap_get((uintptr_t)v[2]) & SEGMAP_HUGE),
-         "byte limit evicted the wrong entry");
+  UCHECK(brisk_huge_cached_bytes() == 4 * (12 * MiB + PG), "working set not cached: %zu",
+         brisk_huge_cached_bytes());
+  for (int i = 0; i < 4; i++) /* reused, no new mapping */
+    UCHECK((w[i] = brisk_malloc(12 * MiB)) != NULL && brisk_huge_cached_bytes() == (size_t)(3 - i) * (12 * MiB + PG),
+           "reuse %d: cached %zu", i, brisk_huge_cached_bytes());
+  for (int i = 0; i < 4; i++) brisk_free(w[i]);
   brisk_huge_cache_trim(true);
   brisk_options.huge_cache_kib = saved_kib;
 
