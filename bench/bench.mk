@@ -10,7 +10,8 @@
 BENCH_CC     ?= $(CC)
 BENCH_CFLAGS ?= -std=gnu11 -O2 -g -Wall -Wextra -D_GNU_SOURCE -pthread \
   -fno-builtin-malloc -fno-builtin-free -fno-builtin-calloc -fno-builtin-realloc
-BENCH_PROGS  := churn larson prodcons xmalloc cache realloc large frag pairs measure
+BENCH_PROGS  := churn larson prodcons xmalloc cache realloc large frag threadchurn bigset rptest \
+  frag2m pairs measure
 BENCH_BINS   := $(addprefix build/bench/,$(BENCH_PROGS))
 BENCH_STRICT ?= 0
 BENCH_ARGS   ?=

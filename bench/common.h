@@ -169,4 +169,54 @@ static inline void *xmalloc_or_die(size_t n)
 	return p;
 }
 
+/* Tagged objects for the multi-threaded workloads (threadchurn, rptest):
+ * an 8-byte header {size, tag}, one byte per 4 KiB page and the last byte
+ * set to a value derived from both.  obj_free() checks them all (an
+ * allocator that hands a live block out twice, or corrupts one, is caught
+ * wherever the block is freed), frees the block and returns tag + size, so
+ * a sum over all objects is the same whichever thread frees which. */
+struct objhdr {
+	uint32_t size;
+	uint32_t tag;
+};
+
+#define OBJ_MIN 16
+
+static inline unsigned char obj_byte(uint32_t size, uint32_t tag)
+{
+	return (unsigned char)(tag ^ (tag >> 11) ^ size ^ 0x5a);
+}
+
+static inline void *obj_new(size_t n, uint32_t tag)
+{
+	if (n < OBJ_MIN)
+		n = OBJ_MIN;
+	unsigned char *c = xmalloc_or_die(n);
+	unsigned char v = obj_byte((uint32_t)n, tag);
+	for (size_t off = 4096; off < n; off += 4096)
+		c[off] = v;
+	c[n - 1] = v;
+	struct objhdr *h = (struct objhdr *)c;
+	h->size = (uint32_t)n;
+	h->tag = tag;
+	return c;
+}
+
+static inline uint64_t obj_free(void *p, const char *who)
+{
+	unsigned char *c = p;
+	struct objhdr *h = p;
+	uint32_t n = h->size, tag = h->tag;
+	unsigned char v = obj_byte(n, tag);
+	int bad = n < OBJ_MIN || n > (1u << 30) || c[n - 1] != v;
+	for (size_t off = 4096; !bad && off < n; off += 4096)
+		bad = c[off] != v;
+	if (UNLIKELY(bad)) {
+		fprintf(stderr, "%s: corrupted object %p (size field %u)\n", who, p, n);
+		abort();
+	}
+	free(p);
+	return (uint64_t)tag + n;
+}
+
 #endif

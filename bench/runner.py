@@ -73,8 +73,17 @@ def workloads():
         "1 producer/consumer pair, blocks freed by the consumer thread")
     add("prodcons-4", "micro", ["{bin}/prodcons", "pairs=4"], ["msgs=700000"], ["msgs=5000000"],
         "4 pairs (8 threads on the machine)")
-    add("xmalloc", "micro", ["{bin}/xmalloc", "threads=4"], ["blocks=800000"], ["blocks=6000000"],
-        "4 threads allocate 8-512 B blocks in batches, 1 thread frees all")
+    for t, (q, f) in ((2, (1600000, 12000000)), (4, (800000, 6000000))):
+        add("xmalloc-%d" % t, "micro", ["{bin}/xmalloc", "threads=%d" % t],
+            ["blocks=%d" % q], ["blocks=%d" % f],
+            "%d threads allocate 8-512 B blocks in batches, 1 thread frees all (same total work)" % t)
+    add("threadchurn", "micro", ["{bin}/threadchurn", "threads=2", "waves=2"],
+        ["rounds=20"], ["rounds=50"],
+        "short-lived threads (2 at a time, 2 waves per round; 200 in full) allocate 16 B-64 KiB "
+        "(some to 1 MiB), pass half of what they drop through a shared table to other threads, exit")
+    add("rptest", "micro", ["{bin}/rptest", "threads=4"], ["ops=2000000"], ["ops=15000000"],
+        "4 threads (oversubscribed on 2 cores), sizes cycling small/medium/mixed by phase, "
+        "10% of frees through a shared array to other threads")
     add("cache-scratch", "micro", ["{bin}/cache", "scratch=1", "threads=2"],
         ["iters=40000"], ["iters=300000"],
         "passive false sharing: freed main-thread objects reused by workers, written hot")
@@ -85,8 +94,13 @@ def workloads():
         "vector doubling + exact string appends + shrink-to-fit, interleaved")
     add("large", "micro", ["{bin}/large"], ["ops=200"], ["ops=1500"],
         "64 KiB-32 MiB blocks (log-uniform), 1/3 calloc, every page written")
+    add("bigset", "micro", ["{bin}/bigset", "live=20"], ["ops=300"], ["ops=1500"],
+        "up to 20 live 5-25 MiB blocks allocated and freed in random order, every page written")
     add("frag", "micro", ["{bin}/frag"], ["small=350000"], ["small=2000000"],
         "small objects, 90% freed scattered, then medium and other small sizes; peak and final RSS")
+    add("frag2m", "micro", ["{bin}/frag2m"], ["small=2000000", "big=1000000"],
+        ["small=2000000", "big=1000000"],
+        "2M objects of 16-128 B, all but every 10th freed, then 1M 200 B objects; peak RSS")
     for t in (2, 4, 8, 16):
         add("churn-t%d" % t, "scaling", ["{bin}/churn", "threads=%d" % t],
             ["ops=2000000"], ["ops=15000000"],
@@ -699,8 +713,8 @@ def main():
         if unknown:
             sys.exit("unknown workloads: %s" % ", ".join(sorted(unknown)))
         wls = [w for w in wls if w["name"] in only]
-    for p in ("churn", "larson", "prodcons", "xmalloc", "cache", "realloc", "large", "frag", "pairs",
-              "measure"):
+    for p in ("churn", "larson", "prodcons", "xmalloc", "cache", "realloc", "large", "frag",
+              "threadchurn", "bigset", "rptest", "frag2m", "pairs", "measure"):
         if not os.access(os.path.join(BIN, p), os.X_OK):
             sys.exit("missing %s/%s: run `make bench-progs` first" % (BIN, p))
 
