@@ -115,12 +115,10 @@
 #define BRISK_SEGMENT_CACHE_MAX 16
 #define BRISK_HUGE_CACHE_ENTRIES 32
 /* The huge cache may grow past huge_cache_kib up to the peak of the bytes
- * live in huge blocks, but never past this (core/huge.c, cache_limit). */
+ * live in huge blocks, but never past this (core/huge.c, brisk_huge_cache_limit). */
 #define BRISK_HUGE_CACHE_MAX ((size_t)1 << 30)
 
-/* Huge mappings of at least this size ask for transparent huge pages: a
- * buffer that big is normally written whole, and 2 MiB pages cut its page
- * faults 512-fold.  (The partial 2 MiB range at the end stays small pages.) */
-#define BRISK_HUGE_THP_MIN ((size_t)8 * 1024 * 1024)
+/* (Transparent huge pages for huge mappings are a runtime option,
+ * BRISK_HUGE_THP_MIN_KIB, off by default: see docs/tuning.md.) */
 
 #endif /* BRISK_CONFIG_H */

@@ -199,7 +199,8 @@ void *brisk_huge_alloc(size_t size, size_t align, bool *zeroed) {
     h->magic = BRISK_HUGE_MAGIC;
     h->map_size = need;
     *zeroed = true;
-    if (need >= BRISK_HUGE_THP_MIN) brisk_os_hint_huge(h, need);
+    long thp = brisk_options.huge_thp_min_kib;
+    if (thp >= 0 && need >= (size_t)thp * 1024) brisk_os_hint_huge(h, need);
   }
   h->block = (uint8_t *)h + off;
   atomic_store_explicit(&h->live, 1, memory_order_release);

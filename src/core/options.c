@@ -18,6 +18,7 @@ options_t brisk_options = {
     .purge_delay_ms = 50,
     .dirty_max_kib = 32 * 1024,
     .huge_cache_kib = 64 * 1024,
+    .huge_thp_min_kib = -1,
     .stats = 0,
 };
 
@@ -31,6 +32,7 @@ static const option_desc_t table[] = {
     {"BRISK_PURGE_DELAY_MS", &brisk_options.purge_delay_ms, 0, 3600000},
     {"BRISK_DIRTY_MAX_KIB", &brisk_options.dirty_max_kib, 0, 1L << 30},
     {"BRISK_HUGE_CACHE_KIB", &brisk_options.huge_cache_kib, 0, 1L << 30},
+    {"BRISK_HUGE_THP_MIN_KIB", &brisk_options.huge_thp_min_kib, -1, 1L << 30},
     {"BRISK_STATS", &brisk_options.stats, 0, 1},
 };
 

@@ -8,6 +8,8 @@ typedef struct options_s {
   long purge_delay_ms; /* BRISK_PURGE_DELAY_MS: free memory kept dirty this long */
   long dirty_max_kib;  /* BRISK_DIRTY_MAX_KIB: per heap, purge at once beyond */
   long huge_cache_kib; /* BRISK_HUGE_CACHE_KIB: huge mappings kept for reuse */
+  long huge_thp_min_kib; /* BRISK_HUGE_THP_MIN_KIB: fresh huge mappings this
+                            big ask for transparent huge pages; -1: never */
   long stats;          /* BRISK_STATS: print statistics at exit */
 } options_t;
 extern options_t brisk_options;
