@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bench/bench.mk — benchmark suite (included by the top-level Makefile).
 #   make bench        full run (20-40 min): every workload x every allocator
 #   make bench-quick  smaller parameters, fewer rounds (< 5 min on 2 cores)

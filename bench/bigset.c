@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bigset — a working set of up to 20 big blocks (5..25 MiB), allocated and
  * freed in random order.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cache — false sharing induced by the allocator (active and passive).
  *
  * thrash (scratch=0): every thread repeatedly allocates a small object,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* churn — single-thread (or N independent threads) small-object churn.
  *
  * Models: the steady state of an ordinary program — a working set of live

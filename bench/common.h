@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench/common.h — helpers shared by the brisk benchmark workloads.
  *
  * Owns: argument parsing (key=value on argv), a fast per-thread PRNG, the

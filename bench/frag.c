@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* frag — fragmentation: phases of different size mixes, peak and final RSS.
  *
  * Models: a long-running program whose allocation pattern changes: it loads

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* frag2m — scattered 90% free of many small objects, then another size.
  *
  * Models: a program that loads millions of small records (strings, nodes),

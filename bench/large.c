@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* large — churn of big blocks, 64 KiB .. 32 MiB, a third of them calloc'd.
  *
  * Models: image/decoder buffers, network receive buffers, per-request

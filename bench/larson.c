@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* larson — server simulation: threads replace objects that other threads made.
  *
  * Models: a server whose request handlers allocate objects (sessions, buffers,

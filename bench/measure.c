@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* measure — run one command and report its wall time, CPU and peak RSS.
  *
  * Usage: measure [-p preload.so] [-t timeout_s] -o report -- cmd [args...]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pairs — fast-path cost probe for callgrind: N malloc(32)/free pairs.
  *
  * The runner runs this under `valgrind --tool=callgrind` twice, with n=N1

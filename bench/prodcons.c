@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* prodcons — producer/consumer pipelines: every block is freed by a thread
  * other than the one that allocated it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* realloc — growth by realloc: vector doubling, exact string appends, shrink.
  *
  * Models: dynamic arrays (std::vector, Python lists, Go slices) that double

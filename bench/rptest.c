@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rptest — more threads than cores, random sizes whose distribution changes
  * in phases, with some frees crossing threads.
  *

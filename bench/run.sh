@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/run.sh — run the brisk benchmark suite.
 #   bench/run.sh --quick            (< 5 min on 2 cores; `make bench-quick`)
 #   bench/run.sh --full             (20-40 min; `make bench`)

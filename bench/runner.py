@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """bench/runner.py — runs the brisk benchmark suite and writes the report.
 
 Usually started through bench/run.sh (which builds the programs and installs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* threadchurn — short-lived threads that hand objects to each other.
  *
  * Models: a program that runs its work on threads it starts and joins over

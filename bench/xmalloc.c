@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xmalloc — many threads allocate, one thread frees everything.
  *
  * Models: a pool of worker threads building results that a single collector

@@ -1,10 +1,14 @@
+/* SPDX-License-Identifier: MIT */
 /* brisk.h — public extension API of the brisk allocator.
  *
- * The standard malloc family (malloc, free, calloc, ...) is exported under
- * its usual names by libbrisk.so / libbrisk.a.  Every entry point is also
- * exported with a brisk_ prefix, in every build; the "prefixed" build
- * (build/prefix/) exports ONLY the prefixed names and so can live beside
- * glibc's malloc in one process (used by the TSan and fuzz builds).
+ * The standard malloc family (malloc, free, calloc, ...) and the
+ * replaceable C++ operators new and delete (every form) are exported under
+ * their usual names by libbrisk.so.0 / libbrisk.a.  Link with
+ * `pkg-config --libs brisk` (see brisk(3)).  Every malloc-family entry
+ * point is also exported with a brisk_ prefix, in every build; the
+ * "prefixed" build (build/prefix/) exports ONLY the prefixed names (no
+ * C++ operators either) and so can live beside glibc's malloc in one
+ * process (used by the TSan and fuzz builds).
  *
  * Semantics of each brisk_X equal those of X documented in docs/api.md:
  * glibc-compatible, errno ENOMEM on every failed allocation.
@@ -15,9 +19,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Version of this header.  The shared library's soname is
+ * libbrisk.so.BRISK_VERSION_MAJOR; brisk_version() reports the version of
+ * the library actually loaded, which may be newer than the header. */
+#define BRISK_VERSION_MAJOR 0
+#define BRISK_VERSION_MINOR 1
+#define BRISK_VERSION_PATCH 0
+#define BRISK_VERSION_STRING "0.1.0"
+/* One number for comparisons: MAJOR * 10000 + MINOR * 100 + PATCH. */
+#define BRISK_VERSION \
+  (BRISK_VERSION_MAJOR * 10000 + BRISK_VERSION_MINOR * 100 + BRISK_VERSION_PATCH)
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The loaded library's version, "MAJOR.MINOR.PATCH" (a static string). */
+const char *brisk_version(void);
 
 void *brisk_malloc(size_t size);
 void brisk_free(void *ptr);

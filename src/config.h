@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config.h — every compile-time switch and tuning constant of brisk.
  *
  * Switches are always defined to 0 or 1 (the build uses -Wundef), and code

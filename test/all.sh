@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test/all.sh — what `make test` runs: the main suites (test/run.sh) and the
 # quick reliability subset (test/real/run.sh --quick: misuse, faults, fuzz
 # replay, real programs, a few Python modules), then ONE closing line

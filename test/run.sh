@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test/run.sh — run brisk's test suites (built by `make test-bins`, see
 # test/test.mk) and print one PASS/FAIL line per test, then a last line
 # "N passed, M failed".  Exit status 1 if anything failed.
@@ -9,8 +10,12 @@
 #                        and ubsan libraries, api and stress on release
 #                        again under option sets with every delay and limit
 #                        at 0 and large, stress on the TSan prefix build,
-#                        link/-lbrisk on release.  A test's sidecar
+#                        link/-lbrisk on release, packaging and linking
+#                        (test/link/run.sh: link/ITEM).  A test's sidecar
 #                        (test/api/NAME.env: VAR=value lines) applies last.
+#                        A test that exits 77 is skipped (SKIP line, in
+#                        neither total): test/link items whose Debian
+#                        package is missing on a non-root run.
 #   test/run.sh --libc   api + stress against glibc's malloc only (checks
 #                        that the tests themselves are right; brisk-only
 #                        assertions are skipped inside the tests)
@@ -205,6 +210,19 @@ else
         UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 bash "$f"
     done
   done
+  # Packaging and linking (test/link/run.sh, which documents each item):
+  # every way of adopting brisk puts a real program on brisk: -lbrisk via
+  # pkg-config under --as-needed, -static, CMake, install/uninstall, the
+  # .deb packages, the launcher, the C++ operators.  An item whose Debian
+  # package is missing (and cannot be installed: not root) exits 77 and is
+  # counted as skipped, with one SKIP line naming the package.
+  for it in version manpages aslink static cmake install deb cxxmisuse; do
+    add "link/$it" 300 bash test/link/run.sh "$it"
+  done
+  for v in release debug ubsan; do
+    [[ $v == release || " $VARIANTS " == *" $v "* ]] || continue
+    add "link/cxxops@$v" 120 bash test/link/run.sh cxxops "$v"
+  done
 fi
 
 # run_one INDEX — runs test INDEX, writes LOGDIR/INDEX.rc and prints its line
@@ -220,6 +238,9 @@ run_one() {
   echo "$rc" >"$LOGDIR/$i.rc"
   if [[ $rc == 0 ]]; then
     printf 'PASS %s (%ss)\n' "$name" "$dt"
+  elif [[ $rc == 77 ]]; then
+    # skipped: the test says why on its last SKIP line (a missing package)
+    printf 'SKIP %s: %s\n' "$name" "$(sed -n 's/^SKIP: //p' "$log" | tail -n 1)"
   else
     local why="exit $rc"
     [[ $rc == 124 || $rc == 137 ]] && why="TIMEOUT after ${tmo}s"
@@ -246,13 +267,17 @@ wait
 
 pass=0
 fail=0
+skip=0
 for ((i = 0; i < n; i++)); do
   if [[ -f $LOGDIR/$i.rc && $(cat "$LOGDIR/$i.rc") == 0 ]]; then
     pass=$((pass + 1))
+  elif [[ -f $LOGDIR/$i.rc && $(cat "$LOGDIR/$i.rc") == 77 ]]; then
+    skip=$((skip + 1)) # counted in neither total (SKIP line above)
   else
     fail=$((fail + 1))
   fi
 done
 echo "test time: $(($(date +%s) - START)) s (mode $MODE, $JOBS jobs)"
+((skip > 0)) && echo "$skip skipped (a package they need is missing: see the SKIP lines)"
 echo "$pass passed, $fail failed"
 ((fail == 0))

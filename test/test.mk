@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # test/test.mk — brisk's test suite (included by the top-level Makefile).
 #
 #   make test        build lib + variants + every test program, then run

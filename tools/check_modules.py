@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Check brisk's module structure (run from the repository root).
 
 A module is src/<folder>/<name>.c plus its header <name>.h.  Fails (exit 1)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # make demo: run a real program (Python, with its small-object allocator
 # switched off so every object goes through malloc) on brisk and show what
 # the allocator did, next to the same run on glibc's malloc.

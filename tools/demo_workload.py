@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Workload for `make demo`: a burst of allocation (a dict of lists and
 # strings), JSON round trip, then release, with the process's RSS printed.
 import json

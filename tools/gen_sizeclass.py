@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Generate the tables of src/core/sizeclass.c (run from the repository root).
 
 Classes: 16..128 by 16, then four per power of two up to 128 KiB.  Prints

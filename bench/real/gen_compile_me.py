@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Generates bench/real/compile_me.c, the fixed input of the `gcc` workload.
 
 The output is committed; rerun only to change the workload deliberately:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bench/real/work.pl — a fixed allocation-heavy Perl workload.
 # Run as: perl work.pl N   (N scales the work)
 # Models a text-processing script: build and split lines, hashes of arrays,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """bench/real/work.py — a fixed allocation-heavy Python workload.
 
 Run as: PYTHONMALLOC=malloc python3 work.py N   (N scales the work)

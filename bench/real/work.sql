@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- bench/real/work.sql — a fixed SQLite workload (in-memory database).
 -- Run as: sqlite3 -cmd "CREATE TEMP TABLE p(n INT); INSERT INTO p VALUES(N);" :memory: < work.sql
 -- N scales the row count.  Models an analytics/ETL job: bulk insert, index

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* api/init.c — process start, fork and exit.
  *
  * The allocator works before this runs (the dynamic loader's first malloc

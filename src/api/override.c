@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* api/override.c — the exported malloc family.
  *
  * Every entry point exists as brisk_<name>; with BRISK_OVERRIDE=1 (the
@@ -99,7 +100,7 @@ static inline void *do_pvalloc(size_t size) {
 
 /* free preserves errno: the fast path never touches it, and every
  * syscall on the slow path restores it (os_linux.c). */
-static inline void do_free(void *p) { fast_free(p); }
+static ALWAYS_INLINE void do_free(void *p) { fast_free(p); }
 
 static inline void do_free_sized(void *p, size_t size) {
   brisk_free_check_size(p, size);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/alloc.c — the allocation slow paths: thread setup, size-class
  * pages, large spans, huge blocks, calloc, aligned allocation, and the
  * out-of-memory retry.

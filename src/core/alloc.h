@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/alloc.h — the allocation slow paths behind the exported family.
  * errno: every failed allocation sets ENOMEM; nothing else touches errno. */
 #ifndef BRISK_CORE_ALLOC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/block.c — the free-mark key of the block seam (core/block.h).
  *
  * The key is drawn once, before the first block of the process is carved

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/block.h — the free-list seam: every read or write of a free block's
  * words in the tree goes through these inline helpers.
  *

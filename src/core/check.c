@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/check.c — the debug-full invariant walks (core/check.h).
  * Compiled in every build (so it keeps compiling); called only when
  * BRISK_DEBUG_FULL is 1.  Reads; never changes anything. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/check.h — invariant walks of the debug-full build (BRISK_DEBUG_FULL):
  * every page's free list and counts, the span partition of every segment,
  * segment-map consistency, the heap's lists.  A broken invariant aborts

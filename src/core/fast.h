@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/fast.h — the inline fast paths of malloc and free.
  *
  * malloc: one thread-local load, one table load, pop the page's free list.
@@ -34,29 +35,51 @@ static ALWAYS_INLINE void *fast_malloc(size_t size) {
   return brisk_alloc_slow(heap, size);
 }
 
-static ALWAYS_INLINE void fast_free(void *p) {
+/* The free fast path's test: p lies in a segment of the calling thread's
+ * heap, at a carved offset of a one-slice page whose flags are 0
+ * (fast_end), and is a block start: off % size == 0 tested with one
+ * multiply (Lemire et al.: exact for 16-bit offsets, 32-bit magic).
+ * Returns the page, or NULL when the slow path must decide. */
+static ALWAYS_INLINE page_t *fast_free_page(void *p, heap_t *heap) {
   uintptr_t u = (uintptr_t)p;
-  if (likely(segbits_test(u))) {
+  if (unlikely(!segbits_test(u))) return NULL;
+  segment_t *seg = segment_of_ptr(p);
+  page_t *page = slice_desc_of(seg, p); /* the head if fast_end != 0 */
+  uint32_t off = (uint32_t)(u & (BRISK_SLICE_SIZE - 1));
+  if (likely(seg->heap == heap && (uint16_t)off < page->fast_end &&
+             off * page->magic32 < page->magic32))
+    return page;
+  return NULL;
+}
+
+/* Free block p of `page` (fast_free_page's result) on the owner thread. */
+static ALWAYS_INLINE void fast_free_push(heap_t *heap, page_t *page, void *p) {
+  block_t *b = (block_t *)p;
+  block_on_free(b);
+  block_push(&page->free, b);
+  event_free_fast(heap, page->block_size);
+  if (unlikely(--page->used == 0)) brisk_page_on_empty(heap, page);
+}
+
+/* Every free that fast_free_page declines: a segment pointer goes to the
+ * in-segment slow path, anything else (NULL, huge, foreign) to free_slow. */
+static ALWAYS_INLINE void fast_free_declined(void *p) {
+  if (segbits_test((uintptr_t)p)) {
     segment_t *seg = segment_of_ptr(p);
-    page_t *page = slice_desc_of(seg, p); /* the head if fast_end != 0 */
-    heap_t *heap = brisk_heap_tls;
-    /* Owner, a carved offset of a one-slice page whose flags are 0
-     * (fast_end), and a block start: off % size == 0 tested with one
-     * multiply (Lemire et al.: exact for 16-bit offsets, 32-bit magic). */
-    uint32_t off = (uint32_t)(u & (BRISK_SLICE_SIZE - 1));
-    if (likely(seg->heap == heap && (uint16_t)off < page->fast_end &&
-               off * page->magic32 < page->magic32)) {
-      block_t *b = (block_t *)p;
-      block_on_free(b);
-      block_push(&page->free, b);
-      event_free_fast(heap, page->block_size);
-      if (unlikely(--page->used == 0)) brisk_page_on_empty(heap, page);
-      return;
-    }
     brisk_free_in_segment(seg, page_of(seg, p), p);
     return;
   }
   brisk_free_slow(p);
+}
+
+static ALWAYS_INLINE void fast_free(void *p) {
+  heap_t *heap = brisk_heap_tls;
+  page_t *page = fast_free_page(p, heap);
+  if (likely(page != NULL)) {
+    fast_free_push(heap, page, p);
+    return;
+  }
+  fast_free_declined(p);
 }
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/foreign.c — the foreign-block cache (core/foreign.h).
  * Invariant: heap->foreign[bin].used == -(blocks on its list), and every
  * block on it belongs to a page of another heap that counts it as used

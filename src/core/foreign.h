@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/foreign.h — the foreign-block cache: per size class, up to
  * BRISK_FOREIGN_MAX blocks (BRISK_FOREIGN_BYTES) that this thread freed but
  * another heap owns, handed out again by this thread's next mallocs of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/free.c — the free slow paths: validation and dispatch.
  *
  * A pointer is accepted only when it is the start of a live block: a

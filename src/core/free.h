@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/free.h — the free slow paths: pointer validation and dispatch to
  * the owner (page, large, huge, remote), and the checked lookups that
  * malloc_usable_size and realloc use.  A pointer that is not a live block

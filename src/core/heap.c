@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/heap.c — thread heaps: the sentinel, creation, adoption, exit.
  *
  * Owns: brisk_heap_tls (each thread's heap pointer), the thread state, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/heap.h — thread heaps: the sentinel, creation and adoption on a
  * thread's first allocation, hand-back at thread exit, and giving free
  * memory back (trim, out of memory). */

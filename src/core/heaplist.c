@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/heaplist.c — the registry of thread heaps (core/heaplist.h).
  *
  * Invariants:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/heaplist.h — the registry of thread heaps: the immortal pool they
  * are carved from, the list of every heap (for statistics) and the list
  * of abandoned heaps (of exited threads) waiting for adoption.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/huge.c — blocks bigger than BRISK_LARGE_MAX, each in its own mapping.
  *
  * Owns: mapping huge blocks (header page + block), their realloc by

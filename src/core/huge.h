@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/huge.h — blocks bigger than BRISK_LARGE_MAX, each in its own
  * mapping (header page + block), with a reuse cache and mremap resizing.
  * Safe from any thread: a huge block may be freed by any thread. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/large.c — the large-block life cycle (core/large.h).
  *
  * A large block is the whole area of a SPAN_LARGE span (flags

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/large.h — large blocks (BRISK_CLASS_MAX < usable <= BRISK_LARGE_MAX):
  * one block per span of whole slices, with its whole life cycle here:
  * allocation, owner and remote frees, in-place growth and shrinking. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/options.c — runtime options, one table, read once from `environ`.
  *
  * Each option `name` is set by the environment variable BRISK_<NAME>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/options.h — runtime options, one table (core/options.c), read once
  * from `environ` in the library constructor without allocating; until then
  * the static defaults apply.  docs/tuning.md documents each. */

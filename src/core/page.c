@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/page.c — pages of one size class: queues, carving, owner frees.
  *
  * Owns: the per-heap bin queues and full list, the direct table, lazy

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/page.h — pages: spans of blocks of one size class; their queues,
  * lazy carving, the direct table, and owner-side frees.
  * Everything here runs on the owner heap's thread. */

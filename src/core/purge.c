@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/purge.c — the purge policy over a heap's free spans and empty
  * segments.
  *

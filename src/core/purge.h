@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/purge.h — the purge policy: when a heap's free-but-committed
  * memory goes back to the kernel.  Owner heap's thread only. */
 #ifndef BRISK_CORE_PURGE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/realloc.c — realloc: in place where the block allows it (huge
  * blocks by mremap, large spans grown into or shrunk back to their
  * segment, small blocks kept unless a smaller class saves a quarter),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/remote.c — the remote-free protocol (core/remote.h has the rules).
  *
  * State: page->xfree = chain | XF_* state (two low bits), page->rfreed

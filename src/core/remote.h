@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/remote.h — the remote-free protocol: how a thread frees a block of
  * a page that another heap owns, and how the owner takes such blocks back.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/segmap.c — the map from an address to the segment or huge block that
  * owns its 4 MiB region.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/segmap.h — address -> owning segment or huge mapping, lock-free.
  *
  * Two structures (core/segmap.c): a bitmap with one bit per 4 MiB region

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/segment.c — segments: mapping, the global cache of empty segments,
  * release.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/segment.h — segments: 4 MiB, 4 MiB-aligned units of memory that a
  * heap owns, cut into 64 KiB slices (core/span.h manages the slices).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/sizeclass.c — the size-class table ("bins") and the size -> bin maps.
  *
  * Classes: 16..128 in steps of 16, then four classes per power of two up to

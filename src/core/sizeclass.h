@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/sizeclass.h — size classes ("bins") and the size -> bin maps.
  * Immutable tables (core/sizeclass.c), safe from the loader's first malloc. */
 #ifndef BRISK_CORE_SIZECLASS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/source.c — the default memory source: the kernel, via os/os.h.
  * Stateless; safe from any thread. */
 #include "core/source.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/source.h — memory sources: where a heap's segments come from.
  *
  * A heap maps, unmaps, purges and protects its segments only through its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/span.c — spans of slices: free-span bins, best-fit allocation with
  * splitting, in-place grow/shrink, and freeing with coalescing.
  *

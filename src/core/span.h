@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/span.h — spans: runs of slices inside a heap's segments, free or
  * in use, with best-fit allocation and eager coalescing.
  * Everything here runs on the owner heap's thread, without locks. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* core/types.h — the core data types of brisk, shared by every module.
  *
  * Architecture (docs/design.md has the full story and the invariants):

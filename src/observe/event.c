@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* observe/event.c — the process-wide side of the event hook: system-call
  * counters, mapped and purged bytes, the process live total and its peak,
  * and frees by threads that have no heap.

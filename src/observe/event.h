@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* observe/event.h — the allocation-event hook.
  *
  * Every allocation, free, in-place resize and memory system call of brisk

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* observe/output.c — text output without allocation: a fixed buffer, number
  * formatting, and the fatal-error path.
  *

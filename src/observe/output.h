@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* observe/output.h — text output without allocation: a fixed buffer on
  * the caller's stack, number formatting, warnings and fatal errors.
  * Every message brisk prints starts with "brisk: " and fits on one line. */

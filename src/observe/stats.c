@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* observe/stats.c — process-wide statistics, merged on read.
  *
  * Each heap counts its own operations (owner-only writes through the event

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* observe/stats.h — process statistics: merged on read from every heap's
  * counters and the event hook's process totals (observe/event.c).  The
  * public API is brisk_stats_get/brisk_stats_print (include/brisk.h). */

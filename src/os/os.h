@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* os/os.h — the one seam between brisk and the kernel.
  *
  * Only os/os_linux.c includes <sys/mman.h> or makes system calls.  None of

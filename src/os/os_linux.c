@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* os/os_linux.c — the Linux implementation of the OS seam (os/os.h).
  *
  * Owns: every system call brisk makes (mmap, munmap, madvise, mremap,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* aligned_alloc.c — every power-of-two alignment from 1 byte to 64 MiB
  * works: the block is aligned, writable over its whole size and freeable,
  * also when the size is not a multiple of the alignment (C17 DR 460).

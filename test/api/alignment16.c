@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* alignment16.c — every block is 16-byte aligned on x86-64 (glibc's
  * guarantee, relied on by SSE code): malloc(0..4096) including 1..16,
  * calloc, realloc results, and many live blocks of each tiny size. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* calloc.c — calloc returns zeroed memory (also when it reuses a dirtied
  * block of the same or of a different size — memory split from or merged
  * with freed spans — and for large blocks), calloc(0, n) and calloc(n, 0)

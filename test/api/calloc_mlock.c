@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* calloc_mlock.c — calloc returns zeroed memory also when the allocator
  * cannot purge: under mlockall() the kernel refuses MADV_DONTNEED on the
  * locked pages (EINVAL), so freed memory keeps its old contents.  An

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // cxx.cpp — C++ on top of the allocator: new/delete, new[]/delete[],
 // over-aligned new (alignas(64), alignas(4096)), sized delete, std::string,
 // vector, map, unordered_map, list, shared_ptr; exceptions thrown and caught

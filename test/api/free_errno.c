@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* free_errno.c — free() preserves errno for every kind of block (tiny,
  * small, medium, large/direct-mapped, aligned, NULL), including frees that
  * empty whole pages or spans and so may make the allocator return memory

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* free_sized.c — C23 free_sized(p, size) and free_aligned_sized(p, al,
  * size) free blocks from malloc/calloc/realloc and aligned_alloc: the
  * memory is really released (a loop that would leak 2 GiB keeps RSS flat),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* huge_sizes.c — every allocation entry point fails with NULL (or ENOMEM as
  * return value for posix_memalign) and errno ENOMEM for sizes above
  * PTRDIFF_MAX, near SIZE_MAX, and for sizes that fit in ptrdiff_t but cannot

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* large_blocks.c — blocks of 1 MiB to 256 MiB can be allocated, written on
  * every page and read back; calloc of large sizes is zero; realloc growing a
  * large block (1 MiB -> 256 MiB in steps) and shrinking it again preserves

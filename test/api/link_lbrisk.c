@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* link_lbrisk.c — linked with -lbrisk (no LD_PRELOAD): malloc resolves to
  * libbrisk, libc-internal allocations (strdup, fopen) go to brisk too, and
  * the extension API works: brisk_usable_size, brisk_stats_get (EINVAL for

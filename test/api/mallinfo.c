@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mallinfo.c — mallinfo2() and the older mallinfo() give plausible figures:
  * allocating 10 MiB in 1 KiB blocks raises uordblks by 10..20 MiB (and
  * arena by at least that), freeing them lowers it again by at least 9 MiB;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* malloc_free.c — malloc returns distinct, non-overlapping, writable blocks
  * for every size class up to 64 KiB; contents survive unrelated malloc/free
  * traffic; freed memory is reused (a malloc/free loop does not grow RSS). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* malloc_info.c — malloc_info(0, f) returns 0 and writes an XML document
  * containing <malloc (the format programs parse); options other than 0
  * fail: glibc returns EINVAL as the return value, the man page documents

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* malloc_stats.c — malloc_stats() writes a non-empty report to stderr (fd 2,
  * captured here in a temporary file) and the program continues normally. */
 #include "check.h"

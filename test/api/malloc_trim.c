@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* malloc_trim.c — after allocating ~200 MiB (small and medium blocks, plus
  * one small block kept alive at the end so that nothing can be given back
  * by simply lowering the heap top) and freeing all but that block,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* malloc_zero.c — malloc(0) returns a non-NULL pointer (as glibc does),
  * distinct from every other live block, and free accepts it; realloc of
  * such a pointer to a real size works. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mallopt.c — mallopt returns 1 for the parameters glibc knows, given
  * valid values (M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_MAX,
  * M_ARENA_MAX, M_ARENA_TEST, M_MXFAST, M_PERTURB=0); unknown parameters do

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* memalign_valloc.c — memalign(al, n) is al-aligned for power-of-two al;
  * valloc and pvalloc return page-aligned blocks; pvalloc(n) rounds n up to
  * a whole number of pages and the usable size covers those pages (all of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* posix_memalign.c — returns EINVAL (and leaves *out untouched) when the
  * alignment is not a power of two multiple of sizeof(void *); ENOMEM (and
  * *out untouched) for impossible sizes; 0 with an aligned, writable,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* posix_memalign_errno.c — errno after posix_memalign, as glibc does it
  * (and docs/api.md promises):
  *  - failure for lack of memory (impossible size, or an alignment that can

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* realloc.c — realloc(NULL, n) acts as malloc; growing and shrinking keep
  * the contents (across small, medium and large sizes, in both directions);
  * realloc(p, 0) frees p and returns NULL as glibc does (checked by a loop

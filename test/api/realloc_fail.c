@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* realloc_fail.c — a realloc that cannot be satisfied returns NULL with
  * errno ENOMEM and leaves the old block intact, at its old address, still
  * usable (readable, writable, reallocatable and freeable).  Checked for

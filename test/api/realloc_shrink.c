@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* realloc_shrink — shrinking gives memory back and keeps the contents.
  *
  * A 1.5 MB block shrunk to 300 KB stays where it is (no copy) and its

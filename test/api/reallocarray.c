@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* reallocarray.c — reallocarray(p, n, m) reallocates to n*m bytes keeping
  * contents, acts as malloc for p == NULL, and on n*m overflow returns NULL
  * with errno ENOMEM leaving p intact and usable. */

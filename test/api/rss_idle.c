@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rss_idle.c — brisk contract: memory freed is given back to the kernel
  * without an explicit malloc_trim: after allocating ~160 MiB (mostly small
  * and medium blocks, freed in random order) and sleeping 1.5 s, RSS is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stats_truth.c — brisk's statistics match what the program did:
  * the live peak sees a single huge block and a single large block that
  * lived between two samples (malloc, touch, free: peak >= its size), and

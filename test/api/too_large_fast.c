@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* too_large_fast.c — a request that can never succeed fails at once: no
  * system call, no purge of the caches, every time.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tsd_dtor_malloc.c — a thread whose pthread-key destructor allocates in
  * the last destructor round must not leak a thread heap.
  *

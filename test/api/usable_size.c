@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* usable_size.c — malloc_usable_size(NULL) is 0; for every block (malloc,
  * calloc, realloc, aligned, large) it is >= the requested size and not
  * absurdly larger; the whole usable size is writable: filling it does not

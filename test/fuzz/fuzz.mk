@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # test/fuzz/fuzz.mk — libFuzzer on brisk (included from test/real/real.mk).
 #
 #   make fuzz-quick              60 s of fuzzing

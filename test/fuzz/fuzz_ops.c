@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_ops.c — libFuzzer harness for brisk (prefixed build: the fuzzer
  * and its sanitizers keep glibc's malloc; the harness calls brisk_*).
  *

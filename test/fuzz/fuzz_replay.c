@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_replay.c — main() for replaying fuzz inputs without libFuzzer:
  * runs LLVMFuzzerTestOneInput on each file named on the command line
  * (test/real/run.sh replays test/fuzz/regressions/ and test/fuzz/corpus/).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* glibc_shim.c — brisk_* names served by glibc's malloc, to check the
  * harness itself: fuzz_ops.c + fuzz_replay.c + this file must accept every
  * input (build/real/fuzz_replay_glibc, run by test/real/run.sh first). */

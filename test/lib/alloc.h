@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* alloc.h — lets one test source run on either library build:
  *   default: the plain malloc family (run against the overriding
  *            libbrisk.so, by linking -lbrisk or by LD_PRELOAD; or glibc);

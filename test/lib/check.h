@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* check.h — shared helpers for brisk's api and stress tests.
  *
  * CHECK(cond, fmt, ...) prints "file:line: FAILED: cond: message" on stderr

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pattern.h — content patterns and random sizes for the stress tests.
  *
  * A block of n bytes with tag t holds byte b(i) = byte (i & 7) of

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # gcc.sh — gcc (cc1, as, collect2, ld all under LD_PRELOAD) compiles prog.c
 # with the same diagnostics, and the program then runs with the same output
 # and exit status; also -fsyntax-only on a large header set.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # git.sh — git init, several commits, branch, merge, log --stat, gc, fsck
 # in a scratch repository, identical with and without brisk (fixed dates,
 # names and config make the hashes reproducible).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # in_use.sh — the preloaded library is really in use: libbrisk appears in
 # /proc/self/maps of python3, perl and cat under LD_PRELOAD (and not
 # without it), and python3's allocations reach brisk: brisk_stats_get's

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib.sh — helpers sourced by the preload tests (test/preload/*.sh).
 # Each test runs real programs twice, without and with
 # LD_PRELOAD=$PRELOAD_LIB, and requires identical stdout, stderr and exit

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ls.sh — ls -lR /usr/include (LC_ALL=C) lists the same with and without
 # brisk.
 source "$(dirname "$0")/lib.sh"

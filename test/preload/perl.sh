@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # perl.sh — perl runs workload.pl identically with and without brisk.
 source "$(dirname "$0")/lib.sh"
 need perl

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* prog.c — small C program compiled by gcc in the preload test */
 #include <stdio.h>
 #include <stdlib.h>

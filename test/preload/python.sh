@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # python.sh — python3 (PYTHONMALLOC=malloc, so every object goes through
 # malloc) runs workload.py identically with and without brisk.
 source "$(dirname "$0")/lib.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # sort.sh — GNU sort of a generated ~1 MiB file (plain, numeric by key,
 # unique, parallel with a small buffer forcing temporary files) gives the
 # same result with and without brisk.

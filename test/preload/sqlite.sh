@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # sqlite.sh — sqlite3 (on-disk database: 20000 rows via a recursive CTE,
 # indexes, group by, joins, update/delete, vacuum, integrity check) gives
 # identical output with and without brisk.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # workload.pl — perl workload for the preload test: hashes, regexes, sort,
 # string building, references.
 use strict; use warnings;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # workload.py — deterministic python3 workload for the preload test:
 # dicts, lists, sets, strings, json, sorting, big integers, gc churn.
 import gc, json, hashlib

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- workload.sql — sqlite3 workload for the preload test
 CREATE TABLE t(id INTEGER PRIMARY KEY, grp INTEGER, name TEXT, val REAL, blob BLOB);
 WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000)

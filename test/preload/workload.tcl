@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # workload.tcl — Tcl workload for the preload test: dicts, lists, strings.
 set d [dict create]
 for {set i 0} {$i < 100000} {incr i} { dict set d k$i [list $i [string repeat x [expr {$i % 13}]]] }

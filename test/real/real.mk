@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # test/real/real.mk — reliability suites (included by the top-level Makefile).
 #
 #   make check-real        real programs (CPython's regression tests, sqlite3,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test/real/run.sh — brisk against real programs, fault conditions and bad
 # input (make check-real / make check-real-quick; see test/real/real.mk).
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* soak.c — a long mixed multithreaded workload with a bounded live set,
  * to check that brisk's RSS stays bounded in steady state.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # test/soak/soak.mk — the soak test (included from test/real/real.mk).
 #   make soak [SOAK_SECONDS=600] [SOAK_THREADS=4] [SOAK_LIB=build/libbrisk.so]
 # SOAK_LIB= (empty) runs it on glibc's malloc, for comparison.

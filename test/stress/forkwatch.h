@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* forkwatch.h — supervisor and hang watchdog for the fork regression tests
  * (stress_forksig.c, stress_forkstdio.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stress_churn.c — thread churn: thousands of short-lived threads (a few
  * alive at a time, some joined, some detached) each allocate blocks, free
  * some, free blocks that a long-lived survivor thread allocated for them,

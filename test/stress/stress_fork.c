@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stress_fork.c — fork while other threads allocate.
  * Phase 1: four threads run malloc/realloc/free loops (with pattern checks)
  * while the main thread forks repeatedly; each child (alarm(10) turns a

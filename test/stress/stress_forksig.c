@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stress_forksig.c — fork from a signal handler while the interrupted
  * process allocates and forks (the idea of glibc's tst-mallocfork2, our own
  * code).

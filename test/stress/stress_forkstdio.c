@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stress_forkstdio.c — fork while other threads mix malloc with stdio (the
  * idea of glibc's tst-malloc-fork-deadlock, our own code).
  *

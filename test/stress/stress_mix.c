@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stress_mix.c — multithreaded allocation stress with content verification
  * of every block.  T threads share an array of slots; each operation puts a
  * fresh block (malloc, calloc, posix_memalign/aligned_alloc/memalign with a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stress_oom.c — out of memory.  Under setrlimit(RLIMIT_AS, current size +
  * 256 MiB): take 48 MiB in 64-byte blocks and 48 MiB in 40 KB blocks, then
  * allocate 1 MiB blocks until NULL, then 40 KB blocks until NULL, then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* stress_signal.c — signals during allocation.  SIGALRM arrives
  * constantly (setitimer, every 50 us of real time) and a thread sends
  * SIGUSR1 to the allocating threads with pthread_kill in a tight loop,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unit.h — helpers for brisk's unit tests of internals.
  *
  * Unit tests include the module headers of src/ and link the prefix-only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unit_atfork — fork: the child forgets the global caches and allocates.
  *
  * 1. Single-threaded, fork() from a SIGUSR1 handler raised outside malloc:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unit_calloc_purge — a purge that fails leaves the memory dirty.
  *
  * The calling thread's heap gets, for a while, a memory source whose map,

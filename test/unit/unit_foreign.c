@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unit_foreign — the foreign-block cache (core/foreign.c).
  *
  * A worker thread allocates blocks (its heap), the main thread frees them:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unit_heap_adopt — thread heaps are abandoned at thread exit and adopted
  * whole by later threads (core/heap.c, core/heaplist.c).
  *

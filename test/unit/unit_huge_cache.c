@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unit_huge_cache — huge blocks (> BRISK_LARGE_MAX) and their reuse cache.
  *
  * With the clock frozen (brisk_os_clock_hook) so that nothing expires by

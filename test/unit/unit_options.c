@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unit_options — the BRISK_* option parser (core/options.c).
  *
  * brisk_options_init(env) over environ-style arrays: each known variable

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unit_output — the allocation-free formatter (observe/output.h).
  *
  * brisk_output_u64/hex/size/pad/str into an outbuf_t whose fd is a temporary

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unit_page — page queues, the full list and remote frees.
  *
  * Fills one page of a size class: the page moves to the full list when the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unit_purge — the purge policy (core/purge.c) against an injected clock.
  *
  * Large blocks of 256 KiB (four slices) with live neighbours, so that each

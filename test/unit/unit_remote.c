@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unit_remote — the remote-free batch table and hand-over (core/remote.c).
  *
  * A worker thread owns the blocks; the main thread frees them.  Beyond the

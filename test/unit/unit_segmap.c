@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unit_segmap — the address -> segment map.
  *
  * Entries are set and cleared per 4 MiB region over whole ranges, leaves

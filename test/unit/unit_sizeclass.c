@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unit_sizeclass — the size-class table and every map onto it.
  *
  * For every size up to BRISK_CLASS_MAX: brisk_sizeclass_bin() gives the smallest

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* unit_span — spans inside segments: best fit, splitting, coalescing.
  *
  * On a fresh heap: spans come back slice-aligned inside one segment;

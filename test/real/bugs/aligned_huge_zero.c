@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* aligned_huge_zero.c — minimal reproducer (found by make fuzz):
  * aligned_alloc(4 MiB, 0) aborts inside brisk with
  *   "brisk: malloc_usable_size(): invalid pointer (pointer 0x...)"

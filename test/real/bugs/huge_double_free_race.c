@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* huge_double_free_race.c — minimal reproducer: two threads that free the
  * same huge block (8 MiB, its own mapping) at the same moment can both get
  * through brisk's double-free check: the block's `live` flag is tested and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* oom_after_free.c — minimal reproducer: memory freed after an
  * out-of-memory episode cannot be reused for a different size.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bad_align.c — alignment arguments: 0, non-powers of two, below
  * sizeof(void *), huge.  Expected results (docs/api.md, glibc):
  *   posix_memalign: EINVAL unless a power of two multiple of sizeof(void *);

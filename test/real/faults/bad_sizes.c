@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bad_sizes.c — sizes near SIZE_MAX and PTRDIFF_MAX in every allocation
  * entry point: each returns NULL with errno ENOMEM (posix_memalign returns
  * ENOMEM and leaves *out alone), never crashes, never returns a block

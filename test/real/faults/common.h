@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* common.h — helpers for the fault programs in test/real/faults/.
  *
  * Each program exercises one fault condition, prints a short summary on

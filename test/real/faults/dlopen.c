@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dlopen.c — dlopen/dlclose, repeatedly and from several threads, of a
  * library (lib_dlalloc.so) whose constructor allocates and whose
  * destructor frees; blocks the library handed out are freed after

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fork_in_signal.c — fork() from a signal handler while other threads
  * allocate.  The handler runs on the main thread, which does not allocate
  * (a handler that interrupts malloc on its own thread and forks deadlocks

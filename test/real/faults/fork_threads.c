@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fork_threads.c — fork while other threads allocate and free.
  * The child (which has only the forking thread) must be able to malloc,
  * realloc and free, including blocks inherited from the parent and

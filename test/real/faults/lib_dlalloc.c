@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lib_dlalloc.c — a shared library for dlopen.c: its constructor allocates
  * (small, large, aligned and via strdup), its destructor verifies and
  * frees everything, so dlclose runs frees late in the library's life. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* oom.c — out of memory under a small RLIMIT_AS: every allocation entry
  * point fails with NULL + ENOMEM (never crashes or aborts), realloc keeps
  * the old block intact, and after freeing everything the program allocates

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* realloc_zero.c — realloc(p, 0) frees p and returns NULL (glibc's
  * behaviour, which programs rely on), for blocks of every kind; freeing
  * is checked by doing it a million times with bounded memory (the block

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* signals.c — signals arriving during allocation.  A helper thread sends
  * SIGUSR1 to the allocating threads as fast as it can while they malloc,
  * realloc and free; the handler does not allocate (it counts, and touches

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spawn.c — vfork+exec and posix_spawn while other threads allocate.
  * The vfork child shares the parent's memory and must not allocate; it
  * only execs.  posix_spawn (clone(CLONE_VM|CLONE_VFORK) in glibc) runs

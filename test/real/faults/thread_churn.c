@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* thread_churn.c — thousands of short-lived threads allocate while others
  * run; each leaves blocks behind in a global pool that later threads (or
  * main) verify and free after their owner has exited.  Exercises thread

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // tls_dtor.cpp — allocation inside thread-exit destructors: pthread_key
 // destructors (which malloc, realloc and free, and re-set the key so they
 // run again) and C++ thread_local objects whose destructors allocate and

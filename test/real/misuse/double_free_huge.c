@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* double_free_huge.c — double free of a 16 MiB block (huge mapping).
  * Expected: SIGABRT and one stderr line matching double_free_huge.expect. */
 #include <malloc.h>

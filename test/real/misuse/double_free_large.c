@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* double_free_large.c — double free of a 1 MiB block (large span).
  * Expected: SIGABRT and one stderr line matching double_free_large.expect. */
 #include <malloc.h>

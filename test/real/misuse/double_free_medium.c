@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* double_free_medium.c — double free of a 20000-byte block (size class).
  * Expected: SIGABRT and one stderr line matching double_free_medium.expect. */
 #include <malloc.h>

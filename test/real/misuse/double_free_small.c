@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* double_free_small.c — double free of a small block (48 bytes).
  * Expected: SIGABRT and one stderr line matching double_free_small.expect. */
 #include <malloc.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* double_free_small_other.c — double free of a small block after other blocks of its page were freed.
  * Expected: SIGABRT and one stderr line matching double_free_small_other.expect. */
 #include <malloc.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* free_foreign_mmap.c — free of a page-aligned pointer into memory brisk never returned (mmap).
  * Expected: SIGABRT and one stderr line matching free_foreign_mmap.expect. */
 #include <malloc.h>

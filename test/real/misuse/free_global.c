@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* free_global.c — free of a static (data segment) address.
  * Expected: SIGABRT and one stderr line matching free_global.expect. */
 #include <malloc.h>

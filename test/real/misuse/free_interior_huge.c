@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* free_interior_huge.c — free of an interior pointer of a 16 MiB block.
  * Expected: SIGABRT and one stderr line matching free_interior_huge.expect. */
 #include <malloc.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* free_interior_large.c — free of an interior pointer of a 1 MiB block.
  * Expected: SIGABRT and one stderr line matching free_interior_large.expect. */
 #include <malloc.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* free_interior_small.c — free of an interior pointer of a small block.
  * Expected: SIGABRT and one stderr line matching free_interior_small.expect. */
 #include <malloc.h>

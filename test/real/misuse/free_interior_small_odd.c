@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* free_interior_small_odd.c — free of an unaligned interior pointer of a small block.
  * Expected: SIGABRT and one stderr line matching free_interior_small_odd.expect. */
 #include <malloc.h>

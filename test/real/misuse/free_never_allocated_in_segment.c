@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* free_never_allocated_in_segment.c — free of a block-aligned address in a brisk page that was never handed out.
  * Expected: SIGABRT and one stderr line matching free_never_allocated_in_segment.expect. */
 #include <malloc.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* free_never_carved.c — free of a block-aligned address in a small page,
  * beyond the blocks carved so far.  A page carves its area lazily (4 KiB
  * of blocks at a time: ~85 blocks of 48 bytes), so block 1000 of the page

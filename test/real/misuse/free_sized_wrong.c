@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* free_sized_wrong.c — free_sized with a size larger than the block (debug build only).
  * Expected: SIGABRT and one stderr line matching free_sized_wrong.expect. */
 #include <malloc.h>

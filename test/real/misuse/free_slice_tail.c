@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* free_slice_tail.c — free of the 16 bytes at the end of the 64 KiB slice
  * of a 48-byte page: offset 65520 = 48 * 1365 is a multiple of the block
  * size, but the page holds only 65536 / 48 = 1365 blocks (indices 0..1364),

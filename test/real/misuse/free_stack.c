@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* free_stack.c — free of a stack address.
  * Expected: SIGABRT and one stderr line matching free_stack.expect. */
 #include <malloc.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* free_wild.c — free of a pointer brisk never returned (arbitrary address).
  * Expected: SIGABRT and one stderr line matching free_wild.expect. */
 #include <malloc.h>

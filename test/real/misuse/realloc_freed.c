@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* realloc_freed.c — realloc of a freed small block.
  * Expected: SIGABRT and one stderr line matching realloc_freed.expect. */
 #include <malloc.h>

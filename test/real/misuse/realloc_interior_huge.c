@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* realloc_interior_huge.c — realloc of an interior pointer of a huge block
  * (8 MiB): must abort naming realloc() before it allocates or copies
  * anything (not later, in the free of the old pointer).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* realloc_stack.c — realloc of a stack address.
  * Expected: SIGABRT and one stderr line matching realloc_stack.expect. */
 #include <malloc.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* usable_size_interior_huge.c — malloc_usable_size of an interior pointer
  * of a huge block (8 MiB, its own mapping): not a block, so it must abort
  * instead of returning the bytes from there to the end of the mapping.

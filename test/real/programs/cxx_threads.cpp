@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // cxx_threads.cpp — a C++ program that allocates across threads: a thread
 // pool passes tasks (std::function, shared_ptr payloads, strings, maps)
 // through a mutex/condvar queue; results and exceptions cross threads via

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cxx_threads.sh — build/real/cxx_threads (cxx_threads.cpp: thread pool,
 # futures, exceptions across threads, containers, shared_ptr handoff)
 # prints the same with and without brisk.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # git.sh — git on a real repository (a local clone of this one, fixed at
 # one commit so that concurrent work does not change the answers): clone,
 # log with stats and patches, diff, blame, grep, rev-list, fsck, repack,

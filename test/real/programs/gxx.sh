@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # gxx.sh — g++ (cc1plus, as, collect2/ld all run with brisk preloaded)
 # compiles a 5-file C++ program (templates, STL, regex, variants); the
 # object files must be byte-identical to those g++ makes without brisk,

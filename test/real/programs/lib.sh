@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib.sh — helpers sourced by test/real/programs/*.sh.
 # Each script runs a real program twice, without and with
 # LD_PRELOAD=$REAL_LIB, in separate scratch directories, and requires

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # perl.sh — perl (hashes, regexes, sorts, closures, pack, big strings) runs
 # workload.pl identically with and without brisk; plus perl's own
 # core-module self-checks that ship with Debian (none ship: see docs).

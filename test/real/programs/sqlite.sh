@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # sqlite.sh — sqlite3 on a large scripted workload (200k rows; 50k with
 # REAL_QUICK=1): bulk insert through a recursive CTE, indexes, joins,
 # GROUP BY, window functions, string functions, a big ORDER BY, UPDATE,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tcl.sh — tclsh (dicts, lists, arrays, regexp, lsort, string map) runs
 # workload.tcl identically with and without brisk.
 source "$(dirname "$0")/lib.sh"

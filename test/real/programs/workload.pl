@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # workload.pl — allocation-heavy perl: big hashes, regexes, sorts, string
 # building, nested structures, closures, pack/unpack, sprintf; prints
 # digests so that any corrupted byte changes the output.

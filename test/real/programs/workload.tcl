@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # workload.tcl — allocation-heavy Tcl: dicts, lists, arrays, string ops,
 # regexp/regsub, lsort, string maps, nested structures, format.
 set n [expr {[llength $argv] ? [lindex $argv 0] : 100000}]

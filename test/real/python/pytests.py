@@ -1,4 +1,5 @@
 #!/usr/bin/python3.11
+# SPDX-License-Identifier: MIT
 """pytests.py — run CPython's own regression tests (Debian's
 libpython3.11-testsuite) with and without brisk and compare the results.
 

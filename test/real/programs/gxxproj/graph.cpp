@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // graph.cpp — adjacency lists, BFS, Dijkstra with a priority queue,
 // unordered_map/map/set churn.
 #include <algorithm>

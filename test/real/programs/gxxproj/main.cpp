@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // main.cpp — runs each part and prints its result.
 #include <cstdio>
 #include <cstdlib>

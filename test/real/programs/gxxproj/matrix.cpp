@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // matrix.cpp — template instantiations over several element types.
 #include <complex>
 

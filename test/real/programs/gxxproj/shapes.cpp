@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // shapes.cpp — virtual dispatch, shared_ptr/unique_ptr, std::variant,
 // std::function, exceptions.
 #include <cmath>

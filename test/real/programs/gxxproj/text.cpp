@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // text.cpp — strings, regex, string streams, sorting and maps of strings.
 #include <algorithm>
 #include <regex>
