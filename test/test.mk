@@ -50,7 +50,7 @@ TEST_BRISK_BINS := $(TEST_OUT)/api/link_lbrisk $(TEST_STRESS_BINS) \
   $(TEST_TSAN_BINS) $(TEST_UNIT_BINS) $(TEST_OUT)/stress-static/stress_mix
 
 .PHONY: test test-bins test-libc test-libc-bins
-test: lib variants
+test: all variants
 	@$(MAKE) --no-print-directory test-bins check-real-bins
 	@TEST_JOBS="$(TEST_JOBS)" TEST_FILTER="$(TEST_FILTER)" test/all.sh
 
