@@ -104,7 +104,7 @@ BRISK_API void brisk_stats_print(int fd) {
   row_size(&o, "live peak", s.peak_allocated);
   row_size(&o, "mapped now", s.mapped);
   row_size(&o, "mapped peak", s.peak_mapped);
-  row_size(&o, "committed now (upper bound)", s.committed);
+  row_size(&o, "committed now (at most)", s.committed);
   row_size(&o, "resident now (RSS)", brisk_os_rss_bytes());
   row_count(&o, "segments", s.segments);
   row_count(&o, "huge blocks live", s.large_live);
