@@ -22,6 +22,7 @@
 #include "core/foreign.h"
 #include "core/heap.h"
 #include "core/heaplist.h"
+#include "core/options.h"
 #include "core/huge.h"
 #include "core/page.h"
 #include "core/purge.h"
@@ -94,12 +95,14 @@ void brisk_heap_thread_done(void *arg) {
   heap_t *h = arg;
   brisk_tls_state = THREAD_DONE;
   if (h == NULL || h == &brisk_heap_empty) return;
-  /* Warm hand-over: no purge here (a churning program's next thread
-   * reuses the memory at once); the dirty limit still applies. */
+  /* Warm hand-over: a churning program's next thread reuses the memory at
+   * once, so keep up to 1/BRISK_WARM_DIVISOR of the dirty limit (the oldest
+   * spans beyond it go now; the janitor purges the rest after the delay if
+   * no thread comes). */
   brisk_foreign_flush_all(h);
   brisk_remote_flush_all(h);
   brisk_page_collect_all(h, true);
-  purge_after_free(h);
+  brisk_purge_down_to(h, (size_t)brisk_options.dirty_max_kib * 1024 / BRISK_WARM_DIVISOR);
   heap_hand_back(h);
 }
 
