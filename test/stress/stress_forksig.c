@@ -39,6 +39,7 @@
 #include "alloc.h"
 #include "pattern.h"
 #include "forkwatch.h"
+#include "forkblocks.h"
 #include <getopt.h>
 
 enum { C_MAIN_FORKS, C_WORKER_FORKS, C_HFORKS, C_HFORK_FAIL, C_HCHILD_BAD,
@@ -112,54 +113,6 @@ static void sender(pid_t scen, uint64_t seed) {
   }
 }
 
-static size_t rand_size(uint64_t *rs) {
-  uint64_t r = rng_next(rs);
-  if (r % 64 == 0) return 2 * MiB + 1 + (size_t)((r >> 8) % (6 * MiB));
-  unsigned sh = 4 + (unsigned)((r >> 8) % 17); /* 16 B .. 1 MiB */
-  size_t lo = (size_t)1 << sh, n = lo + (size_t)((r >> 16) % lo);
-  return n > MiB ? MiB : n;
-}
-
-#define NBLK 24
-struct blocks {
-  unsigned char *p[NBLK];
-  size_t n[NBLK];
-};
-
-static void alloc_steps(uint64_t *rs, struct blocks *b, int steps) {
-  for (int k = 0; k < steps; k++) {
-    int i = (int)(rng_next(rs) % NBLK);
-    if (b->p[i]) {
-      size_t bad = pat_check(b->p[i], b->n[i], b->n[i],
-                             pat_tag(b->p[i], b->n[i]));
-      CHECK(bad == SIZE_MAX, "block of %zu bytes corrupted at %zu", b->n[i],
-            bad);
-      fw_phase(FW_FREE);
-      T_free(b->p[i]);
-      b->p[i] = NULL;
-    } else {
-      size_t n = rand_size(rs);
-      fw_phase(FW_MALLOC);
-      unsigned char *p = T_malloc(n);
-      fw_phase(FW_IDLE);
-      CHECK(p != NULL, "malloc(%zu)", n);
-      pat_fill(p, n, pat_tag(p, n));
-      b->p[i] = p;
-      b->n[i] = n;
-    }
-    fw_phase(FW_IDLE);
-    fw_tick();
-  }
-  fw_count(C_OPS, steps);
-}
-
-static void free_all(struct blocks *b) {
-  fw_phase(FW_FREE);
-  for (int i = 0; i < NBLK; i++) T_free(b->p[i]);
-  memset(b, 0, sizeof *b);
-  fw_phase(FW_IDLE);
-}
-
 /* fork once; the child _exit(0)s, sometimes after allocating */
 static void fork_once(uint64_t *rs, int counter) {
   int child_alloc = rng_next(rs) % 4 == 0;
@@ -214,7 +167,8 @@ static void *worker(void *arg) {
   struct blocks b;
   memset(&b, 0, sizeof b);
   for (int r = 0; !atomic_load(&stop); r++) {
-    alloc_steps(&rs, &b, 16);
+    alloc_steps(&rs, &b, 16, 1);
+    fw_count(C_OPS, 16);
     if (forks && r % 4 == 3) fork_once(&rs, C_WORKER_FORKS);
   }
   free_all(&b);
@@ -268,7 +222,8 @@ static void scenario(int rep) {
   memset(&b, 0, sizeof b);
   double t0 = now_s();
   for (int r = 0; seconds > 0 ? now_s() - t0 < seconds : r < rounds; r++) {
-    alloc_steps(&rs, &b, 16);
+    alloc_steps(&rs, &b, 16, 1);
+    fw_count(C_OPS, 16);
     fork_once(&rs, C_MAIN_FORKS);
   }
   free_all(&b);

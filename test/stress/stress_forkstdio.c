@@ -32,6 +32,7 @@
 #include "alloc.h"
 #include "pattern.h"
 #include "forkwatch.h"
+#include "forkblocks.h"
 #include <getopt.h>
 
 enum { C_FORKS, C_CHILD_WORK, C_STEPS, C_FFLUSH, C_MEMSTREAM_BYTES,
@@ -44,52 +45,6 @@ static int data_fd = -1;     /* the getline data file (unlinked) */
 static FILE *shared_fp;      /* written by every stdio thread */
 static atomic_int stop;
 static int cur_rep;
-
-static size_t rand_size(uint64_t *rs) {
-  uint64_t r = rng_next(rs);
-  if (r % 64 == 0) return 2 * MiB + 1 + (size_t)((r >> 8) % (6 * MiB));
-  unsigned sh = 4 + (unsigned)((r >> 8) % 17); /* 16 B .. 1 MiB */
-  size_t lo = (size_t)1 << sh, n = lo + (size_t)((r >> 16) % lo);
-  return n > MiB ? MiB : n;
-}
-
-#define NBLK 16
-struct blocks {
-  unsigned char *p[NBLK];
-  size_t n[NBLK];
-};
-
-static void alloc_steps(uint64_t *rs, struct blocks *b, int steps) {
-  for (int k = 0; k < steps; k++) {
-    int i = (int)(rng_next(rs) % NBLK);
-    if (b->p[i]) {
-      size_t bad = pat_check(b->p[i], b->n[i], b->n[i],
-                             pat_tag(b->p[i], b->n[i]));
-      CHECK(bad == SIZE_MAX, "block of %zu bytes corrupted at %zu", b->n[i],
-            bad);
-      fw_phase(FW_FREE);
-      T_free(b->p[i]);
-      b->p[i] = NULL;
-    } else {
-      size_t n = rand_size(rs);
-      fw_phase(FW_MALLOC);
-      unsigned char *p = T_malloc(n);
-      fw_phase(FW_IDLE);
-      CHECK(p != NULL, "malloc(%zu)", n);
-      pat_fill(p, n, pat_tag(p, n));
-      b->p[i] = p;
-      b->n[i] = n;
-    }
-  }
-  fw_phase(FW_IDLE);
-}
-
-static void free_all(struct blocks *b) {
-  fw_phase(FW_FREE);
-  for (int i = 0; i < NBLK; i++) T_free(b->p[i]);
-  memset(b, 0, sizeof *b);
-  fw_phase(FW_IDLE);
-}
 
 static FILE *open_null(void) {
   fw_phase(FW_FOPEN);
@@ -168,7 +123,7 @@ static void *stdio_thread(void *arg) {
   while (!atomic_load(&stop)) {
     unsigned r = (unsigned)(rng_next(&rs) % 32);
     if (r < 10) {
-      alloc_steps(&rs, &b, 4);
+      alloc_steps(&rs, &b, 4, 0);
     } else if (r < 16) {
       write_some(own, &rs, 1 + (int)(rng_next(&rs) % 40));
     } else if (r < 19) {
@@ -265,7 +220,7 @@ static void scenario(int rep) {
   for (int f = 0; seconds > 0 ? now_s() - t0 < seconds : f < nforks; f++) {
     fork_once(&rs);
     write_some(forker_fp, &rs, 1 + (int)(rng_next(&rs) % 20));
-    alloc_steps(&rs, &b, 2);
+    alloc_steps(&rs, &b, 2, 0);
   }
   free_all(&b);
   atomic_store(&stop, 1);
