@@ -2,7 +2,8 @@
 /* forkblocks.h — the allocation work of the fork tests (stress_forksig.c,
  * stress_forkstdio.c): a table of NBLK pattern-checked blocks of random
  * sizes (16 B .. 1 MiB, one in 64 a 2-8 MiB huge block), replaced at
- * random, with every step reported to the watchdog (forkwatch.h).
+ * random, with every step reported to the watchdog (forkwatch.h), and
+ * the reaping of a fork child.
  * Include after check.h, alloc.h, pattern.h and forkwatch.h. */
 #ifndef BRISK_TEST_FORKBLOCKS_H
 #define BRISK_TEST_FORKBLOCKS_H
@@ -52,6 +53,21 @@ static void free_all(struct blocks *b) {
   for (int i = 0; i < NBLK; i++) T_free(b->p[i]);
   memset(b, 0, sizeof *b);
   fw_phase(FW_IDLE);
+}
+
+/* Wait for the child of a fork (pid from fork(): checked) and require
+ * that it exited 0. */
+static void fork_reap(pid_t pid) {
+  CHECK(pid > 0, "fork: %s", strerror(errno));
+  fw_phase(FW_WAITPID);
+  int st = 0;
+  pid_t w;
+  while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR) {}
+  fw_phase(FW_IDLE);
+  CHECK(w == pid, "waitpid: %s", strerror(errno));
+  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "fork child %s %d",
+        WIFEXITED(st) ? "exited" : "died by signal",
+        WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 }
 
 #endif

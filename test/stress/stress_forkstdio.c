@@ -190,16 +190,7 @@ static void fork_once(uint64_t *rs) {
     }
     _exit(0);
   }
-  CHECK(pid > 0, "fork: %s", strerror(errno));
-  fw_phase(FW_WAITPID);
-  int st = 0;
-  pid_t w;
-  while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR) {}
-  fw_phase(FW_IDLE);
-  CHECK(w == pid, "waitpid: %s", strerror(errno));
-  CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "fork child %s %d",
-        WIFEXITED(st) ? "exited" : "died by signal",
-        WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+  fork_reap(pid);
   fw_count(C_FORKS, 1);
   if (child_work) fw_count(C_CHILD_WORK, 1);
   fw_tick();
