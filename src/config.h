@@ -111,14 +111,6 @@
  * purged) once they stayed empty for purge_delay_ms. */
 #define BRISK_EMPTY_SEGMENTS_MAX 4
 
-/* A thread that exits hands its heap over with at most dirty_max_kib /
- * BRISK_WARM_DIVISOR of dirty free memory (core/heap.c).  Measured on
- * bench/threadchurn (200 threads): 1 -> 0.31 s, 88 MB peak RSS, 20
- * madvise; 4 -> 0.40 s, 78 MB, 1,400; 16 -> 0.55 s, 73 MB, 3,500. */
-#ifndef BRISK_WARM_DIVISOR
-#define BRISK_WARM_DIVISOR 1
-#endif
-
 /* Global cache of empty segments (kept mapped, purged) and of huge
  * mappings (kept mapped, dirty until purged). */
 #define BRISK_SEGMENT_CACHE_MAX 16

@@ -73,10 +73,6 @@ static NOINLINE _Noreturn void throw_bad_alloc(void) {
 
 static inline bool is_pow2(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
 
-static inline void *alloc_aligned(size_t size, size_t align) {
-  return align <= BRISK_ALIGN ? fast_malloc(size) : brisk_alloc_aligned(size, align);
-}
-
 /* The throwing forms' failure path: the new-handler loop. */
 static NOINLINE void *new_failed(size_t size, size_t align) {
   if (!is_pow2(align)) throw_bad_alloc();
@@ -84,7 +80,7 @@ static NOINLINE void *new_failed(size_t size, size_t align) {
     new_handler_t h = get_new_handler();
     if (h == NULL) throw_bad_alloc();
     h();
-    void *p = alloc_aligned(size, align);
+    void *p = fast_malloc_aligned(size, align);
     if (p != NULL) return p;
   }
 }
@@ -96,13 +92,13 @@ static ALWAYS_INLINE void *new_plain(size_t size) {
 }
 
 static ALWAYS_INLINE void *new_aligned(size_t size, size_t align) {
-  void *p = is_pow2(align) ? alloc_aligned(size, align) : NULL;
+  void *p = is_pow2(align) ? fast_malloc_aligned(size, align) : NULL;
   if (likely(p != NULL)) return p;
   return new_failed(size, align);
 }
 
 static ALWAYS_INLINE void *new_aligned_nothrow(size_t size, size_t align) {
-  return is_pow2(align) ? alloc_aligned(size, align) : NULL;
+  return is_pow2(align) ? fast_malloc_aligned(size, align) : NULL;
 }
 
 /* Sized delete: live block, size within its usable bytes (see above). */

@@ -44,12 +44,6 @@ static inline void *do_calloc(size_t count, size_t size) {
   return brisk_alloc_calloc(n);
 }
 
-/* size bytes aligned to align (a power of two): the fast path when the
- * minimum alignment suffices. */
-static inline void *aligned(size_t size, size_t align) {
-  return align <= BRISK_ALIGN ? fast_malloc(size) : brisk_alloc_aligned(size, align);
-}
-
 static inline void *do_reallocarray(void *p, size_t count, size_t size) {
   size_t n;
   return array_bytes(count, size, &n) ? brisk_realloc_block(p, n) : NULL;
@@ -59,7 +53,7 @@ static inline void *do_reallocarray(void *p, size_t count, size_t size) {
  * and set in errno when memory is short. */
 static inline int do_posix_memalign(void **out, size_t align, size_t size) {
   if (align % sizeof(void *) != 0 || !is_pow2(align)) return EINVAL;
-  void *p = aligned(size, align);
+  void *p = fast_malloc_aligned(size, align);
   if (p == NULL) return ENOMEM;
   *out = p;
   return 0;
@@ -70,7 +64,7 @@ static inline void *do_aligned_alloc(size_t align, size_t size) {
     errno = EINVAL;
     return NULL;
   }
-  return aligned(size, align);
+  return fast_malloc_aligned(size, align);
 }
 
 /* glibc memalign: alignments below 16 are raised, non-powers of two are
@@ -85,7 +79,7 @@ static inline void *do_memalign(size_t align, size_t size) {
     while (a < align) a <<= 1;
     align = a;
   }
-  return aligned(size, align);
+  return fast_malloc_aligned(size, align);
 }
 
 static inline void *do_pvalloc(size_t size) {
@@ -95,7 +89,7 @@ static inline void *do_pvalloc(size_t size) {
     return NULL;
   }
   size_t rounded = size == 0 ? page : (size + page - 1) & ~(page - 1);
-  return aligned(rounded, page);
+  return fast_malloc_aligned(rounded, page);
 }
 
 /* free preserves errno: the fast path never touches it, and every
@@ -117,7 +111,7 @@ BRISK_API void *brisk_reallocarray(void *p, size_t c, size_t n) { return do_real
 BRISK_API int brisk_posix_memalign(void **out, size_t a, size_t n) { return do_posix_memalign(out, a, n); }
 BRISK_API void *brisk_aligned_alloc(size_t a, size_t n) { return do_aligned_alloc(a, n); }
 BRISK_API void *brisk_memalign(size_t a, size_t n) { return do_memalign(a, n); }
-BRISK_API void *brisk_valloc(size_t n) { return aligned(n, BRISK_OS_PAGE); }
+BRISK_API void *brisk_valloc(size_t n) { return fast_malloc_aligned(n, BRISK_OS_PAGE); }
 BRISK_API void *brisk_pvalloc(size_t n) { return do_pvalloc(n); }
 BRISK_API size_t brisk_usable_size(const void *p) { return brisk_free_usable(p); }
 BRISK_API void brisk_free_sized(void *p, size_t n) { do_free_sized(p, n); }
@@ -240,7 +234,7 @@ BRISK_API void *reallocarray(void *p, size_t c, size_t n) {
 BRISK_API int posix_memalign(void **out, size_t a, size_t n) { return do_posix_memalign(out, a, n); }
 BRISK_API void *aligned_alloc(size_t a, size_t n) { return do_aligned_alloc(a, n); }
 BRISK_API void *memalign(size_t a, size_t n) { return do_memalign(a, n); }
-BRISK_API void *valloc(size_t n) { return aligned(n, BRISK_OS_PAGE); }
+BRISK_API void *valloc(size_t n) { return fast_malloc_aligned(n, BRISK_OS_PAGE); }
 BRISK_API void *pvalloc(size_t n) { return do_pvalloc(n); }
 BRISK_API size_t malloc_usable_size(void *p) { return brisk_free_usable(p); }
 BRISK_API void free_sized(void *p, size_t n);
@@ -275,7 +269,7 @@ BRISK_API void *__libc_realloc(void *p, size_t n) { return brisk_realloc_block(p
 BRISK_API void *__libc_memalign(size_t a, size_t n);
 BRISK_API void *__libc_memalign(size_t a, size_t n) { return do_memalign(a, n); }
 BRISK_API void *__libc_valloc(size_t n);
-BRISK_API void *__libc_valloc(size_t n) { return aligned(n, BRISK_OS_PAGE); }
+BRISK_API void *__libc_valloc(size_t n) { return fast_malloc_aligned(n, BRISK_OS_PAGE); }
 BRISK_API void *__libc_pvalloc(size_t n);
 BRISK_API void *__libc_pvalloc(size_t n) { return do_pvalloc(n); }
 #else

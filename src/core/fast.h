@@ -35,6 +35,12 @@ static ALWAYS_INLINE void *fast_malloc(size_t size) {
   return brisk_alloc_slow(heap, size);
 }
 
+/* size bytes aligned to align (a power of two): the malloc fast path when
+ * the minimum alignment suffices, else the aligned slow path. */
+static ALWAYS_INLINE void *fast_malloc_aligned(size_t size, size_t align) {
+  return align <= BRISK_ALIGN ? fast_malloc(size) : brisk_alloc_aligned(size, align);
+}
+
 /* The free fast path's test: p lies in a segment of the calling thread's
  * heap, at a carved offset of a one-slice page whose flags are 0
  * (fast_end), and is a block start: off % size == 0 tested with one

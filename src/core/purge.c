@@ -11,8 +11,6 @@
  * Invariant kept: a span is marked clean only after its purge succeeded.
  * Thread ownership: the owner heap's thread only; no locks.
  */
-#include <stdint.h>
-
 #include "core/purge.h"
 #include "core/options.h"
 #include "core/segment.h"
@@ -71,10 +69,7 @@ static size_t purge_pass(heap_t *heap, uint64_t now, uint64_t min_age, size_t fl
   return purged;
 }
 
-/* The expired spans, then (when target is not SIZE_MAX) the oldest others
- * with the age threshold halved each pass, until at most target dirty
- * bytes are left.  PURGE_ALL: everything.  Updates purge_due_ms. */
-static size_t purge_until(heap_t *heap, int mode, size_t target) {
+size_t brisk_purge_heap(heap_t *heap, int mode) {
   uint64_t now = brisk_os_now_ms();
   heap->now_ms = now;
   uint64_t delay = (uint64_t)brisk_options.purge_delay_ms;
@@ -85,8 +80,10 @@ static size_t purge_until(heap_t *heap, int mode, size_t target) {
     purged = purge_pass(heap, now, 0, 0, &due, &failed);
   } else {
     purged = purge_pass(heap, now, delay, 0, &due, &failed);
-    for (uint64_t age = delay / 2; target != SIZE_MAX && !failed && heap->dirty_bytes > target;
-         age /= 2) {
+    size_t target = (size_t)brisk_options.dirty_max_kib * 768; /* 3/4 of the limit */
+    /* over the limit: halve the age threshold until under 3/4 of the limit */
+    for (uint64_t age = delay / 2;
+         mode == PURGE_OVER_LIMIT && !failed && heap->dirty_bytes > target; age /= 2) {
       due = 0;
       purged += purge_pass(heap, now, age, target, &due, &failed);
       if (age == 0) break;
@@ -94,17 +91,6 @@ static size_t purge_until(heap_t *heap, int mode, size_t target) {
   }
   heap->purge_due_ms = heap->dirty_bytes > 0 ? (due != 0 ? due : now + delay) : 0;
   return purged;
-}
-
-size_t brisk_purge_heap(heap_t *heap, int mode) {
-  size_t target = mode == PURGE_OVER_LIMIT ? (size_t)brisk_options.dirty_max_kib * 768 /* 3/4 */
-                                           : SIZE_MAX;
-  return purge_until(heap, mode, target);
-}
-
-size_t brisk_purge_down_to(heap_t *heap, size_t target) {
-  if (heap->dirty_bytes <= target) return 0;
-  return purge_until(heap, PURGE_OVER_LIMIT, target);
 }
 
 void brisk_purge_tick(heap_t *heap) {
