@@ -7,8 +7,12 @@
  *    by a later thread, so segment->heap stays valid for remote frees;
  *  - all_heaps only grows, and a heap is linked only after it is set up,
  *    so readers walk it without the lock;
- *  - pool_left is a multiple of HEAP_SLOT.
- * Locking: list_lock guards pool, pool_left, abandoned and the pushes onto
+ *  - pool_left is a multiple of HEAP_SLOT;
+ *  - abandoned_dirty is the sum of dirty_bytes of the heaps on the
+ *    abandoned list, as they were when put there (an abandoned heap's
+ *    dirty bytes change only while taken off it).
+ * Locking: list_lock guards pool, pool_left, abandoned, abandoned_dirty
+ * and the pushes onto
  * all_heaps; the pool is refilled by mapping outside the lock.
  */
 #include <pthread.h>
@@ -23,6 +27,7 @@ _Static_assert(POOL_CHUNK >= HEAP_SLOT, "a chunk holds a heap");
 static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
 static heap_t *all_heaps;
 static heap_t *abandoned; /* written under list_lock (atomic stores): peeked without it */
+static size_t abandoned_dirty; /* written under list_lock (atomic stores): read without it */
 static uint8_t *pool;
 static size_t pool_left;
 static uint32_t heap_count;
@@ -32,6 +37,7 @@ static heap_t *take_locked(bool *fresh) {
   heap_t *h = abandoned;
   if (h != NULL) {
     __atomic_store_n(&abandoned, h->abandoned_next, __ATOMIC_RELAXED);
+    __atomic_store_n(&abandoned_dirty, abandoned_dirty - h->dirty_bytes, __ATOMIC_RELAXED);
     h->abandoned_next = NULL;
     *fresh = false;
     return h;
@@ -67,7 +73,12 @@ void brisk_heaplist_abandon(heap_t *h) {
   pthread_mutex_lock(&list_lock);
   h->abandoned_next = abandoned;
   __atomic_store_n(&abandoned, h, __ATOMIC_RELAXED);
+  __atomic_store_n(&abandoned_dirty, abandoned_dirty + h->dirty_bytes, __ATOMIC_RELAXED);
   pthread_mutex_unlock(&list_lock);
+}
+
+size_t brisk_heaplist_abandoned_dirty(void) {
+  return __atomic_load_n(&abandoned_dirty, __ATOMIC_RELAXED);
 }
 
 bool brisk_heaplist_has_abandoned(void) {
@@ -79,7 +90,10 @@ heap_t *brisk_heaplist_take_oldest(void) {
   heap_t **link = &abandoned;
   while (*link != NULL && (*link)->abandoned_next != NULL) link = &(*link)->abandoned_next;
   heap_t *h = *link;
-  if (h != NULL) __atomic_store_n(link, NULL, __ATOMIC_RELAXED);
+  if (h != NULL) {
+    __atomic_store_n(link, NULL, __ATOMIC_RELAXED);
+    __atomic_store_n(&abandoned_dirty, abandoned_dirty - h->dirty_bytes, __ATOMIC_RELAXED);
+  }
   pthread_mutex_unlock(&list_lock);
   return h;
 }
@@ -99,6 +113,7 @@ void brisk_heaplist_publish(heap_t *h) {
 void brisk_heaplist_atfork_child(void) {
   pthread_mutex_init(&list_lock, NULL);
   abandoned = NULL;
+  abandoned_dirty = 0;
   pool = NULL;
   pool_left = 0;
 }

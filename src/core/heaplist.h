@@ -16,6 +16,9 @@ heap_t *brisk_heaplist_take(bool *fresh);
 void brisk_heaplist_publish(heap_t *h);
 /* Put h (its thread is done with it) on the abandoned list. */
 void brisk_heaplist_abandon(heap_t *h);
+/* Dirty free bytes the abandoned heaps hold together (relaxed read, no
+ * lock): the warm hand-over's budget at thread exit. */
+size_t brisk_heaplist_abandoned_dirty(void);
 /* Whether some heap waits for adoption (relaxed peek, no lock). */
 bool brisk_heaplist_has_abandoned(void);
 /* Take the abandoned heap that has waited longest for the janitor (NULL if
