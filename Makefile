@@ -13,6 +13,8 @@
 #   build/prefix-debug/   debug, prefix-only (static archive: unit tests)
 #   build/tsan/           ThreadSanitizer, prefix-only (static archive)
 #   build/ubsan/          UndefinedBehaviorSanitizer, overrides malloc
+#   build/hardened/       BRISK_HARDENED=1 (copied to build/libbrisk-hardened.so)
+#   build/nochecks/       release with BRISK_SAFE_LINKS=0 (to measure the checks)
 # Sources: src/<folder>/<module>.c, folders by concern (docs/design.md):
 # core/ (heaps, pages, spans, segments, blocks), os/ (the kernel seam),
 # observe/ (event hook, statistics, output), api/ (exported functions).
@@ -52,10 +54,14 @@ VARIANT_prefix_DIR    := build/prefix
 VARIANT_prefix_FLAGS  := $(OPT) -DBRISK_OVERRIDE=0
 VARIANT_tsan_DIR      := build/tsan
 VARIANT_tsan_FLAGS    := -O1 -g -fsanitize=thread -DBRISK_OVERRIDE=0
+VARIANT_hardened_DIR  := build/hardened
+VARIANT_hardened_FLAGS := $(OPT) -DBRISK_HARDENED=1
+VARIANT_nochecks_DIR  := build/nochecks
+VARIANT_nochecks_FLAGS := $(OPT) -DBRISK_SAFE_LINKS=0
 VARIANT_ubsan_DIR     := build/ubsan
 VARIANT_ubsan_FLAGS   := -O1 -g -fsanitize=undefined -fno-sanitize-recover=undefined
 
-.PHONY: all lib variants clean demo test bench bench-quick soak check-real install uninstall deb
+.PHONY: all lib variants hardened clean demo test bench bench-quick soak check-real install uninstall deb
 all: lib build/brisk
 
 lib: build/libbrisk.so build/libbrisk.a
@@ -63,7 +69,8 @@ lib: build/libbrisk.so build/libbrisk.a
 variants: build/debug/libbrisk.so build/debugfull/libbrisk.so build/nofaststats/libbrisk.so \
   build/debug/$(SONAME) build/debugfull/$(SONAME) build/nofaststats/$(SONAME) build/ubsan/$(SONAME) \
   build/prefix/libbrisk-prefix.a build/prefix/libbrisk-prefix.so \
-  build/prefix-debug/libbrisk-prefix.a build/tsan/libbrisk-prefix.a build/ubsan/libbrisk.so
+  build/prefix-debug/libbrisk-prefix.a build/tsan/libbrisk-prefix.a build/ubsan/libbrisk.so \
+  build/libbrisk-hardened.so build/hardened/$(SONAME) build/nochecks/libbrisk.so
 
 # $(call variant_rules,NAME)
 define variant_rules
@@ -72,7 +79,7 @@ $$(VARIANT_$(1)_DIR)/obj/%.o: src/%.c $$(HDRS)
 	$$(CC) $$(CFLAGS_BASE) $$(VARIANT_$(1)_FLAGS) $$(CFLAGS) -c $$< -o $$@
 OBJS_$(1) := $$(patsubst src/%.c,$$(VARIANT_$(1)_DIR)/obj/%.o,$$(SRCS))
 endef
-VARIANTS := release debug debugfull nofaststats prefix prefixdebug tsan ubsan
+VARIANTS := release debug debugfull nofaststats prefix prefixdebug tsan ubsan hardened nochecks
 $(foreach v,$(VARIANTS),$(eval $(call variant_rules,$(v))))
 # The C++ operators (api/newdelete.c) let exceptions from the new handler
 # and std::bad_alloc pass through them.
@@ -99,6 +106,15 @@ build/debugfull/libbrisk.so: $(OBJS_debugfull)
 	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,now -o $@ $^ $(LDLIBS_LIB)
 build/nofaststats/libbrisk.so: $(OBJS_nofaststats)
 	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,now -Wl,-z,nodelete -o $@ $^ $(LDLIBS_LIB)
+# The hardened variant (BRISK_HARDENED preset, docs/security.md), and the
+# default build with its always-on checks compiled out (to measure them).
+hardened: build/libbrisk-hardened.so build/hardened/$(SONAME)
+build/hardened/libbrisk.so: $(OBJS_hardened)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,now -Wl,-z,nodelete $(OPT) -o $@ $^ $(LDLIBS_LIB)
+build/libbrisk-hardened.so: build/hardened/libbrisk.so
+	cp $< $@
+build/nochecks/libbrisk.so: $(OBJS_nochecks)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,now -Wl,-z,nodelete $(OPT) -o $@ $^ $(LDLIBS_LIB)
 build/prefix-debug/libbrisk-prefix.a: $(OBJS_prefixdebug)
 	rm -f $@ && ar rcs $@ $^
 build/ubsan/libbrisk.so: $(OBJS_ubsan)

@@ -52,6 +52,95 @@
 #define BRISK_FAST_STATS 0
 #endif
 
+/* ---------------------------------------------------------------- safety
+ * Mitigations (docs/security.md says what each stops and costs).  Each is
+ * its own switch; BRISK_HARDENED=1 is the preset that turns every one on
+ * (`make hardened` builds build/libbrisk-hardened.so with it).  A switch
+ * given explicitly on the command line wins over the preset. */
+#ifndef BRISK_HARDENED
+#define BRISK_HARDENED 0
+#endif
+
+/* BRISK_SAFE_LINKS (default build, on): free-list links are stored
+ * encoded with the per-process key and the block's own address, and every
+ * link popped is checked to decode to a block of the same segment; a
+ * damaged link aborts ("heap corruption: free list ... damaged").  0 only
+ * to measure what the checks cost. */
+#ifndef BRISK_SAFE_LINKS
+#define BRISK_SAFE_LINKS 1
+#endif
+
+/* BRISK_RO_GLOBALS: the options and keys, set once at start-up, live on a
+ * page of their own that is made read-only after initialisation. */
+#ifndef BRISK_RO_GLOBALS
+#define BRISK_RO_GLOBALS BRISK_HARDENED
+#endif
+
+/* BRISK_RANDOM_ORDER: fresh blocks of a page are carved in a random order
+ * and a page is picked at random among a class's pages with free blocks. */
+#ifndef BRISK_RANDOM_ORDER
+#define BRISK_RANDOM_ORDER BRISK_HARDENED
+#endif
+
+/* BRISK_GUARD_PAGES: PROT_NONE pages between spans (the last page of
+ * every page span and large span) and after every huge block. */
+#ifndef BRISK_GUARD_PAGES
+#define BRISK_GUARD_PAGES BRISK_HARDENED
+#endif
+
+/* BRISK_CANARIES: the bytes between the requested size and the end of a
+ * small, medium, large or huge block hold a keyed pattern (the requested
+ * size is kept encoded in the block's last word), checked on free and
+ * realloc: a 1-byte overflow aborts ("heap overflow ...").
+ * malloc_usable_size then returns the requested size. */
+#ifndef BRISK_CANARIES
+#define BRISK_CANARIES BRISK_HARDENED
+#endif
+
+/* BRISK_ZERO_ON_FREE: freed small and medium blocks are zeroed (beyond the
+ * free-list words); BRISK_ZERO_CHECK checks on reuse that they still are
+ * ("write after free ..."). */
+#ifndef BRISK_ZERO_ON_FREE
+#define BRISK_ZERO_ON_FREE BRISK_HARDENED
+#endif
+#ifndef BRISK_ZERO_CHECK
+#define BRISK_ZERO_CHECK BRISK_HARDENED
+#endif
+
+/* BRISK_QUARANTINE: freed small and medium blocks wait in a per-heap
+ * quarantine of at most BRISK_QUARANTINE_BYTES (FIFO, the slot to release
+ * drawn at random among the oldest) before their page can reuse them. */
+#ifndef BRISK_QUARANTINE
+#define BRISK_QUARANTINE BRISK_HARDENED
+#endif
+#define BRISK_QUARANTINE_BYTES ((size_t)1 << 20)
+#define BRISK_QUARANTINE_SLOTS 1024
+
+/* BRISK_ZERO_FAULT: malloc(0) returns a distinct pointer into a reserved
+ * PROT_NONE region: any access faults; free and realloc accept it. */
+#ifndef BRISK_ZERO_FAULT
+#define BRISK_ZERO_FAULT BRISK_HARDENED
+#endif
+
+/* BRISK_SIZED_FREE_CHECK: free_sized, free_aligned_sized and C++ sized
+ * delete abort when the size given does not fit the block ("free_sized():
+ * size ... does not match ..."). */
+#ifndef BRISK_SIZED_FREE_CHECK
+#define BRISK_SIZED_FREE_CHECK BRISK_HARDENED
+#endif
+
+#if BRISK_ZERO_CHECK && !BRISK_ZERO_ON_FREE
+#error "BRISK_ZERO_CHECK=1 needs BRISK_ZERO_ON_FREE=1 (it checks the zeroing)"
+#endif
+#if BRISK_HARDENED && !BRISK_SAFE_LINKS
+#error "BRISK_HARDENED=1 needs BRISK_SAFE_LINKS=1 (the other checks assume intact free lists)"
+#endif
+
+/* Fast-path allocations granted at a time when no sampling asks for
+ * fewer (observe/event.h, event_fast_regrant): large enough that the
+ * regrant's slow-path call is never measurable. */
+#define BRISK_FAST_GRANT ((uint64_t)1 << 32)
+
 /* Peak tracking (observe/event.c): a heap adds its net allocation to the
  * process total once it drifted this far from what it last added, and at
  * once for any block of BRISK_PEAK_FORCE bytes or more. */

@@ -72,12 +72,13 @@ static void *fail_nomem(void) {
   return NULL;
 }
 
-NOINLINE void *brisk_alloc_slow(heap_t *heap, size_t size) {
+NOINLINE void *brisk_alloc_slow(size_t size, heap_t *heap) {
   if (unlikely(size > BRISK_REQUEST_MAX)) return fail_nomem(); /* can never fit */
+  if (unlikely(heap->stats.fast_left < 0)) event_fast_regrant(heap, BRISK_FAST_GRANT);
   if (unlikely(heap == &brisk_heap_empty)) {
     heap = brisk_heap_get_or_init();
     if (heap == NULL) return fail_nomem();
-    void *p = brisk_alloc_slow(heap, size);
+    void *p = brisk_alloc_slow(size, heap);
     brisk_heap_leave(heap);
     return p;
   }

@@ -7,7 +7,7 @@
 #include "core/types.h"
 
 /* malloc when the fast path cannot serve (heap may be the sentinel). */
-void *brisk_alloc_slow(heap_t *heap, size_t size);
+void *brisk_alloc_slow(size_t size, heap_t *heap);
 /* calloc of n bytes (the product already checked): zeroed memory, the
  * memset skipped where the memory is known to be zero.  api/override.c
  * serves small n through the fast path itself. */

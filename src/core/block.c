@@ -8,9 +8,18 @@
  * Threading: the first caller draws; concurrent callers wait for it.
  */
 #include "core/block.h"
+#include "core/segmap.h"
 #include "os/os.h"
 
+
 uintptr_t brisk_block_key = 0x9e3779b97f4a7c15u;
+
+NOINLINE block_t *brisk_block_link_cold(const block_t *b, uintptr_t t) {
+  uintptr_t next = t ^ (uintptr_t)b;
+  if (next == 0) return NULL;
+  if ((next & (BRISK_ALIGN - 1)) == 0 && segbits_test(next)) return (block_t *)next;
+  brisk_page_list_damaged(b);
+}
 
 enum { KEY_NONE, KEY_DRAWING, KEY_READY };
 static int key_state;

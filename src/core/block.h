@@ -7,12 +7,26 @@
  * second free of the same block in O(1).  From the moment a block is
  * handed out its mark is 0 and both words belong to the program.
  *
+ * Safe links (BRISK_SAFE_LINKS, on by default): word 0 holds
+ * rotl(next ^ b ^ key, 17), never a plain address, so a fresh block shows
+ * no heap address to an uninitialised read, and a link overwritten by a
+ * use-after-free write decodes to garbage.  Decoding checks the garbage
+ * away in two instructions: next ^ b must be below 4 MiB with its low
+ * four bits clear (next is a 16-byte-aligned address of b's segment).
+ * Every link of a page's list passes that check; the rotation moves the
+ * bytes an attacker can overwrite without knowing the key (the low ones)
+ * into the checked high bits.  A link that fails it goes to an out-of-line
+ * check (brisk_block_link_cold) that accepts the end of a list and, for
+ * the lists that cross segments (foreign cache, delayed frees), a
+ * 16-byte-aligned address inside a brisk segment, and aborts on anything
+ * else with "heap corruption: free list of a N-byte page damaged".
+ *
  * Hooks: block_on_alloc (a block leaves a free list for the program) and
  * block_on_free (the program gives a block back, before it is linked) are
- * the two places where link encoding, canaries, zero-on-free and
- * quarantine checks plug in.  Lists: block_pop / block_push act on an
- * owner-only list head; chains handed between threads are linked with
- * block_set_next and walked with block_next.
+ * the two places where canaries, zero-on-free and quarantine checks plug
+ * in.  Lists: block_pop / block_push act on an owner-only list head;
+ * chains handed between threads are linked with block_set_next and walked
+ * with block_next.
  *
  * Thread ownership: a block on a list belongs to whoever owns the list
  * (core/page.c, core/remote.c, core/foreign.c say who that is).
@@ -22,20 +36,50 @@
 
 #include "core/types.h"
 
-/* Per-process secret mixed into free marks (core/block.c): drawn before
- * the first block is carved and constant afterwards. */
-extern uintptr_t brisk_block_key;
+/* Per-process secret mixed into free marks and links (core/block.c):
+ * drawn before the first block is carved and constant afterwards. */
+extern uintptr_t brisk_block_key __attribute__((visibility("hidden")));
 /* Draw the key from the kernel's random source, once (idempotent). */
 void brisk_block_key_init(void);
+/* A link of b failed its check: abort naming the page (core/page.c). */
+_Noreturn void brisk_page_list_damaged(const block_t *b);
 
 _Noreturn void brisk_output_double_free(const void *p); /* observe/output.c */
+
+/* A link of b that failed the inline check (t = decoded next ^ b): the
+ * end of a list (NULL), a block of another segment on a list that crosses
+ * segments, or damage (aborts).  core/block.c. */
+block_t *brisk_block_link_cold(const block_t *b, uintptr_t t);
+
+#define BLOCK_LINK_ROT 17
+/* next ^ b for a link the inline check accepts: same segment, aligned. */
+#define BLOCK_LINK_NEAR_MASK (~(uintptr_t)(BRISK_SEGMENT_SIZE - BRISK_ALIGN))
 
 static ALWAYS_INLINE uintptr_t block_free_mark(const block_t *b) {
   return brisk_block_key ^ (uintptr_t)b;
 }
 
-static ALWAYS_INLINE block_t *block_next(const block_t *b) { return b->next_; }
-static ALWAYS_INLINE void block_set_next(block_t *b, block_t *next) { b->next_ = next; }
+/* b's link decoded: next ^ b when the link is intact (BRISK_SAFE_LINKS). */
+static ALWAYS_INLINE uintptr_t block_link_delta(const block_t *b) {
+  uintptr_t w = b->link_;
+  return ((w >> BLOCK_LINK_ROT) | (w << (64 - BLOCK_LINK_ROT))) ^ brisk_block_key;
+}
+
+static ALWAYS_INLINE block_t *block_next(const block_t *b) {
+  if (!BRISK_SAFE_LINKS) return (block_t *)b->link_;
+  uintptr_t t = block_link_delta(b);
+  if (unlikely(t & BLOCK_LINK_NEAR_MASK)) return brisk_block_link_cold(b, t);
+  return (block_t *)(t ^ (uintptr_t)b);
+}
+
+static ALWAYS_INLINE void block_set_next(block_t *b, block_t *next) {
+  if (!BRISK_SAFE_LINKS) {
+    b->link_ = (uintptr_t)next;
+    return;
+  }
+  uintptr_t v = (uintptr_t)next ^ block_free_mark(b);
+  b->link_ = (v << BLOCK_LINK_ROT) | (v >> (64 - BLOCK_LINK_ROT));
+}
 
 /* Whether b carries the free mark (it is, or claims to be, on a list). */
 static ALWAYS_INLINE bool block_is_free(const block_t *b) {
@@ -65,6 +109,28 @@ static ALWAYS_INLINE block_t *block_pop(block_t **list) {
   *list = block_next(b);
   block_on_alloc(b);
   return b;
+}
+
+/* The fast path's pop, in two steps so that the caller can decline in
+ * between: block_peek returns the first block of *list and its successor
+ * in *next when the link passes the inline check, NULL otherwise (an
+ * empty list, its last block, a link to another segment, or damage: the
+ * slow path's block_pop sorts these out).  block_take then hands b out. */
+static ALWAYS_INLINE block_t *block_peek(block_t *const *list, block_t **next) {
+  block_t *b = *list;
+  if (b == NULL) return NULL;
+  if (!BRISK_SAFE_LINKS) {
+    *next = (block_t *)b->link_;
+    return b;
+  }
+  uintptr_t t = block_link_delta(b);
+  if (unlikely(t & BLOCK_LINK_NEAR_MASK)) return NULL;
+  *next = (block_t *)(t ^ (uintptr_t)b);
+  return b;
+}
+static ALWAYS_INLINE void block_take(block_t **list, block_t *b, block_t *next) {
+  *list = next;
+  block_on_alloc(b);
 }
 
 /* Push b (already through block_on_free or block_mark_free) onto a list. */

@@ -25,14 +25,16 @@ static ALWAYS_INLINE void *fast_malloc(size_t size) {
   heap_t *heap = brisk_heap_tls;
   if (likely(size <= BRISK_SMALL_MAX)) {
     page_t *page = heap->direct[(size + 15) >> 4];
-    if (likely(page->free != NULL)) {
-      block_t *b = block_pop(&page->free);
+    block_t *next;
+    block_t *b = block_peek(&page->free, &next);
+    if (likely(b != NULL) && likely(event_fast_grant(heap))) {
+      block_take(&page->free, b, next);
       page->used++;
       event_alloc_fast(heap, size, page->block_size);
       return b;
     }
   }
-  return brisk_alloc_slow(heap, size);
+  return brisk_alloc_slow(size, heap);
 }
 
 /* size bytes aligned to align (a power of two): the malloc fast path when
@@ -67,17 +69,6 @@ static ALWAYS_INLINE void fast_free_push(heap_t *heap, page_t *page, void *p) {
   if (unlikely(--page->used == 0)) brisk_page_on_empty(heap, page);
 }
 
-/* Every free that fast_free_page declines: a segment pointer goes to the
- * in-segment slow path, anything else (NULL, huge, foreign) to free_slow. */
-static ALWAYS_INLINE void fast_free_declined(void *p) {
-  if (segbits_test((uintptr_t)p)) {
-    segment_t *seg = segment_of_ptr(p);
-    brisk_free_in_segment(seg, page_of(seg, p), p);
-    return;
-  }
-  brisk_free_slow(p);
-}
-
 static ALWAYS_INLINE void fast_free(void *p) {
   heap_t *heap = brisk_heap_tls;
   page_t *page = fast_free_page(p, heap);
@@ -85,7 +76,7 @@ static ALWAYS_INLINE void fast_free(void *p) {
     fast_free_push(heap, page, p);
     return;
   }
-  fast_free_declined(p);
+  brisk_free_declined(p);
 }
 
 #endif

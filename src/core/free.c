@@ -113,6 +113,15 @@ NOINLINE void brisk_free_slow(void *p) {
   brisk_free_in_segment(seg, page_of(seg, p), p);
 }
 
+NOINLINE void brisk_free_declined(void *p) {
+  if (segbits_test((uintptr_t)p)) {
+    segment_t *seg = segment_of_ptr(p);
+    brisk_free_in_segment(seg, page_of(seg, p), p);
+    return;
+  }
+  brisk_free_slow(p);
+}
+
 void brisk_free_check_size(void *p, size_t size) {
   if (BRISK_DEBUG && p != NULL && size > brisk_free_usable(p))
     brisk_output_fatal("free_sized(): size larger than the block", p);

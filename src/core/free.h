@@ -11,6 +11,11 @@
 /* Free of p inside segment seg (its region bit is set) whose span head is
  * `page`, when the fast path could not do it. */
 void brisk_free_in_segment(segment_t *seg, page_t *page, void *p);
+/* Every free that the fast path (core/fast.h, fast_free_page) declines:
+ * a segment pointer goes to brisk_free_in_segment, anything else (NULL,
+ * huge, foreign) to brisk_free_slow.  Out of line so that the fast path
+ * keeps nothing live for it. */
+void brisk_free_declined(void *p);
 /* Free of a pointer outside every segment: NULL, huge, or not brisk's. */
 void brisk_free_slow(void *p);
 /* Usable bytes of live block p counted from p; aborts with

@@ -27,7 +27,9 @@
 #include "core/block.h"
 #include "core/purge.h"
 #include "core/remote.h"
+#include "core/segmap.h"
 #include "core/span.h"
+#include "observe/output.h"
 
 /* The page with no free block that empty direct slots point at. */
 page_t brisk_page_empty = {.flags = PAGE_NOT_SMALL, .kind = SPAN_META};
@@ -277,4 +279,16 @@ void brisk_page_collect_all(heap_t *heap, bool retire_all) {
     }
     brisk_page_update_direct(heap, bin);
   }
+}
+
+/* ------------------------------------------------------------ corruption */
+
+/* A free list link of b failed its check (core/block.c). */
+_Noreturn void brisk_page_list_damaged(const block_t *b) {
+  uint32_t size = 0;
+  if (segbits_test((uintptr_t)b)) {
+    page_t *page = page_of(segment_of_ptr(b), b);
+    if (page->kind == SPAN_PAGE) size = page->block_size;
+  }
+  brisk_output_fatal_block("heap corruption: free list of a ", size, "-byte page damaged", b);
 }

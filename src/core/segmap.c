@@ -18,19 +18,16 @@
 #include "os/os.h"
 
 _Atomic(uintptr_t *) brisk_segmap_top[1u << BRISK_SEGMAP_TOP_BITS];
-_Atomic uint64_t brisk_segmap_bits[(1u << BRISK_REGION_BITS) / 64];
+_Atomic uint8_t brisk_segmap_bytes[1u << BRISK_REGION_BITS];
 
-/* Mark (or unmark) the region of segment `seg` in the fast-path bitmap.
- * Set after the segmap entry, cleared before it, so a set bit always
- * means a mapped segment. */
+/* Mark (or unmark) the region of segment `seg` in the fast-path byte map.
+ * Set after the segmap entry, cleared before it, so a set byte always
+ * means a mapped segment.  Each byte has one writer at a time (the thread
+ * mapping or unmapping the region): plain release stores. */
 void brisk_segmap_bits_set(uintptr_t seg, bool on) {
   uintptr_t region = seg >> BRISK_SEGMENT_SHIFT;
   if (region >= ((uintptr_t)1 << BRISK_REGION_BITS)) return;
-  uint64_t bit = (uint64_t)1 << (region & 63);
-  if (on)
-    atomic_fetch_or_explicit(&brisk_segmap_bits[region >> 6], bit, memory_order_release);
-  else
-    atomic_fetch_and_explicit(&brisk_segmap_bits[region >> 6], ~bit, memory_order_release);
+  atomic_store_explicit(&brisk_segmap_bytes[region], on ? 1 : 0, memory_order_release);
 }
 
 #define LEAF_ENTRIES (1u << BRISK_SEGMAP_LEAF_BITS)

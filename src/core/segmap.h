@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* core/segmap.h — address -> owning segment or huge mapping, lock-free.
  *
- * Two structures (core/segmap.c): a bitmap with one bit per 4 MiB region
- * (set while the region holds a mapped brisk segment; the free fast path
- * tests it), and a two-level map whose entries hold segment_t* | 2 or
+ * Two structures (core/segmap.c): a byte map with one byte per 4 MiB
+ * region (1 while the region holds a mapped brisk segment; the free fast
+ * path tests it: 32 MiB of .bss, of which only the pages covering mapped
+ * regions are ever touched — one 4 KiB page per 16 GiB of address space),
+ * and a two-level map whose entries hold segment_t* | 2 or
  * huge_t* | 1 (0: not brisk's).  Both cover addresses below
  * 2^BRISK_ADDRESS_BITS; the OS seam never returns a mapping above that.
  * Invariant: every region of every live brisk mapping has its entry set,
@@ -17,21 +19,20 @@
 #define BRISK_REGION_BITS (BRISK_ADDRESS_BITS - BRISK_SEGMENT_SHIFT)
 #define BRISK_SEGMAP_LEAF_BITS 12
 #define BRISK_SEGMAP_TOP_BITS (BRISK_REGION_BITS - BRISK_SEGMAP_LEAF_BITS)
-_Static_assert(BRISK_REGION_BITS == 25, "the bitmap is 4 MiB of .bss");
+_Static_assert(BRISK_REGION_BITS == 25, "the byte map is 32 MiB of .bss");
 
 #define SEGMAP_HUGE 1u    /* entry tag: huge_t header */
 #define SEGMAP_SEGMENT 2u /* entry tag: segment_t */
 #define SEGMAP_PTR(e) ((e) & ~(uintptr_t)3)
 
-extern _Atomic uint64_t brisk_segmap_bits[(1u << BRISK_REGION_BITS) / 64];
+extern _Atomic uint8_t brisk_segmap_bytes[1u << BRISK_REGION_BITS] __attribute__((visibility("hidden")));
 extern _Atomic(uintptr_t *) brisk_segmap_top[1u << BRISK_SEGMAP_TOP_BITS];
 
-/* Whether addr lies in a mapped brisk segment (one bit test). */
+/* Whether addr lies in a mapped brisk segment (one byte test). */
 static ALWAYS_INLINE bool segbits_test(uintptr_t addr) {
   uintptr_t region = addr >> BRISK_SEGMENT_SHIFT;
   if (unlikely(region >= ((uintptr_t)1 << BRISK_REGION_BITS))) return false;
-  uint64_t word = atomic_load_explicit(&brisk_segmap_bits[region >> 6], memory_order_relaxed);
-  return (word >> (region & 63)) & 1;
+  return atomic_load_explicit(&brisk_segmap_bytes[region], memory_order_relaxed) != 0;
 }
 
 /* The map entry of addr's region (0 for addresses outside the map). */
@@ -50,7 +51,7 @@ uintptr_t brisk_segmap_get(uintptr_t addr);
  * leaf could not be mapped (nothing set then). */
 int brisk_segmap_set(uintptr_t start, size_t size, uintptr_t value);
 void brisk_segmap_clear(uintptr_t start, size_t size);
-/* Set (after the map entry) or clear (before it) seg's bitmap bit. */
+/* Set (after the map entry) or clear (before it) seg's byte-map byte. */
 void brisk_segmap_bits_set(uintptr_t seg, bool on);
 
 #endif

@@ -36,10 +36,11 @@
 /* ------------------------------------------------------------------ blocks */
 
 /* A free block.  Its words are read and written only through core/block.h
- * (the free-list seam): word 0 links to the next free block, word 1 holds
- * the free mark while the block is free.  Every block is >= 16 bytes. */
+ * (the free-list seam): word 0 links to the next free block (encoded),
+ * word 1 holds the free mark while the block is free.  Every block is >=
+ * 16 bytes. */
 typedef struct block_s {
-  struct block_s *next_;
+  uintptr_t link_;
   uintptr_t mark_;
 } block_t;
 
@@ -161,7 +162,15 @@ typedef struct brisk_source_s {
 /* Per-heap counters, written only by the owner thread (observe/event.h
  * is the one place that updates them; observe/stats.c merges them). */
 typedef struct heap_stats_s {
-  uint64_t malloc_calls;
+  /* The fast path's allocation countdown (core/fast.h): it may serve
+   * fast_left more allocations, then calls the slow path, which adds the
+   * fast_grant served to fast_banked and grants more (observe/event.h,
+   * event_fast_regrant).  The sampling trigger and the fast path's call
+   * count in one decrement. */
+  int64_t fast_left;
+  uint64_t fast_grant;
+  uint64_t fast_banked;
+  uint64_t malloc_calls;                /* slow-path allocations */
   uint64_t free_calls;
   uint64_t bytes_requested;
   uint64_t alloc_bytes;  /* usable bytes handed out (cumulative) */

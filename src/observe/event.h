@@ -68,9 +68,31 @@ void brisk_event_orphan_resize(int64_t delta);
 
 /* ------------------------------------------------------------ fast paths */
 
+/* The fast path may serve one more allocation (it counts it): false when
+ * the grant ran out (heap->stats.fast_left < 0), and the slow path must
+ * run event_fast_regrant.  Always compiled: it is the sampling trigger. */
+static ALWAYS_INLINE bool event_fast_grant(heap_t *heap) {
+  return --heap->stats.fast_left >= 0;
+}
+
+/* The slow path found the grant spent: bank it and grant `grant` more
+ * fast-path allocations. */
+static inline void event_fast_regrant(heap_t *heap, uint64_t grant) {
+  STAT_ADD(heap->stats.fast_banked, heap->stats.fast_grant);
+  STAT_ADD(heap->stats.fast_grant, grant - heap->stats.fast_grant);
+  STAT_ADD(heap->stats.fast_left, (int64_t)grant - heap->stats.fast_left);
+}
+
+/* Allocations a heap served on the fast path so far (any thread, relaxed
+ * reads: off by the few being made). */
+static inline uint64_t event_fast_calls(const heap_t *heap) {
+  int64_t left = __atomic_load_n(&heap->stats.fast_left, __ATOMIC_RELAXED);
+  return __atomic_load_n(&heap->stats.fast_banked, __ATOMIC_RELAXED) +
+         __atomic_load_n(&heap->stats.fast_grant, __ATOMIC_RELAXED) - (uint64_t)(left > 0 ? left : 0);
+}
+
 static ALWAYS_INLINE void event_alloc_fast(heap_t *heap, size_t req, size_t usable) {
   if (BRISK_FAST_STATS) {
-    STAT_ADD(heap->stats.malloc_calls, 1);
     STAT_ADD(heap->stats.bytes_requested, req);
     STAT_ADD(heap->stats.alloc_bytes, usable);
   }

@@ -85,6 +85,20 @@ _Noreturn void brisk_output_fatal(const char *what, const void *p) {
   brisk_os_abort();
 }
 
+_Noreturn void brisk_output_fatal_block(const char *before, uint64_t size, const char *after,
+                                        const void *block) {
+  outbuf_t o = {.fd = 2};
+  brisk_output_str(&o, "brisk: ");
+  brisk_output_str(&o, before);
+  brisk_output_u64(&o, size);
+  brisk_output_str(&o, after);
+  brisk_output_str(&o, " (block ");
+  brisk_output_hex(&o, (uint64_t)(uintptr_t)block);
+  brisk_output_str(&o, ")\n");
+  brisk_output_flush(&o);
+  brisk_os_abort();
+}
+
 /* A block freed twice: the message names the pointer. */
 _Noreturn void brisk_output_double_free(const void *p) { brisk_output_fatal("double free", p); }
 

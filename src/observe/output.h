@@ -22,6 +22,10 @@ void brisk_output_pad(outbuf_t *o, size_t col);      /* spaces up to column col 
 void brisk_output_flush(outbuf_t *o);
 /* "brisk: <what> (pointer 0x...)" on stderr, then abort; never returns. */
 _Noreturn void brisk_output_fatal(const char *what, const void *p);
+/* "brisk: <before><size><after> (block 0x...)" on stderr, then abort:
+ * damaged metadata or contents of a block of `size` bytes. */
+_Noreturn void brisk_output_fatal_block(const char *before, uint64_t size, const char *after,
+                                        const void *block);
 /* "brisk: double free (pointer 0x...)", then abort. */
 _Noreturn void brisk_output_double_free(const void *p);
 /* One warning line "brisk: <msg><detail>". */

@@ -31,7 +31,7 @@ typedef struct totals_s {
 static void sum_heaps(totals_t *t) {
   *t = (totals_t){0};
   for (heap_t *h = brisk_heaplist_first(); h != NULL; h = h->all_next) {
-    t->malloc_calls += LOAD(h->stats.malloc_calls);
+    t->malloc_calls += LOAD(h->stats.malloc_calls) + event_fast_calls(h);
     t->free_calls += LOAD(h->stats.free_calls);
     t->bytes_requested += LOAD(h->stats.bytes_requested);
     t->alloc_bytes += LOAD(h->stats.alloc_bytes);
