@@ -87,6 +87,11 @@
 #ifndef BRISK_GUARD_PAGES
 #define BRISK_GUARD_PAGES BRISK_HARDENED
 #endif
+/* Span guards in place at once, process-wide (core/span.c): each splits
+ * its segment's kernel mapping (two more VMAs), and vm.max_map_count
+ * (65530 by default) bounds them all; past this many, new spans go
+ * without a guard instead of making mmap fail. */
+#define BRISK_GUARD_SPANS_MAX 16384
 
 /* BRISK_CANARIES: the bytes between the requested size and the end of a
  * small, medium, large or huge block hold a keyed pattern (the requested

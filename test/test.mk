@@ -100,3 +100,6 @@ $(TEST_OUT)/unit/%: test/unit/%.c test/unit/unit.h build/prefix-debug/libbrisk-p
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -D_GNU_SOURCE -Isrc -Iinclude -Itest/unit \
 	  -DBRISK_OVERRIDE=0 -DBRISK_DEBUG=1 -DBRISK_DEBUG_FULL=1 -pthread $< build/prefix-debug/libbrisk-prefix.a -o $@
+
+# The hardening misuse suite: make check-harden (test/harden/harden.mk).
+-include test/harden/harden.mk

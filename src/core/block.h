@@ -8,14 +8,15 @@
  * handed out its mark is 0 and both words belong to the program.
  *
  * Safe links (BRISK_SAFE_LINKS, on by default): word 0 holds
- * rotl(next ^ b ^ key, 17), never a plain address, so a fresh block shows
- * no heap address to an uninitialised read, and a link overwritten by a
- * use-after-free write decodes to garbage.  Decoding checks the garbage
- * away in two instructions: next ^ b must be below 4 MiB with its low
- * four bits clear (next is a 16-byte-aligned address of b's segment).
- * Every link of a page's list passes that check; the rotation moves the
- * bytes an attacker can overwrite without knowing the key (the low ones)
- * into the checked high bits.  A link that fails it goes to an out-of-line
+ * (next ^ b ^ key) * mul, with mul a second secret (odd), never a plain
+ * address, so a fresh block shows no heap address to an uninitialised
+ * read, and a link overwritten by a use-after-free write decodes to
+ * garbage: the multiplication spreads any change of the stored word (a
+ * raw address, a guessed encoding, a changed low byte, a difference
+ * XORed in) over the bits above it, and decoding, (word * mul^-1) ^ key,
+ * checks the garbage away in two instructions: next ^ b must be below
+ * 4 MiB with its low four bits clear (next is a 16-byte-aligned address
+ * of b's segment).  Every link of a page's list passes that check.  A link that fails it goes to an out-of-line
  * check (brisk_block_link_cold) that accepts the end of a list and, for
  * the lists that cross segments (foreign cache, delayed frees), a
  * 16-byte-aligned address inside a brisk segment, and aborts on anything
@@ -36,9 +37,13 @@
 
 #include "core/types.h"
 
-/* Per-process secret mixed into free marks and links (core/block.c):
- * drawn before the first block is carved and constant afterwards. */
+/* Per-process secrets of free marks and links (core/block.c): drawn
+ * before the first block is carved and constant afterwards.  key is odd
+ * (never 0, the "handed out" mark); mul is odd and mul_inv its inverse
+ * modulo 2^64. */
 extern uintptr_t brisk_block_key __attribute__((visibility("hidden")));
+extern uintptr_t brisk_block_mul __attribute__((visibility("hidden")));
+extern uintptr_t brisk_block_mul_inv __attribute__((visibility("hidden")));
 /* Draw the key from the kernel's random source, once (idempotent). */
 void brisk_block_key_init(void);
 /* A link of b failed its check: abort naming the page (core/page.c). */
@@ -51,7 +56,6 @@ _Noreturn void brisk_output_double_free(const void *p); /* observe/output.c */
  * segments, or damage (aborts).  core/block.c. */
 block_t *brisk_block_link_cold(const block_t *b, uintptr_t t);
 
-#define BLOCK_LINK_ROT 17
 /* next ^ b for a link the inline check accepts: same segment, aligned. */
 #define BLOCK_LINK_NEAR_MASK (~(uintptr_t)(BRISK_SEGMENT_SIZE - BRISK_ALIGN))
 
@@ -61,8 +65,7 @@ static ALWAYS_INLINE uintptr_t block_free_mark(const block_t *b) {
 
 /* b's link decoded: next ^ b when the link is intact (BRISK_SAFE_LINKS). */
 static ALWAYS_INLINE uintptr_t block_link_delta(const block_t *b) {
-  uintptr_t w = b->link_;
-  return ((w >> BLOCK_LINK_ROT) | (w << (64 - BLOCK_LINK_ROT))) ^ brisk_block_key;
+  return (b->link_ * brisk_block_mul_inv) ^ brisk_block_key;
 }
 
 static ALWAYS_INLINE block_t *block_next(const block_t *b) {
@@ -77,8 +80,7 @@ static ALWAYS_INLINE void block_set_next(block_t *b, block_t *next) {
     b->link_ = (uintptr_t)next;
     return;
   }
-  uintptr_t v = (uintptr_t)next ^ block_free_mark(b);
-  b->link_ = (v << BLOCK_LINK_ROT) | (v >> (64 - BLOCK_LINK_ROT));
+  b->link_ = ((uintptr_t)next ^ block_free_mark(b)) * brisk_block_mul;
 }
 
 /* Whether b carries the free mark (it is, or claims to be, on a list). */

@@ -68,32 +68,44 @@ size_t brisk_free_usable(const void *p) {
   return brisk_free_usable_checked(p, "malloc_usable_size(): invalid pointer");
 }
 
-NOINLINE void brisk_free_in_segment(segment_t *seg, page_t *page, void *p) {
+/* A small block b of `page` goes back to its owner: the local free list,
+ * or this thread's foreign cache / remote batches.  count: report the
+ * free to the event hook (false: it was reported when the program freed
+ * it, core/quarantine.c). */
+static void free_small(segment_t *seg, page_t *page, block_t *b, bool count) {
   heap_t *heap = brisk_heap_tls;
-  if (page->kind != SPAN_PAGE) {
-    if (page->kind == SPAN_LARGE) {
-      brisk_large_free(heap, page, p);
-      return;
-    }
-    brisk_output_fatal(page->kind == SPAN_FREE ? "double free or invalid pointer" : "free(): invalid pointer", p);
-  }
-  if (unlikely(!page_is_carved_block(page, p))) brisk_output_fatal("free(): invalid pointer", p);
-  block_t *b = (block_t *)p;
   heap_t *owner = seg->heap;
   if (owner == heap) {
-    brisk_event_free(heap, page->block_size, false);
+    if (count) brisk_event_free(heap, page->block_size, false);
     brisk_page_free_local(heap, page, b);
     check_point(heap);
     return;
   }
   block_on_free(b);
-  brisk_event_free(heap, page->block_size, true);
+  if (count) brisk_event_free(heap, page->block_size, true);
   if (seg->heap_kind == HEAP_THREAD && heap != &brisk_heap_empty) {
     if (brisk_foreign_keep(heap, page, b)) return;
     brisk_remote_free(heap, page, b);
     return;
   }
   brisk_remote_push(page, b, b, 1);
+}
+
+NOINLINE void brisk_free_in_segment(segment_t *seg, page_t *page, void *p) {
+  if (page->kind != SPAN_PAGE) {
+    if (page->kind == SPAN_LARGE) {
+      brisk_large_free(brisk_heap_tls, page, p);
+      return;
+    }
+    brisk_output_fatal(page->kind == SPAN_FREE ? "double free or invalid pointer" : "free(): invalid pointer", p);
+  }
+  if (unlikely(!page_is_carved_block(page, p))) brisk_output_fatal("free(): invalid pointer", p);
+  free_small(seg, page, (block_t *)p, true);
+}
+
+void brisk_free_released(block_t *b) {
+  segment_t *seg = segment_of_ptr(b);
+  free_small(seg, page_of(seg, b), b, false);
 }
 
 NOINLINE void brisk_free_slow(void *p) {
@@ -123,6 +135,6 @@ NOINLINE void brisk_free_declined(void *p) {
 }
 
 void brisk_free_check_size(void *p, size_t size) {
-  if (BRISK_DEBUG && p != NULL && size > brisk_free_usable(p))
-    brisk_output_fatal("free_sized(): size larger than the block", p);
+  if (p != NULL && size > brisk_free_usable_checked(p, "free_sized(): invalid pointer"))
+    brisk_output_fatal("free_sized(): size does not match the block", p);
 }

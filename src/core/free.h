@@ -16,6 +16,10 @@ void brisk_free_in_segment(segment_t *seg, page_t *page, void *p);
  * huge, foreign) to brisk_free_slow.  Out of line so that the fast path
  * keeps nothing live for it. */
 void brisk_free_declined(void *p);
+/* A small block leaves the quarantine (core/quarantine.c): freed through
+ * the path above, its free already reported to the event hook.
+ * Precondition: b is a live carved block (it was checked when quarantined). */
+void brisk_free_released(block_t *b);
 /* Free of a pointer outside every segment: NULL, huge, or not brisk's. */
 void brisk_free_slow(void *p);
 /* Usable bytes of live block p counted from p; aborts with
@@ -24,7 +28,9 @@ void brisk_free_slow(void *p);
 size_t brisk_free_usable_checked(const void *p, const char *fn);
 /* malloc_usable_size: 0 for NULL, else as above. */
 size_t brisk_free_usable(const void *p);
-/* free_sized: abort when size is larger than the block (debug builds). */
+/* free_sized / free_aligned_sized: abort when p is not a live block or
+ * size is larger than its usable size (every build: these calls are rare
+ * enough for the lookup). */
 void brisk_free_check_size(void *p, size_t size);
 
 #endif

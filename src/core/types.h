@@ -120,6 +120,8 @@ typedef struct segment_s {
                              need not read the owner heap's cache lines */
   struct segment_s *next; /* owner heap's segment list / global cache */
   struct segment_s *prev;
+  uint64_t guards;        /* BRISK_GUARD_PAGES: bit i set = the last OS page of
+                             slice i is PROT_NONE (core/span.c); 0 while empty */
   page_t pages[BRISK_SLICES_PER_SEGMENT];
 } segment_t;
 
@@ -193,6 +195,8 @@ enum {
   HEAP_OWNED = 1,  /* a heap that can be destroyed (see docs/design.md) */
 };
 
+typedef struct quarantine_s quarantine_t;
+
 typedef struct heap_s {
   page_t *direct[BRISK_DIRECT_SLOTS]; /* (size+15)>>4 -> page to try first */
   heap_stats_t stats;
@@ -217,6 +221,8 @@ typedef struct heap_s {
   uint64_t now_ms;                      /* last clock reading (slow paths) */
   uint32_t slow_ticks;                  /* slow-path calls, paces clock reads */
   uint32_t house_ticks;                 /* slow-path calls, paces the janitor */
+  struct quarantine_s *quarantine;      /* BRISK_QUARANTINE: core/quarantine.c */
+  uint64_t rng;                         /* BRISK_RANDOM_ORDER: xorshift state, 0 until seeded */
   struct heap_s *all_next;              /* list of every thread heap (immortal) */
   struct heap_s *abandoned_next;
 } heap_t;

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* double_free_other_thread.c — the owner thread frees a 48-byte block,
+ * then another thread frees it again (the remote free path).
+ * Survives: exit 3 (the double free went unnoticed). */
+/* expect default: abort "^brisk: double free \(pointer PTR\)$" */
+/* expect hardened: abort "^brisk: double free \(pointer PTR\)$" */
+/* expect sampled: abort "^brisk: double free \(pointer PTR\)$" */
+#include <pthread.h>
+#include "harden.h"
+
+static void *freer(void *p) {
+  free(p);
+  return NULL;
+}
+
+int main(void) {
+  pthread_t t;
+  void *p = malloc(opaque(48));
+  show(p);
+  free(p);
+  if (pthread_create(&t, NULL, freer, p) != 0) return SETUP_FAILED;
+  pthread_join(t, NULL);
+  return GOAL_REACHED;
+}
