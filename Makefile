@@ -17,7 +17,8 @@
 #   build/nochecks/       release with BRISK_SAFE_LINKS=0 (to measure the checks)
 # Sources: src/<folder>/<module>.c, folders by concern (docs/design.md):
 # core/ (heaps, pages, spans, segments, blocks), os/ (the kernel seam),
-# observe/ (event hook, statistics, output), api/ (exported functions).
+# observe/ (event hook, statistics, output), safety/ (mitigations beside
+# the heap: guarded samples, ...), api/ (exported functions).
 # Tests live in test/test.mk, benchmarks in bench/bench.mk.
 
 CC      ?= gcc

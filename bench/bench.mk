@@ -3,6 +3,9 @@
 #   make bench        full run (20-40 min): every workload x every allocator
 #   make bench-quick  smaller parameters, fewer rounds (< 5 min on 2 cores)
 #   make bench-progs  only build the workload programs into build/bench/
+#   make bench-safety quick run of brisk beside its checks-compiled-out
+#                     build (nochecks) and its hardened build, plus glibc
+#                     and mimalloc for scale; results in bench/results/safety/
 # Both bench targets first (re)build the library with `make lib`, so a stale
 # build/libbrisk.so is never measured.  If that build fails, the run goes on
 # with the peers only and says so loudly; BENCH_STRICT=1 makes it fatal.
@@ -17,7 +20,7 @@ BENCH_BINS   := $(addprefix build/bench/,$(BENCH_PROGS))
 BENCH_STRICT ?= 0
 BENCH_ARGS   ?=
 
-.PHONY: bench bench-quick bench-progs bench-clean
+.PHONY: bench bench-quick bench-progs bench-clean bench-safety
 
 bench-progs: $(BENCH_BINS)
 
@@ -44,6 +47,12 @@ bench: bench-progs
 
 bench-quick: bench-progs
 	$(call bench_run,--quick)
+
+bench-safety: bench-progs
+	$(MAKE) --no-print-directory lib hardened build/nochecks/libbrisk.so
+	bench/run.sh --quick --allocators glibc,brisk,mimalloc \
+	  --variants nochecks=build/nochecks/libbrisk.so,hardened=build/libbrisk-hardened.so \
+	  --out bench/results/safety $(BENCH_ARGS)
 
 bench-clean:
 	rm -rf build/bench bench/results/raw

@@ -392,6 +392,10 @@ def fmt_ratio(x):
     return "%.2f" % x if x else "—"
 
 
+def ratio_of(a, b):
+    return a / b if (a and b) else None
+
+
 def write_md(path, meta, S, rows, geo, allocs, wls, cg, notes):
     L = []
     w = L.append
@@ -416,6 +420,16 @@ def write_md(path, meta, S, rows, geo, allocs, wls, cg, notes):
     for n in notes:
         w("> " + n)
     if notes:
+        w("")
+    variants = [a for a in allocs if a not in ALL_ALLOCATORS]
+    if variants and "brisk" in geo:
+        w("## Variants against brisk (geometric means of the ratios)")
+        w("")
+        w("| variant | time | peak RSS |")
+        w("|---|---|---|")
+        for a in variants:
+            w("| %s | %s | %s |" % (a, fmt_ratio(ratio_of(geo[a]["time"], geo["brisk"]["time"])),
+                                    fmt_ratio(ratio_of(geo[a]["rss"], geo["brisk"]["rss"]))))
         w("")
     w("## Summary: geometric means of the ratios to the best peer")
     w("")
@@ -647,6 +661,9 @@ def main():
     ap.add_argument("--only", help="comma-separated workload names")
     ap.add_argument("--allocators", help="comma-separated subset of " + ",".join(ALL_ALLOCATORS))
     ap.add_argument("--no-brisk", action="store_true", help="leave brisk out")
+    ap.add_argument("--variants", help="extra brisk builds measured beside the others, as "
+                    "NAME=PATH,... (e.g. hardened=build/libbrisk-hardened.so); reported "
+                    "against brisk as well")
     ap.add_argument("--no-callgrind", action="store_true")
     ap.add_argument("--timeout", type=float, help="seconds per run (default quick 20, full 120); "
                     "after a timeout that allocator skips the remaining rounds of the workload")
@@ -703,6 +720,14 @@ def main():
                 continue
             paths[a] = p
             allocs.append(a)
+    for spec in (args.variants.split(",") if args.variants else []):
+        name, _, path = spec.partition("=")
+        path = os.path.join(ROOT, path) if path and not os.path.isabs(path) else path
+        if not name or not path or not os.path.exists(path) or not preload_ok(path):
+            sys.exit("bad --variants entry %r (NAME=PATH of a preloadable library)" % spec)
+        paths[name] = path
+        allocs.append(name)
+        COLORS.setdefault(name, "#9467bd")
     for n in notes:
         log("note: " + n)
     log("allocators: " + ", ".join("%s=%s" % (a, paths[a] or "(none)") for a in allocs))
@@ -783,6 +808,13 @@ def main():
         c = cg.get(a, {})
         log("  %-9s %s / %s   %s" % (a, fmt_ratio(geo[a]["time"]), fmt_ratio(geo[a]["rss"]),
                                      "%.1f" % c["pair"] if c.get("pair") is not None else "-"))
+    if "brisk" in geo:
+        for a in allocs:
+            if a in ALL_ALLOCATORS:
+                continue
+            log("  variant %s against brisk: time x%s, RSS x%s" % (
+                a, fmt_ratio(ratio_of(geo[a]["time"], geo["brisk"]["time"])),
+                fmt_ratio(ratio_of(geo[a]["rss"], geo["brisk"]["rss"]))))
     if mismatch:
         log("checksum mismatches: " + ", ".join(mismatch))
     log("wrote %s/latest.md and latest.svg in %.0f s" % (os.path.relpath(args.out), elapsed))

@@ -134,6 +134,15 @@
 #define BRISK_SIZED_FREE_CHECK BRISK_HARDENED
 #endif
 
+/* Fill bytes checked after a block's requested size (the rest up to the
+ * size word is left alone: a linear overflow crosses the fill first, and
+ * 16 bytes hold two words, compared at once). */
+#define BRISK_CANARY_FILL 16
+
+/* The hardened entry paths (safety/harden.c) wrap the core when any of
+ * these is on (api/entry.h). */
+#define BRISK_HARDEN_PATHS (BRISK_CANARIES || BRISK_ZERO_ON_FREE || BRISK_QUARANTINE || BRISK_SIZED_FREE_CHECK)
+
 #if BRISK_ZERO_CHECK && !BRISK_ZERO_ON_FREE
 #error "BRISK_ZERO_CHECK=1 needs BRISK_ZERO_ON_FREE=1 (it checks the zeroing)"
 #endif

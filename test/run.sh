@@ -6,8 +6,10 @@
 #
 #   test/run.sh          against brisk: unit tests of internals (prefix
 #                        debug-full build), api, stress and preload suites
-#                        on the release, debug, debug-full, no-fast-stats
-#                        and ubsan libraries, api and stress on release
+#                        on the release, debug, debug-full, no-fast-stats,
+#                        ubsan and hardened (BRISK_HARDENED=1) libraries,
+#                        the hardened build's own tests (test/harden-unit/)
+#                        on it, api and stress on release
 #                        again under option sets with every delay and limit
 #                        at 0 and large, stress on the TSan prefix build,
 #                        link/-lbrisk on release, packaging and linking
@@ -21,7 +23,8 @@
 #                        assertions are skipped inside the tests)
 #
 # Environment: TEST_FILTER (regex on test names), TEST_JOBS (parallel tests,
-# default 2), TEST_VARIANTS (default "release debug debugfull nofaststats ubsan"), TEST_TIMEOUT_SCALE
+# default 2), TEST_VARIANTS (default "release debug debugfull nofaststats ubsan
+# hardened"), TEST_TIMEOUT_SCALE
 # (multiplies every timeout).  Logs: build/test/logs-{brisk,libc}/<name>.log.
 #
 # Every brisk run sets TEST_EXPECT_BRISK to the variant's library, and the
@@ -35,7 +38,7 @@ MODE=brisk
 JOBS=${TEST_JOBS:-2}
 [[ -z $JOBS ]] && JOBS=2
 FILTER=${TEST_FILTER:-}
-VARIANTS=${TEST_VARIANTS:-release debug debugfull nofaststats ubsan}
+VARIANTS=${TEST_VARIANTS:-release debug debugfull nofaststats ubsan hardened}
 SCALE=${TEST_TIMEOUT_SCALE:-1}
 T=build/test
 LOGDIR=$T/logs-$MODE
@@ -136,6 +139,9 @@ api_tests() { # api_tests TAG ENV...
     # BRISK_FAST_STATS=0 leaves fast-path blocks uncounted by design
     # (src/config.h): the tests of exact figures run on the other variants.
     [[ $tag == nofaststats && $name =~ ^(mallinfo|stats_truth)$ ]] && continue
+    # guard_sample probes the sampled layout (block end against the guard
+    # page); the hardened build puts its canary word there.
+    [[ $tag == hardened && $name == guard_sample ]] && continue
     local -a side=()
     mapfile -t side < <(sidecar "test/api/$name.c")
     add "api/$name@$tag" 120 "$@" "${side[@]}" "$f"
@@ -179,6 +185,17 @@ else
     if [[ $v == release ]]; then
       option_tests "release+opts0" "${envs[@]}" "${OPTS_ZERO[@]}"
       option_tests "release+optsbig" "${envs[@]}" "${OPTS_BIG[@]}"
+    fi
+    if [[ $v == hardened ]]; then
+      # the mitigations themselves: guard pages, malloc(0) faults,
+      # read-only options and key (test/harden-unit/)
+      for f in "$T"/harden-unit/*; do
+        [[ -x $f ]] || continue
+        hu_side=()
+        mapfile -t hu_side < <(sidecar "test/harden-unit/$(basename "$f").c")
+        add "harden-unit/$(basename "$f")@$v" 60 "${envs[@]}" "${hu_side[@]}" \
+          LD_PRELOAD="$lib" "$f"
+      done
     fi
   done
   if command -v valgrind >/dev/null 2>&1; then

@@ -45,9 +45,16 @@ TEST_TSAN_BINS := $(addprefix $(TEST_OUT)/stress-tsan/,$(TEST_STRESS_NAMES))
 TEST_UNIT_SRCS := $(wildcard test/unit/*.c)
 TEST_UNIT_BINS := $(patsubst test/unit/%.c,$(TEST_OUT)/unit/%,$(TEST_UNIT_SRCS))
 
+# The hardened build's mitigations (guard pages, zero-size faults,
+# read-only globals): plain programs run with LD_PRELOAD of
+# build/hardened/libbrisk.so only (test/run.sh).
+TEST_HU_SRCS := $(wildcard test/harden-unit/*.c)
+TEST_HU_BINS := $(patsubst test/harden-unit/%.c,$(TEST_OUT)/harden-unit/%,$(TEST_HU_SRCS))
+
 TEST_LIBC_BINS := $(TEST_API_BINS) $(TEST_STRESS_LIBC_BINS)
 TEST_BRISK_BINS := $(TEST_OUT)/api/link_lbrisk $(TEST_STRESS_BINS) \
-  $(TEST_TSAN_BINS) $(TEST_UNIT_BINS) $(TEST_OUT)/stress-static/stress_mix
+  $(TEST_TSAN_BINS) $(TEST_UNIT_BINS) $(TEST_OUT)/stress-static/stress_mix \
+  $(TEST_HU_BINS)
 
 .PHONY: test test-bins test-libc test-libc-bins
 test: all variants
@@ -63,6 +70,10 @@ test-libc:
 test-libc-bins: $(TEST_LIBC_BINS)
 
 $(TEST_OUT)/api/%: test/api/%.c $(TEST_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -o $@ $< -ldl
+
+$(TEST_OUT)/harden-unit/%: test/harden-unit/%.c test/harden-unit/hu.h $(TEST_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -o $@ $< -ldl
 

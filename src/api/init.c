@@ -3,8 +3,9 @@
  *
  * The allocator works before this runs (the dynamic loader's first malloc
  * uses static defaults and the sentinel heap); the constructor then reads
- * the options, draws the free-mark key, creates the thread-exit key and
- * installs the fork handler.
+ * the options, draws the free-mark key, creates the thread-exit key,
+ * starts guard sampling when asked (its SIGSEGV handler; safety/guard.h)
+ * and installs the fork handler.
  *
  * Fork: no handler takes a lock, so fork is safe from a signal handler
  * (also one that interrupted fork or malloc) and cannot deadlock against
@@ -26,6 +27,8 @@
 #include "core/options.h"
 #include "core/segment.h"
 #include "observe/stats.h"
+#include "safety/guard.h"
+#include "safety/ro.h"
 
 extern char **environ;
 
@@ -40,6 +43,7 @@ static void atfork_child(void) {
   brisk_huge_atfork_child();
   brisk_segment_atfork_child();
   brisk_heap_atfork_child();
+  brisk_guard_atfork_child();
 }
 
 static void process_init(void) {
@@ -48,7 +52,15 @@ static void process_init(void) {
   brisk_options_init(environ);
   brisk_block_key_init(); /* no-op if the first heap already drew it */
   brisk_heap_process_init();
+  brisk_guard_init(); /* BRISK_GUARD_SAMPLE: the SIGSEGV handler */
   pthread_atfork(NULL, NULL, atfork_child);
+  /* BRISK_RO_GLOBALS: the options and the key are final: read-only from
+   * now on (a refusal leaves them writable; nothing else depends on it). */
+  if (BRISK_RO_GLOBALS) {
+    const brisk_ro_object_t ro[] = {{&brisk_options, sizeof brisk_options},
+                                    {&brisk_block_key, sizeof brisk_block_key}};
+    (void)brisk_ro_seal(ro, sizeof ro / sizeof ro[0]);
+  }
 }
 
 __attribute__((constructor(101))) static void brisk_constructor(void) { process_init(); }

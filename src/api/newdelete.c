@@ -34,7 +34,10 @@
  * through the wrong type or the wrong pointer, and brisk aborts with
  * "brisk: sized delete: size does not match the block (pointer 0x...)".
  * A smaller size is accepted: size classes round requests up, so usable
- * size alone cannot tell a too-small size from a correct one.
+ * size alone cannot tell a too-small size from a correct one — except in
+ * the hardened build (BRISK_SIZED_FREE_CHECK with canaries), which knows
+ * every block's requested size and requires it exactly.
+ * Every form reaches the allocator through api/entry.h.
  * The alignment passed to an aligned delete is not needed (any brisk
  * pointer is freed by address) and is not checked.
  */
@@ -44,7 +47,7 @@
 
 #include <stddef.h>
 
-#include "core/fast.h"
+#include "api/entry.h"
 #include "observe/output.h"
 
 #ifndef BRISK_NEWDELETE_STRONG
@@ -80,25 +83,25 @@ static NOINLINE void *new_failed(size_t size, size_t align) {
     new_handler_t h = get_new_handler();
     if (h == NULL) throw_bad_alloc();
     h();
-    void *p = fast_malloc_aligned(size, align);
+    void *p = entry_malloc_aligned(size, align);
     if (p != NULL) return p;
   }
 }
 
 static ALWAYS_INLINE void *new_plain(size_t size) {
-  void *p = fast_malloc(size);
+  void *p = entry_malloc(size);
   if (likely(p != NULL)) return p;
   return new_failed(size, BRISK_ALIGN);
 }
 
 static ALWAYS_INLINE void *new_aligned(size_t size, size_t align) {
-  void *p = is_pow2(align) ? fast_malloc_aligned(size, align) : NULL;
+  void *p = is_pow2(align) ? entry_malloc_aligned(size, align) : NULL;
   if (likely(p != NULL)) return p;
   return new_failed(size, align);
 }
 
 static ALWAYS_INLINE void *new_aligned_nothrow(size_t size, size_t align) {
-  return is_pow2(align) ? fast_malloc_aligned(size, align) : NULL;
+  return is_pow2(align) ? entry_malloc_aligned(size, align) : NULL;
 }
 
 /* Sized delete: live block, size within its usable bytes (see above). */
@@ -114,6 +117,10 @@ static NOINLINE void delete_sized_slow(void *p, size_t size) {
  * threads' blocks, large and huge blocks, bad pointers, a size above the
  * block size) takes the checked lookup. */
 static ALWAYS_INLINE void delete_sized(void *p, size_t size) {
+  if (BRISK_HARDEN_PATHS) {
+    brisk_harden_free_sized(p, size, "sized delete");
+    return;
+  }
   heap_t *heap = brisk_heap_tls;
   page_t *page = fast_free_page(p, heap);
   if (likely(page != NULL && size <= page->block_size)) {
@@ -137,9 +144,9 @@ NEW_API void *_Znam(size_t n);
 NEW_API void *_Znam(size_t n) { return new_plain(n); }
 /* (size_t, const std::nothrow_t&) */
 NEW_API void *_ZnwmRKSt9nothrow_t(size_t n, const nothrow_t *t);
-NEW_API void *_ZnwmRKSt9nothrow_t(size_t n, const nothrow_t *t) { (void)t; return fast_malloc(n); }
+NEW_API void *_ZnwmRKSt9nothrow_t(size_t n, const nothrow_t *t) { (void)t; return entry_malloc(n); }
 NEW_API void *_ZnamRKSt9nothrow_t(size_t n, const nothrow_t *t);
-NEW_API void *_ZnamRKSt9nothrow_t(size_t n, const nothrow_t *t) { (void)t; return fast_malloc(n); }
+NEW_API void *_ZnamRKSt9nothrow_t(size_t n, const nothrow_t *t) { (void)t; return entry_malloc(n); }
 /* (size_t, std::align_val_t) */
 NEW_API void *_ZnwmSt11align_val_t(size_t n, align_val_t a);
 NEW_API void *_ZnwmSt11align_val_t(size_t n, align_val_t a) { return new_aligned(n, a); }
@@ -159,9 +166,9 @@ NEW_API void *_ZnamSt11align_val_tRKSt9nothrow_t(size_t n, align_val_t a, const 
 
 /* operator delete / delete[] (void*) */
 BRISK_API void _ZdlPv(void *p);
-BRISK_API void _ZdlPv(void *p) { fast_free(p); }
+BRISK_API void _ZdlPv(void *p) { entry_free(p); }
 BRISK_API void _ZdaPv(void *p);
-BRISK_API void _ZdaPv(void *p) { fast_free(p); }
+BRISK_API void _ZdaPv(void *p) { entry_free(p); }
 /* (void*, size_t) */
 BRISK_API void _ZdlPvm(void *p, size_t n);
 BRISK_API void _ZdlPvm(void *p, size_t n) { delete_sized(p, n); }
@@ -169,14 +176,14 @@ BRISK_API void _ZdaPvm(void *p, size_t n);
 BRISK_API void _ZdaPvm(void *p, size_t n) { delete_sized(p, n); }
 /* (void*, const std::nothrow_t&) */
 BRISK_API void _ZdlPvRKSt9nothrow_t(void *p, const nothrow_t *t);
-BRISK_API void _ZdlPvRKSt9nothrow_t(void *p, const nothrow_t *t) { (void)t; fast_free(p); }
+BRISK_API void _ZdlPvRKSt9nothrow_t(void *p, const nothrow_t *t) { (void)t; entry_free(p); }
 BRISK_API void _ZdaPvRKSt9nothrow_t(void *p, const nothrow_t *t);
-BRISK_API void _ZdaPvRKSt9nothrow_t(void *p, const nothrow_t *t) { (void)t; fast_free(p); }
+BRISK_API void _ZdaPvRKSt9nothrow_t(void *p, const nothrow_t *t) { (void)t; entry_free(p); }
 /* (void*, std::align_val_t) */
 BRISK_API void _ZdlPvSt11align_val_t(void *p, align_val_t a);
-BRISK_API void _ZdlPvSt11align_val_t(void *p, align_val_t a) { (void)a; fast_free(p); }
+BRISK_API void _ZdlPvSt11align_val_t(void *p, align_val_t a) { (void)a; entry_free(p); }
 BRISK_API void _ZdaPvSt11align_val_t(void *p, align_val_t a);
-BRISK_API void _ZdaPvSt11align_val_t(void *p, align_val_t a) { (void)a; fast_free(p); }
+BRISK_API void _ZdaPvSt11align_val_t(void *p, align_val_t a) { (void)a; entry_free(p); }
 /* (void*, size_t, std::align_val_t) */
 BRISK_API void _ZdlPvmSt11align_val_t(void *p, size_t n, align_val_t a);
 BRISK_API void _ZdlPvmSt11align_val_t(void *p, size_t n, align_val_t a) { (void)a; delete_sized(p, n); }
@@ -187,13 +194,13 @@ BRISK_API void _ZdlPvSt11align_val_tRKSt9nothrow_t(void *p, align_val_t a, const
 BRISK_API void _ZdlPvSt11align_val_tRKSt9nothrow_t(void *p, align_val_t a, const nothrow_t *t) {
   (void)a;
   (void)t;
-  fast_free(p);
+  entry_free(p);
 }
 BRISK_API void _ZdaPvSt11align_val_tRKSt9nothrow_t(void *p, align_val_t a, const nothrow_t *t);
 BRISK_API void _ZdaPvSt11align_val_tRKSt9nothrow_t(void *p, align_val_t a, const nothrow_t *t) {
   (void)a;
   (void)t;
-  fast_free(p);
+  entry_free(p);
 }
 
 #endif /* BRISK_OVERRIDE */

@@ -15,10 +15,11 @@
 #include <unistd.h>
 
 #include "../include/brisk.h"
-#include "core/fast.h"
+#include "api/entry.h"
 #include "core/heap.h"
 #include "core/huge.h"
 #include "observe/output.h"
+#include "safety/zero.h"
 
 /* Keeps api/init.c in every static link (see brisk_init_linked there). */
 extern const int brisk_init_linked;
@@ -33,27 +34,43 @@ static inline bool array_bytes(size_t count, size_t size, size_t *bytes) {
   return false;
 }
 
+/* BRISK_ZERO_FAULT: malloc(0), calloc of zero bytes and realloc(NULL, 0)
+ * return a pointer into the inaccessible zero region (safety/zero.h), or
+ * an ordinary block when the region has no slot left.  (C++ new(0) keeps
+ * its ordinary block.)  Free, realloc and malloc_usable_size recognise
+ * such pointers in the core (core/free.c, core/realloc.c). */
+static NOINLINE void *malloc_zero(void) {
+  void *p = brisk_zero_alloc();
+  return p != NULL ? p : entry_malloc(0);
+}
+
+static ALWAYS_INLINE void *do_malloc(size_t n) {
+  if (BRISK_ZERO_FAULT && unlikely(n == 0)) return malloc_zero();
+  return entry_malloc(n);
+}
+
+static ALWAYS_INLINE void *do_realloc(void *p, size_t n) {
+  if (BRISK_ZERO_FAULT && unlikely(p == NULL && n == 0)) return malloc_zero();
+  return entry_realloc(p, n);
+}
+
 static inline void *do_calloc(size_t count, size_t size) {
   size_t n;
   if (!array_bytes(count, size, &n)) return NULL;
-  if (n <= BRISK_SMALL_MAX) {
-    void *p = fast_malloc(n);
-    if (p != NULL) memset(p, 0, n);
-    return p;
-  }
-  return brisk_alloc_calloc(n);
+  if (BRISK_ZERO_FAULT && n == 0) return malloc_zero();
+  return entry_calloc(n);
 }
 
 static inline void *do_reallocarray(void *p, size_t count, size_t size) {
   size_t n;
-  return array_bytes(count, size, &n) ? brisk_realloc_block(p, n) : NULL;
+  return array_bytes(count, size, &n) ? do_realloc(p, n) : NULL;
 }
 
 /* As glibc: EINVAL (errno untouched) for a bad alignment; ENOMEM returned
  * and set in errno when memory is short. */
 static inline int do_posix_memalign(void **out, size_t align, size_t size) {
   if (align % sizeof(void *) != 0 || !is_pow2(align)) return EINVAL;
-  void *p = fast_malloc_aligned(size, align);
+  void *p = entry_malloc_aligned(size, align);
   if (p == NULL) return ENOMEM;
   *out = p;
   return 0;
@@ -64,7 +81,7 @@ static inline void *do_aligned_alloc(size_t align, size_t size) {
     errno = EINVAL;
     return NULL;
   }
-  return fast_malloc_aligned(size, align);
+  return entry_malloc_aligned(size, align);
 }
 
 /* glibc memalign: alignments below 16 are raised, non-powers of two are
@@ -79,7 +96,7 @@ static inline void *do_memalign(size_t align, size_t size) {
     while (a < align) a <<= 1;
     align = a;
   }
-  return fast_malloc_aligned(size, align);
+  return entry_malloc_aligned(size, align);
 }
 
 static inline void *do_pvalloc(size_t size) {
@@ -89,31 +106,28 @@ static inline void *do_pvalloc(size_t size) {
     return NULL;
   }
   size_t rounded = size == 0 ? page : (size + page - 1) & ~(page - 1);
-  return fast_malloc_aligned(rounded, page);
+  return entry_malloc_aligned(rounded, page);
 }
 
 /* free preserves errno: the fast path never touches it, and every
  * syscall on the slow path restores it (os_linux.c). */
-static ALWAYS_INLINE void do_free(void *p) { fast_free(p); }
+static ALWAYS_INLINE void do_free(void *p) { entry_free(p); }
 
-static inline void do_free_sized(void *p, size_t size) {
-  brisk_free_check_size(p, size);
-  fast_free(p);
-}
+static inline void do_free_sized(void *p, size_t size) { entry_free_sized(p, size); }
 
 /* ------------------------------------------------------------ brisk_* API */
 
-BRISK_API void *brisk_malloc(size_t n) { return fast_malloc(n); }
+BRISK_API void *brisk_malloc(size_t n) { return do_malloc(n); }
 BRISK_API void brisk_free(void *p) { do_free(p); }
 BRISK_API void *brisk_calloc(size_t c, size_t n) { return do_calloc(c, n); }
-BRISK_API void *brisk_realloc(void *p, size_t n) { return brisk_realloc_block(p, n); }
+BRISK_API void *brisk_realloc(void *p, size_t n) { return do_realloc(p, n); }
 BRISK_API void *brisk_reallocarray(void *p, size_t c, size_t n) { return do_reallocarray(p, c, n); }
 BRISK_API int brisk_posix_memalign(void **out, size_t a, size_t n) { return do_posix_memalign(out, a, n); }
 BRISK_API void *brisk_aligned_alloc(size_t a, size_t n) { return do_aligned_alloc(a, n); }
 BRISK_API void *brisk_memalign(size_t a, size_t n) { return do_memalign(a, n); }
-BRISK_API void *brisk_valloc(size_t n) { return fast_malloc_aligned(n, BRISK_OS_PAGE); }
+BRISK_API void *brisk_valloc(size_t n) { return entry_malloc_aligned(n, BRISK_OS_PAGE); }
 BRISK_API void *brisk_pvalloc(size_t n) { return do_pvalloc(n); }
-BRISK_API size_t brisk_usable_size(const void *p) { return brisk_free_usable(p); }
+BRISK_API size_t brisk_usable_size(const void *p) { return entry_usable(p); }
 BRISK_API void brisk_free_sized(void *p, size_t n) { do_free_sized(p, n); }
 BRISK_API void brisk_free_aligned_sized(void *p, size_t a, size_t n) {
   (void)a;
@@ -220,10 +234,10 @@ static int do_malloc_info(int options, FILE *fp) {
 /* --------------------------------------------------- standard names */
 
 #if BRISK_OVERRIDE
-BRISK_API void *malloc(size_t n) { return fast_malloc(n); }
+BRISK_API void *malloc(size_t n) { return do_malloc(n); }
 BRISK_API void free(void *p) { do_free(p); }
 BRISK_API void *calloc(size_t c, size_t n) { return do_calloc(c, n); }
-BRISK_API void *realloc(void *p, size_t n) { return brisk_realloc_block(p, n); }
+BRISK_API void *realloc(void *p, size_t n) { return do_realloc(p, n); }
 /* reallocarray, free_sized and free_aligned_sized go through the exported
  * realloc/free symbols, so that a tool that interposes the classic family
  * (valgrind --soname-synonyms=somalloc=*brisk*) sees every block. */
@@ -234,11 +248,15 @@ BRISK_API void *reallocarray(void *p, size_t c, size_t n) {
 BRISK_API int posix_memalign(void **out, size_t a, size_t n) { return do_posix_memalign(out, a, n); }
 BRISK_API void *aligned_alloc(size_t a, size_t n) { return do_aligned_alloc(a, n); }
 BRISK_API void *memalign(size_t a, size_t n) { return do_memalign(a, n); }
-BRISK_API void *valloc(size_t n) { return fast_malloc_aligned(n, BRISK_OS_PAGE); }
+BRISK_API void *valloc(size_t n) { return entry_malloc_aligned(n, BRISK_OS_PAGE); }
 BRISK_API void *pvalloc(size_t n) { return do_pvalloc(n); }
-BRISK_API size_t malloc_usable_size(void *p) { return brisk_free_usable(p); }
+BRISK_API size_t malloc_usable_size(void *p) { return entry_usable(p); }
 BRISK_API void free_sized(void *p, size_t n);
 BRISK_API void free_sized(void *p, size_t n) {
+  if (BRISK_HARDEN_PATHS) {
+    entry_free_sized(p, n);
+    return;
+  }
   brisk_free_check_size(p, n);
   free(p);
 }
@@ -259,17 +277,17 @@ BRISK_API int malloc_info(int options, FILE *fp) { return do_malloc_info(options
 
 /* glibc-internal names some programs and libraries call directly. */
 BRISK_API void *__libc_malloc(size_t n);
-BRISK_API void *__libc_malloc(size_t n) { return fast_malloc(n); }
+BRISK_API void *__libc_malloc(size_t n) { return do_malloc(n); }
 BRISK_API void __libc_free(void *p);
 BRISK_API void __libc_free(void *p) { do_free(p); }
 BRISK_API void *__libc_calloc(size_t c, size_t n);
 BRISK_API void *__libc_calloc(size_t c, size_t n) { return do_calloc(c, n); }
 BRISK_API void *__libc_realloc(void *p, size_t n);
-BRISK_API void *__libc_realloc(void *p, size_t n) { return brisk_realloc_block(p, n); }
+BRISK_API void *__libc_realloc(void *p, size_t n) { return do_realloc(p, n); }
 BRISK_API void *__libc_memalign(size_t a, size_t n);
 BRISK_API void *__libc_memalign(size_t a, size_t n) { return do_memalign(a, n); }
 BRISK_API void *__libc_valloc(size_t n);
-BRISK_API void *__libc_valloc(size_t n) { return fast_malloc_aligned(n, BRISK_OS_PAGE); }
+BRISK_API void *__libc_valloc(size_t n) { return entry_malloc_aligned(n, BRISK_OS_PAGE); }
 BRISK_API void *__libc_pvalloc(size_t n);
 BRISK_API void *__libc_pvalloc(size_t n) { return do_pvalloc(n); }
 #else

@@ -6,6 +6,12 @@
  * Every successful allocation is reported once to the event hook
  * (observe/event.h): the fast path in core/fast.h, everything else in
  * heap_alloc or huge_alloc_counted below.
+ * Guard sampling (safety/guard.h, BRISK_GUARD_SAMPLE=N): malloc and calloc
+ * requests up to 4096 bytes are sampled, about one in N.  Those up to 1024
+ * bytes are counted by the fast path's grant (N-1 on average, random),
+ * whose expiry makes the next one the sample; the others (and those whose
+ * page had no free block) by brisk_guard_tick here.  Aligned requests
+ * (alignment > 16) are never sampled.
  * errno: every failed allocation sets ENOMEM; nothing else touches errno.
  */
 #include <errno.h>
@@ -24,6 +30,7 @@
 #include "core/segment.h"
 #include "core/sizeclass.h"
 #include "observe/event.h"
+#include "safety/guard.h"
 
 /* One attempt at size bytes from heap's own memory or a huge mapping.
  * *usable receives the block's usable size. */
@@ -44,16 +51,19 @@ static void *alloc_once(heap_t *heap, size_t size, bool *zeroed, size_t *usable)
   return p;
 }
 
-/* Allocate size bytes (<= BRISK_REQUEST_MAX) for heap (a real heap).
+/* Allocate size bytes (<= BRISK_REQUEST_MAX) for heap (a real heap);
+ * sample: from the guarded pool (safety/guard.h) if it has a slot.
  * *zeroed tells whether the memory is known to be zero.  Out of memory:
  * give back what brisk keeps cached and try once more.  NULL on failure. */
-static void *heap_alloc(heap_t *heap, size_t size, bool *zeroed) {
+static void *heap_alloc(heap_t *heap, size_t size, bool sample, bool *zeroed) {
   check_point(heap);
   if (heap->remote_mask != 0) brisk_remote_flush_all(heap);
   if (remote_delayed_pending(heap)) brisk_page_collect_delayed(heap);
   brisk_heap_tick(heap);
   size_t usable;
-  void *p = alloc_once(heap, size, zeroed, &usable);
+  void *p = NULL;
+  if (unlikely(sample)) p = brisk_guard_alloc(heap, size, zeroed, &usable);
+  if (p == NULL) p = alloc_once(heap, size, zeroed, &usable);
   if (p == NULL && brisk_heap_release(heap) > 0) p = alloc_once(heap, size, zeroed, &usable);
   if (p == NULL) return NULL;
   brisk_event_alloc(heap, size, usable);
@@ -72,18 +82,32 @@ static void *fail_nomem(void) {
   return NULL;
 }
 
+/* Whether a slow-path allocation of size bytes that the fast path's
+ * grant did not count is sampled (guard sampling on). */
+static inline bool sample_slow(size_t size) {
+  return unlikely(guard_enabled()) && size <= BRISK_GUARD_MAX && brisk_guard_tick();
+}
+
 NOINLINE void *brisk_alloc_slow(size_t size, heap_t *heap) {
   if (unlikely(size > BRISK_REQUEST_MAX)) return fail_nomem(); /* can never fit */
-  if (unlikely(heap->stats.fast_left < 0)) event_fast_regrant(heap, BRISK_FAST_GRANT);
-  if (unlikely(heap == &brisk_heap_empty)) {
+  if (unlikely(heap == &brisk_heap_empty)) { /* (its grant is never spent) */
     heap = brisk_heap_get_or_init();
     if (heap == NULL) return fail_nomem();
     void *p = brisk_alloc_slow(size, heap);
     brisk_heap_leave(heap);
     return p;
   }
+  bool sample;
+  if (unlikely(heap->stats.fast_left < 0)) {
+    /* The grant ran out: with sampling on, this allocation is the sample
+     * and the next grant is the next interval. */
+    sample = guard_enabled() && size <= BRISK_GUARD_MAX;
+    event_fast_regrant(heap, guard_enabled() ? brisk_guard_interval() - 1 : BRISK_FAST_GRANT);
+  } else {
+    sample = sample_slow(size); /* 1025..4096 bytes, or the page had no free block */
+  }
   bool zeroed;
-  void *p = heap_alloc(heap, size, &zeroed);
+  void *p = heap_alloc(heap, size, sample, &zeroed);
   return p != NULL ? p : fail_nomem();
 }
 
@@ -92,7 +116,7 @@ void *brisk_alloc_calloc(size_t n) {
   heap_t *heap = current_heap();
   if (heap == NULL) return fail_nomem();
   bool zeroed;
-  void *p = heap_alloc(heap, n, &zeroed);
+  void *p = heap_alloc(heap, n, sample_slow(n), &zeroed);
   brisk_heap_leave(heap);
   if (p == NULL) return fail_nomem();
   if (!zeroed) memset(p, 0, n);
@@ -129,14 +153,14 @@ static void *aligned_on(heap_t *heap, size_t size, size_t align) {
     size_t rounded = size == 0 ? align : (size + align - 1) & ~(align - 1);
     brisk_assert(rounded <= BRISK_CLASS_MAX &&
                  brisk_sizeclass_size[brisk_sizeclass_bin(rounded)] % align == 0);
-    return heap_alloc(heap, rounded, &zeroed);
+    return heap_alloc(heap, rounded, false, &zeroed);
   }
   if (align <= BRISK_SLICE_SIZE && size <= BRISK_LARGE_MAX)
-    return heap_alloc(heap, size, &zeroed); /* large spans are slice-aligned */
+    return heap_alloc(heap, size, false, &zeroed); /* large spans are slice-aligned */
   if (align <= BRISK_LARGE_MAX / 2 && size + align <= BRISK_LARGE_MAX) {
     /* A large span with room for the alignment (never a small page). */
     size_t need = size + align > BRISK_CLASS_MAX ? size + align : BRISK_CLASS_MAX + 1;
-    return align_within(heap_alloc(heap, need, &zeroed), align);
+    return align_within(heap_alloc(heap, need, false, &zeroed), align);
   }
   return huge_alloc_counted(heap, size, align);
 }

@@ -13,8 +13,10 @@
 #include "core/block.h"
 #include "core/segmap.h"
 #include "os/os.h"
+#include "safety/ro.h"
 
-uintptr_t brisk_block_key = 0x9e3779b97f4a7c15u;
+/* BRISK_RO_GLOBALS: read-only once the constructor has drawn it. */
+uintptr_t brisk_block_key BRISK_RO_DATA = 0x9e3779b97f4a7c15u;
 uintptr_t brisk_block_mul = 0xd6e8feb86659fd93u;
 uintptr_t brisk_block_mul_inv = 0xcfee444d8b59a89bu;
 

@@ -91,8 +91,13 @@ static ALWAYS_INLINE bool block_is_free(const block_t *b) {
 /* Mark b free without the double-free check (carving fresh blocks). */
 static ALWAYS_INLINE void block_mark_free(block_t *b) { b->mark_ = block_free_mark(b); }
 
-/* b leaves a free list for the program. */
-static ALWAYS_INLINE void block_on_alloc(block_t *b) { b->mark_ = 0; }
+/* b leaves a free list for the program.  With BRISK_ZERO_CHECK its free
+ * mark must still be there: a write after free that cleared it aborts. */
+_Noreturn void brisk_page_block_modified(const block_t *b); /* core/page.c */
+static ALWAYS_INLINE void block_on_alloc(block_t *b) {
+  if (BRISK_ZERO_CHECK && unlikely(!block_is_free(b))) brisk_page_block_modified(b);
+  b->mark_ = 0;
+}
 
 /* The program frees b: abort on a second free, then mark it free.
  * Precondition: b is a block start of a live span. */

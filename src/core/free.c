@@ -4,7 +4,10 @@
  * A pointer is accepted only when it is the start of a live block: a
  * carved block start of a SPAN_PAGE (never a slice tail or a block never
  * carved), the start of a large block (or a pointer into one handed out
- * aligned), or the block of a live huge mapping.  Anything else aborts
+ * aligned), the block of a live huge mapping, a live guarded sample
+ * (safety/guard.h, recognised by a range check first), or
+ * (BRISK_ZERO_FAULT) a live malloc(0) slot of the zero region
+ * (safety/zero.h).  Anything else aborts
  * with one line naming the function and the pointer; a block already free
  * aborts as a double free.  Checks cost a multiply, no division.
  * Dispatch: the owner frees onto the page (core/page.c); another thread
@@ -23,6 +26,8 @@
 #include "core/remote.h"
 #include "core/segmap.h"
 #include "observe/event.h"
+#include "safety/guard.h"
+#include "safety/zero.h"
 
 /* Span head of p in segment seg, validated as holding a live block at p
  * (for a large span, p may be interior only when the span is aligned).
@@ -50,6 +55,7 @@ static page_t *checked_span(segment_t *seg, const void *p, const char *fn) {
 }
 
 size_t brisk_free_usable_checked(const void *p, const char *fn) {
+  if (unlikely(guard_owns(p))) return brisk_guard_usable(p, fn); /* a sampled block */
   uintptr_t u = (uintptr_t)p;
   uintptr_t e = brisk_segmap_get(u);
   if (e & SEGMAP_HUGE) {
@@ -57,7 +63,13 @@ size_t brisk_free_usable_checked(const void *p, const char *fn) {
     if (!huge_is_live_block(h, p)) brisk_output_fatal(fn, p);
     return brisk_huge_usable(h, p);
   }
-  if (e == 0 || SEGMAP_PTR(e) != (u & ~(uintptr_t)BRISK_SEGMENT_MASK)) brisk_output_fatal(fn, p);
+  if (e == 0 || SEGMAP_PTR(e) != (u & ~(uintptr_t)BRISK_SEGMENT_MASK)) {
+    if (zero_owns(p)) { /* a malloc(0) pointer: no usable byte */
+      brisk_zero_check(p, fn);
+      return 0;
+    }
+    brisk_output_fatal(fn, p);
+  }
   segment_t *seg = (segment_t *)SEGMAP_PTR(e);
   page_t *page = checked_span(seg, p, fn);
   return (size_t)(page_block_start(page, p) + page->block_size - (const uint8_t *)p);
@@ -108,8 +120,20 @@ void brisk_free_released(block_t *b) {
   free_small(seg, page_of(seg, b), b, false);
 }
 
+/* A sampled block (safety/guard.h), counted like any other free. */
+static NOINLINE void free_guarded(void *p) {
+  const void *owner;
+  size_t usable = brisk_guard_free(p, &owner); /* aborts on a double or invalid free */
+  heap_t *heap = brisk_heap_tls;
+  brisk_event_free(heap, usable, owner != heap);
+}
+
 NOINLINE void brisk_free_slow(void *p) {
   if (p == NULL) return;
+  if (unlikely(guard_owns(p))) {
+    free_guarded(p);
+    return;
+  }
   uintptr_t u = (uintptr_t)p;
   uintptr_t e = brisk_segmap_get(u);
   if (e & SEGMAP_HUGE) {
@@ -119,8 +143,13 @@ NOINLINE void brisk_free_slow(void *p) {
     brisk_event_free(brisk_heap_tls, usable, false);
     return;
   }
-  if (e == 0 || SEGMAP_PTR(e) != (u & ~(uintptr_t)BRISK_SEGMENT_MASK))
+  if (e == 0 || SEGMAP_PTR(e) != (u & ~(uintptr_t)BRISK_SEGMENT_MASK)) {
+    if (zero_owns(p)) { /* a malloc(0) pointer (safety/zero.h) */
+      brisk_zero_free(p);
+      return;
+    }
     brisk_output_fatal("free(): invalid pointer", p);
+  }
   segment_t *seg = (segment_t *)SEGMAP_PTR(e);
   brisk_free_in_segment(seg, page_of(seg, p), p);
 }

@@ -26,6 +26,7 @@
 #include "core/options.h"
 #include "core/page.h"
 #include "core/purge.h"
+#include "core/quarantine.h"
 #include "core/remote.h"
 #include "core/segment.h"
 #include "core/source.h"
@@ -78,9 +79,10 @@ static void heap_return_foreign(heap_t *h) {
   brisk_remote_flush_all(h);
 }
 
-/* heap_return_foreign, then collect h's own remote frees and retire its
- * empty pages (no system call). */
+/* Release h's quarantine, heap_return_foreign, then collect h's own
+ * remote frees and retire its empty pages (no system call). */
 static void heap_settle(heap_t *h) {
+  if (BRISK_QUARANTINE) brisk_quarantine_flush(h);
   heap_return_foreign(h);
   brisk_page_collect_all(h, true);
 }

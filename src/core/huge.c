@@ -12,7 +12,19 @@
  * mapping's life: unmapping or resizing a piece acts on its own range.
  *
  * Layout: a mapping starts on a max(4 MiB, alignment) boundary with a
- * huge_t header; the block starts at base + max(OS page, alignment).  All
+ * huge_t header; the block starts at base + max(OS page, alignment).
+ * Guard (BRISK_GUARD_PAGES): everything from h->guard_at to the end of
+ * the mapping is PROT_NONE.  A live block's mapping has it one OS page
+ * after the block's last page (the block ends where the guard begins), so
+ * writing past the end faults at once (the header page in front separates
+ * the block from whatever lies below); a mapping reused from the cache
+ * bigger than the block has its slack protected with the guard.  Cached
+ * mappings keep the state of their last block; reusing one for a block of
+ * another size moves the boundary (one mprotect), a block of the same
+ * size costs nothing.  mremap needs the range as one kernel mapping, so a
+ * resize opens the whole mapping first and protects the new last page
+ * after (two mprotects per mremap).  A protect the kernel refuses leaves
+ * the boundary higher (less guarded, never too small a block).  All
  * regions of the mapping point to the header in the segmap (tag bit 1),
  * also while the mapping sits in the cache (then live == 0, so a double
  * free is caught).
@@ -54,6 +66,29 @@ static inline size_t page_round(size_t n) {
 }
 static inline size_t block_offset(size_t align) { return align > BRISK_OS_PAGE ? align : BRISK_OS_PAGE; }
 static inline size_t map_align(size_t align) { return align > BRISK_SEGMENT_SIZE ? align : BRISK_SEGMENT_SIZE; }
+
+/* Bytes after a block's last page that are its guard (see Layout). */
+#define HUGE_GUARD_BYTES ((size_t)(BRISK_GUARD_PAGES ? BRISK_OS_PAGE : 0))
+
+/* Move h's guard boundary to `at` (an OS-page multiple <= map_size):
+ * protect [at, guard_at) or open [guard_at, at), one mprotect.  False
+ * (nothing changed) when the kernel refused. */
+static bool guard_to(huge_t *h, size_t at) {
+  size_t cur = h->guard_at;
+  if (!BRISK_GUARD_PAGES || at == cur) return true;
+  uint8_t *b = (uint8_t *)h;
+  int rc = at < cur ? brisk_os_protect(b + at, cur - at, false) : brisk_os_protect(b + cur, at - cur, true);
+  if (rc != 0) return false;
+  h->guard_at = at;
+  return true;
+}
+
+/* Guard a block whose mapping must stay accessible up to `end` (the
+ * block's page-rounded end): the boundary goes to `end`.  False when it
+ * cannot be moved up to `end` (the block would not fit). */
+static bool guard_block(huge_t *h, size_t end) {
+  return guard_to(h, end) || h->guard_at >= end;
+}
 
 static void unmap_huge(huge_t *h) {
   brisk_segmap_clear((uintptr_t)h, h->map_size);
@@ -109,7 +144,8 @@ static unsigned cache_pick_locked(size_t need, size_t malign) {
  * thread's mapping the moment the call returns.  Returns the (maybe moved)
  * header with map_size updated, or NULL with h intact and registered. */
 static huge_t *huge_resize(huge_t *h, size_t need, size_t malign) {
-  size_t old = h->map_size;
+  size_t old = h->map_size, guard = h->guard_at;
+  if (!guard_to(h, old)) return NULL; /* mremap acts on one kernel mapping */
   brisk_segmap_clear((uintptr_t)h, old);
   huge_t *nh = NULL;
   if (brisk_os_resize_in_place(h, old, need)) {
@@ -129,6 +165,7 @@ static huge_t *huge_resize(huge_t *h, size_t need, size_t malign) {
   }
   if (nh == NULL) {
     brisk_segmap_set((uintptr_t)h, old, (uintptr_t)h | SEGMAP_HUGE); /* its leaves exist */
+    guard_to(h, guard); /* closing only protects: a refusal leaves it open */
     return NULL;
   }
   if (need < old) { /* shrunk in place: re-register what is left */
@@ -137,38 +174,53 @@ static huge_t *huge_resize(huge_t *h, size_t need, size_t malign) {
     if (brisk_segmap_set((uintptr_t)nh, need, (uintptr_t)nh | SEGMAP_HUGE) != 0) {
       brisk_os_resize_in_place(nh, need, old); /* back to the old size */
       brisk_segmap_set((uintptr_t)nh, old, (uintptr_t)nh | SEGMAP_HUGE);
+      guard_to(nh, guard);
       return NULL;
     }
   }
   nh->map_size = need;
+  nh->guard_at = need; /* all of it accessible now */
+  guard_to(nh, need - HUGE_GUARD_BYTES);
   return nh;
 }
 
 /* Fit a mapping taken from the cache to `need` bytes.  A mapping up to
- * twice the need is used as it is (no syscall); a bigger one is shrunk
- * (the tail's pages are freed), a smaller one grown (pages already
- * resident are kept).  NULL if the kernel refuses (the mapping is then
- * unmapped). */
+ * 4 MiB too big is used as it is (no syscall but the guard's move); a
+ * bigger one is split at a 4 MiB boundary (the tail goes back to the
+ * cache), a smaller one grown (pages already resident are kept).  NULL if
+ * the kernel refuses (the mapping is then unmapped). */
 static void cache_insert(huge_t *h);
 
 static huge_t *cache_fit(huge_t *h, size_t need, size_t malign) {
   size_t old = h->map_size;
   size_t cut = (need + BRISK_SEGMENT_MASK) & ~(size_t)BRISK_SEGMENT_MASK;
+  size_t end = need - HUGE_GUARD_BYTES; /* the block's pages end here */
   if (old >= cut + BRISK_SEGMENT_SIZE) {
-    /* Much too big: split at a 4 MiB boundary without a syscall.  The
-     * tail, still committed, becomes a cached mapping of its own (its
-     * first page turns into its header), ready for the next request. */
+    /* Much too big: split at a 4 MiB boundary without a syscall (but the
+     * guards').  The tail, still committed, becomes a cached mapping of
+     * its own (its first page turns into its header), ready for the next
+     * request; its guard is what the old one had in it, or its last page
+     * when the old guard began below it. */
+    if (h->guard_at < cut + BRISK_OS_PAGE && !guard_to(h, old - BRISK_OS_PAGE)) {
+      unmap_huge(h); /* the tail's header page stays protected */
+      return NULL;
+    }
     huge_t *tail = (huge_t *)((uint8_t *)h + cut);
     tail->magic = BRISK_HUGE_MAGIC;
     atomic_store_explicit(&tail->live, 0, memory_order_relaxed);
     tail->map_size = old - cut;
+    tail->guard_at = h->guard_at - cut;
     tail->block = (uint8_t *)tail + BRISK_OS_PAGE;
     brisk_segmap_set((uintptr_t)tail, old - cut, (uintptr_t)tail | SEGMAP_HUGE); /* leaves exist */
     h->map_size = cut;
+    h->guard_at = cut;
     cache_insert(tail);
-    return h;
   }
-  if (old >= need) return h; /* at most 4 MiB too big: used as it is */
+  if (h->map_size >= need) { /* at most 4 MiB too big: used as it is */
+    if (guard_block(h, end)) return h;
+    unmap_huge(h);
+    return NULL;
+  }
   huge_t *nh = huge_resize(h, need, malign);
   if (nh == NULL) unmap_huge(h);
   return nh;
@@ -178,7 +230,7 @@ void *brisk_huge_alloc(size_t size, size_t align, bool *zeroed) {
   size_t off = block_offset(align);
   *zeroed = false;
   if (size > BRISK_REQUEST_MAX || off > BRISK_REQUEST_MAX - size) return NULL;
-  size_t need = off + page_round(size ? size : 1); /* the block lies inside */
+  size_t need = off + page_round(size ? size : 1) + HUGE_GUARD_BYTES; /* the block lies inside */
   size_t malign = map_align(align);
   huge_t *h = NULL;
   huge_t *expired[BRISK_HUGE_CACHE_ENTRIES];
@@ -199,9 +251,11 @@ void *brisk_huge_alloc(size_t size, size_t align, bool *zeroed) {
     }
     h->magic = BRISK_HUGE_MAGIC;
     h->map_size = need;
+    h->guard_at = need;
     *zeroed = true;
     long thp = brisk_options.huge_thp_min_kib;
     if (thp >= 0 && need >= (size_t)thp * 1024) brisk_os_hint_huge(h, need);
+    guard_to(h, need - HUGE_GUARD_BYTES); /* refused: no guard */
   }
   h->block = (uint8_t *)h + off;
   atomic_store_explicit(&h->live, 1, memory_order_release);
@@ -259,9 +313,11 @@ void brisk_huge_free(huge_t *h, void *p) {
   cache_insert(h);
 }
 
-/* Usable bytes of huge block p (from p to the end of the mapping). */
+/* Usable bytes of huge block p (from p to the guard, or the end of the
+ * mapping). */
 size_t brisk_huge_usable(const huge_t *h, const void *p) {
-  return (size_t)((const uint8_t *)h + h->map_size - (const uint8_t *)p);
+  size_t end = BRISK_GUARD_PAGES ? h->guard_at : h->map_size;
+  return (size_t)((const uint8_t *)h + end - (const uint8_t *)p);
 }
 
 /* Resize huge block p (== h->block) in its mapping or by moving the
@@ -270,9 +326,9 @@ size_t brisk_huge_usable(const huge_t *h, const void *p) {
 void *brisk_huge_realloc(huge_t *h, void *p, size_t size) {
   size_t off = (size_t)((uint8_t *)p - (uint8_t *)h);
   if (size > BRISK_REQUEST_MAX) return NULL;
-  size_t need = off + page_round(size);
+  size_t need = off + page_round(size) + HUGE_GUARD_BYTES;
   size_t old = h->map_size;
-  if (need == old) return p;
+  if (need == old) return guard_block(h, need - HUGE_GUARD_BYTES) ? p : NULL;
   huge_t *nh = huge_resize(h, need, map_align(off));
   if (nh == NULL) return NULL;
   nh->block = (uint8_t *)nh + off;

@@ -16,7 +16,8 @@ void brisk_huge_free(huge_t *h, void *p);
 /* Resize block p (== h->block) in place or by moving its pages (mremap).
  * Returns the block (maybe moved), or NULL with p intact. */
 void *brisk_huge_realloc(huge_t *h, void *p, size_t size);
-/* Usable bytes of block p (== h->block): from p to the mapping's end. */
+/* Usable bytes of block p (== h->block): from p to the mapping's end, less
+ * its guard page (BRISK_GUARD_PAGES). */
 size_t brisk_huge_usable(const huge_t *h, const void *p);
 /* Whether p is the live block of h (a checked lookup for free/realloc). */
 static inline bool huge_is_live_block(const huge_t *h, const void *p) {

@@ -14,13 +14,17 @@
 
 #include "core/options.h"
 #include "observe/output.h"
+#include "safety/ro.h"
 
-options_t brisk_options = {
+/* BRISK_RO_GLOBALS: read-only once the constructor has read them. */
+options_t brisk_options BRISK_RO_DATA = {
     .purge_delay_ms = 50,
     .dirty_max_kib = 32 * 1024,
     .huge_cache_kib = 64 * 1024,
     .huge_thp_min_kib = -1,
     .stats = 0,
+    .guard_sample = 0,
+    .guard_slots = 256,
 };
 
 typedef struct option_desc_s {
@@ -35,6 +39,8 @@ static const option_desc_t table[] = {
     {"BRISK_HUGE_CACHE_KIB", &brisk_options.huge_cache_kib, 0, 1L << 30},
     {"BRISK_HUGE_THP_MIN_KIB", &brisk_options.huge_thp_min_kib, -1, 1L << 30},
     {"BRISK_STATS", &brisk_options.stats, 0, 1},
+    {"BRISK_GUARD_SAMPLE", &brisk_options.guard_sample, 0, 1L << 30},
+    {"BRISK_GUARD_SLOTS", &brisk_options.guard_slots, 1, 16384},
 };
 
 /* Parse a decimal long; false on junk or overflow. */

@@ -23,6 +23,8 @@
  *    is outstanding anywhere, so no remote thread touches it.
  * Thread ownership: the heap owner's thread only.
  */
+#include <string.h>
+
 #include "core/page.h"
 #include "core/block.h"
 #include "core/purge.h"
@@ -30,6 +32,7 @@
 #include "core/segmap.h"
 #include "core/span.h"
 #include "observe/output.h"
+#include "os/os.h"
 
 /* The page with no free block that empty direct slots point at. */
 page_t brisk_page_empty = {.flags = PAGE_NOT_SMALL, .kind = SPAN_META};
@@ -98,19 +101,47 @@ static void move_to_front(heap_t *heap, page_t *page) {
 
 /* ---------------------------------------------------------------- carving */
 
+/* The heap's random stream (BRISK_RANDOM_ORDER), seeded on first use. */
+static uint64_t page_draw(heap_t *heap) {
+  if (heap->rng == 0) {
+    brisk_os_random(&heap->rng, sizeof heap->rng);
+    heap->rng |= 1;
+  }
+  heap->rng ^= heap->rng << 13;
+  heap->rng ^= heap->rng >> 7;
+  heap->rng ^= heap->rng << 17;
+  return heap->rng;
+}
+
+#define CARVE_MAX (BRISK_CARVE_BYTES / 16 > BRISK_CARVE_MIN_BLOCKS ? BRISK_CARVE_BYTES / 16 : BRISK_CARVE_MIN_BLOCKS)
+
 /* Carve fresh blocks from the untouched part of the area onto `free`.
+ * With BRISK_ZERO_CHECK they are zeroed first (a reused span holds old
+ * words; safety/harden.c expects free blocks to read as zero), with
+ * BRISK_RANDOM_ORDER they are linked in a random order.
  * Precondition: free == NULL and capacity < reserved. */
-static void page_extend(page_t *page) {
+static void page_extend(heap_t *heap, page_t *page) {
   uint32_t bs = page->block_size;
   uint32_t n = BRISK_CARVE_BYTES / bs;
   if (n < BRISK_CARVE_MIN_BLOCKS) n = BRISK_CARVE_MIN_BLOCKS;
   uint32_t left = (uint32_t)page->reserved - page->capacity;
   if (n > left) n = left;
   uint8_t *start = page_area(page) + (size_t)page->capacity * bs;
+  if (BRISK_ZERO_CHECK) memset(start, 0, (size_t)n * bs);
+  uint16_t order[CARVE_MAX];
+  for (uint32_t i = 0; i < n; i++) order[i] = (uint16_t)i;
+  if (BRISK_RANDOM_ORDER) {
+    for (uint32_t i = n; i > 1; i--) {
+      uint32_t j = (uint32_t)(page_draw(heap) % i);
+      uint16_t t = order[i - 1];
+      order[i - 1] = order[j];
+      order[j] = t;
+    }
+  }
   /* Carved blocks carry the free mark like freed ones, so freeing a block
    * that was never handed out is caught as well. */
   for (uint32_t i = n; i-- > 0;) {
-    block_t *b = (block_t *)(start + (size_t)i * bs);
+    block_t *b = (block_t *)(start + (size_t)order[i] * bs);
     block_mark_free(b);
     block_push(&page->free, b);
   }
@@ -126,7 +157,7 @@ static page_t *page_new(heap_t *heap, unsigned bin) {
   page->bin = (uint8_t)bin;
   page->block_size = brisk_sizeclass_size[bin];
   page->capacity = 0;
-  page->reserved = (uint16_t)(((size_t)slices << BRISK_SLICE_SHIFT) / page->block_size);
+  page->reserved = (uint16_t)((((size_t)slices << BRISK_SLICE_SHIFT) - SPAN_GUARD_BYTES) / page->block_size);
   page->magic32 = UINT32_MAX / page->block_size + 1;
   page->free = NULL;
   page->used = 0;
@@ -189,11 +220,13 @@ void *brisk_page_alloc(heap_t *heap, unsigned bin) {
     brisk_page_update_direct(heap, bin); /* foreign cache emptied by the fast path */
   page_queue_t *q = &heap->queues[bin];
   page_t *page = q->first;
+  if (BRISK_RANDOM_ORDER) /* start at one of the first four pages */
+    for (uint64_t k = page_draw(heap) & 3; k > 0 && page != NULL && page->next != NULL; k--) page = page->next;
   while (page != NULL) {
     page_t *next = page->next;
     if (page->free != NULL || page_collect(page)) break;
     if (page->capacity < page->reserved) {
-      page_extend(page);
+      page_extend(heap, page);
       break;
     }
     if (page_to_full(heap, page)) {
@@ -206,7 +239,7 @@ void *brisk_page_alloc(heap_t *heap, unsigned bin) {
   if (page == NULL) {
     page = page_new(heap, bin);
     if (page == NULL) return NULL;
-    page_extend(page);
+    page_extend(heap, page);
   } else {
     move_to_front(heap, page);
   }
@@ -282,6 +315,12 @@ void brisk_page_collect_all(heap_t *heap, bool retire_all) {
 }
 
 /* ------------------------------------------------------------ corruption */
+
+/* A block on a free list lost its free mark (core/block.h, ZERO_CHECK). */
+_Noreturn void brisk_page_block_modified(const block_t *b) {
+  page_t *page = page_of(segment_of_ptr(b), b);
+  brisk_output_fatal_block("write after free: ", page->block_size, "-byte block modified while free", b);
+}
 
 /* A free list link of b failed its check (core/block.c). */
 _Noreturn void brisk_page_list_damaged(const block_t *b) {

@@ -12,7 +12,7 @@
 #include "os/os.h"
 
 #define SLOTS BRISK_QUARANTINE_SLOTS
-#define DRAW_AMONG 8
+#define DRAW_AMONG 8 /* a power of two */
 _Static_assert((SLOTS & (SLOTS - 1)) == 0, "a power of two");
 
 struct quarantine_s {
@@ -33,8 +33,8 @@ static uint64_t draw(quarantine_t *q) {
 /* Release the entry i places after the oldest, then close the gap by
  * moving the oldest into it. */
 static void release_one(quarantine_t *q) {
-  uint32_t among = q->count < DRAW_AMONG ? q->count : DRAW_AMONG;
-  uint32_t i = (uint32_t)(draw(q) % among);
+  uint32_t i = (uint32_t)draw(q) & (DRAW_AMONG - 1);
+  if (i >= q->count) i = 0;
   uint32_t at = (q->head + i) & (SLOTS - 1), oldest = q->head & (SLOTS - 1);
   block_t *b = q->slot[at];
   q->bytes -= q->size[at];

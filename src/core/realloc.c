@@ -6,7 +6,11 @@
  * Contract: as realloc(3) on glibc: realloc(NULL, n) mallocs,
  * realloc(p, 0) frees and returns NULL, on failure p is intact and errno
  * is ENOMEM; a pointer that is not a live block aborts before anything is
- * copied ("brisk: realloc(): invalid pointer").
+ * copied ("brisk: realloc(): invalid pointer").  BRISK_ZERO_FAULT: a
+ * malloc(0) pointer (safety/zero.h) grows into an ordinary block (nothing
+ * to copy); api/override.c makes realloc(NULL, 0) a malloc(0).
+ * A guarded sample (safety/guard.h) always moves: the new block may be
+ * sampled again or come from the heap.
  */
 #include <errno.h>
 #include <string.h>
@@ -16,9 +20,12 @@
 #include "core/large.h"
 #include "core/segmap.h"
 #include "core/sizeclass.h"
+#include "safety/guard.h"
+#include "safety/zero.h"
 
 /* Try to serve realloc(p, size) without moving; true when done. */
 static bool resize_in_place(void *p, size_t usable, size_t size, void **out) {
+  if (guard_owns(p)) return false; /* a guarded sample always moves */
   uintptr_t e = brisk_segmap_get((uintptr_t)p);
   if (e & SEGMAP_HUGE) {
     huge_t *h = (huge_t *)SEGMAP_PTR(e);
@@ -52,12 +59,21 @@ static bool resize_in_place(void *p, size_t usable, size_t size, void **out) {
   return false;
 }
 
+/* realloc(p, size) of a live malloc(0) pointer p (size > 0). */
+static void *realloc_zero(void *p, size_t size) {
+  brisk_zero_check(p, "realloc(): invalid pointer");
+  void *q = fast_malloc(size);
+  if (q != NULL) brisk_zero_free(p);
+  return q;
+}
+
 void *brisk_realloc_block(void *p, size_t size) {
   if (p == NULL) return fast_malloc(size);
   if (size == 0) {
     fast_free(p);
     return NULL;
   }
+  if (zero_owns(p)) return realloc_zero(p, size);
   size_t usable = brisk_free_usable_checked(p, "realloc(): invalid pointer");
   if (size > BRISK_REQUEST_MAX) {
     errno = ENOMEM;

@@ -8,7 +8,12 @@
  *  - a cached segment has heap == NULL and slices 1..63 read as zero (it
  *    was purged successfully before it went in; one whose purge failed is
  *    unmapped instead);
- *  - only segments of a source with shares_cache enter the cache.
+ *  - only segments of a source with shares_cache enter the cache;
+ *  - seg->guards (BRISK_GUARD_PAGES): bit i set iff the last OS page of
+ *    slice i is PROT_NONE; core/span.c keeps them at span ends only, so
+ *    an empty segment (a cached one too) has at most bit 63 (the end of
+ *    its one free span); guards_live = the bits set over every mapped
+ *    segment.
  * Locking: cache_lock guards cache_list/cache_count; never held across a
  * system call; fork handlers never take it (the child forgets the cache).
  */
@@ -23,6 +28,28 @@ static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static segment_t *cache_list;
 static unsigned cache_count;
 static uint64_t segments_mapped;
+static uint32_t guards_live; /* guard pages in mapped segments (atomic) */
+
+void brisk_segment_guard(heap_t *heap, segment_t *seg, uint32_t last, bool on) {
+  if (!BRISK_GUARD_PAGES) return;
+  uint64_t bit = (uint64_t)1 << last;
+  void *page = (uint8_t *)seg + ((size_t)(last + 1) << BRISK_SLICE_SHIFT) - BRISK_OS_PAGE;
+  if (on) {
+    if (seg->guards & bit) return;
+    if (__atomic_add_fetch(&guards_live, 1, __ATOMIC_RELAXED) > BRISK_GUARD_SPANS_MAX ||
+        source_protect(heap->source, page, BRISK_OS_PAGE, false) != 0) {
+      __atomic_fetch_sub(&guards_live, 1, __ATOMIC_RELAXED);
+      return;
+    }
+    seg->guards |= bit;
+    return;
+  }
+  if (!(seg->guards & bit)) return;
+  if (source_protect(heap->source, page, BRISK_OS_PAGE, true) != 0)
+    brisk_output_fatal("cannot unprotect a guard page", page);
+  seg->guards &= ~bit;
+  __atomic_fetch_sub(&guards_live, 1, __ATOMIC_RELAXED);
+}
 
 static segment_t *cache_pop(void) {
   pthread_mutex_lock(&cache_lock);
@@ -52,6 +79,8 @@ static bool cache_push(segment_t *seg) {
 static void segment_unmap(const brisk_source_t *src, segment_t *seg) {
   brisk_segmap_bits_set((uintptr_t)seg, false);
   brisk_segmap_clear((uintptr_t)seg, BRISK_SEGMENT_SIZE);
+  if (BRISK_GUARD_PAGES && seg->guards != 0)
+    __atomic_fetch_sub(&guards_live, (uint32_t)__builtin_popcountll(seg->guards), __ATOMIC_RELAXED);
   source_unmap(src, seg, BRISK_SEGMENT_SIZE);
   __atomic_fetch_sub(&segments_mapped, 1, __ATOMIC_RELAXED);
 }
@@ -87,7 +116,7 @@ segment_t *brisk_segment_new(heap_t *heap, bool *clean) {
 }
 
 void brisk_segment_release(heap_t *heap, segment_t *seg, bool dirty) {
-  brisk_assert(seg->used_slices == 0);
+  brisk_assert(seg->used_slices == 0 && (seg->guards & ~((uint64_t)1 << 63)) == 0);
   if (seg->prev)
     seg->prev->next = seg->next;
   else

@@ -43,6 +43,14 @@ segment_t *brisk_segment_new(heap_t *heap, bool *clean);
 /* Unlink an empty segment from its heap and give it back: purged into the
  * global cache, or unmapped.  dirty: slices 1..63 may be non-zero. */
 void brisk_segment_release(heap_t *heap, segment_t *seg, bool dirty);
+/* Guard pages (BRISK_GUARD_PAGES; core/span.c decides where they go):
+ * protect (on) or open again the last OS page of slice `last` of seg,
+ * through heap's source, and keep bit `last` of seg->guards and the
+ * process-wide count in step.  Protecting may be refused (the count is at
+ * BRISK_GUARD_SPANS_MAX, or the kernel said no): the bit then stays clear.
+ * Opening does not fail (it only merges kernel mappings); if it did the
+ * page could not be used: abort.  Owner heap's thread. */
+void brisk_segment_guard(heap_t *heap, segment_t *seg, uint32_t last, bool on);
 /* Unmap every segment of the global cache; returns the bytes. */
 size_t brisk_segment_cache_trim(void);
 /* Segments mapped now (process-wide, cached ones included). */

@@ -12,7 +12,24 @@
  *    set / clear (clean_bytes is read by observe/stats.c); a free
  *    span with dirty 0 reads as zero (only a successful purge or a fresh
  *    segment clears dirty);
- *  - heap->empty_segments = owned segments with used_slices == 0.
+ *  - heap->empty_segments = owned segments with used_slices == 0;
+ *  - guard pages (BRISK_GUARD_PAGES): bit i of seg->guards (the last OS
+ *    page of slice i is PROT_NONE, core/segment.c) is set only when slice
+ *    i is the last slice of a span: every span in use (SPAN_PAGE,
+ *    SPAN_LARGE) has its guard, unless protecting was refused (the kernel,
+ *    or BRISK_GUARD_SPANS_MAX guards exist), and its last SPAN_GUARD_BYTES
+ *    never hold a block; a free span may keep the guard of its last use
+ *    at its end (never inside: merging two spans opens the guard that
+ *    falls inside).  No block, purge or cached segment ever needs a
+ *    protected page opened: a free span's memory is only read or written
+ *    once it is in use again, and then only below its guard.
+ * Guard cost: protecting is lazy in both directions: a span allocated
+ * from a free span of exactly its size finds its guard in place (no
+ * syscall), otherwise one mprotect; a freed span keeps its guard unless
+ * it merges with the free span after it (one mprotect), and merging with
+ * the free span before it opens that one's guard (one).  Spans stay
+ * cached where they always were (the last page of a class, empty
+ * segments), so a free/malloc cycle that reuses them pays nothing.
  * Thread ownership: the owner heap's thread only.
  */
 #include "core/span.h"
@@ -23,6 +40,14 @@
 
 static inline uint32_t slice_index(const segment_t *seg, const page_t *page) {
   return (uint32_t)(page - seg->pages);
+}
+
+/* ------------------------------------------------------------ guard pages */
+
+/* Guard (on) or open the end of slice `last`; a no-op when it already is. */
+static inline void guard(heap_t *heap, segment_t *seg, uint32_t last, bool on) {
+  if (BRISK_GUARD_PAGES && ((seg->guards >> last) & 1) != (uint64_t)on)
+    brisk_segment_guard(heap, seg, last, on);
 }
 
 /* -------------------------------------------------------- free-span bins */
@@ -114,6 +139,7 @@ page_t *brisk_span_alloc(heap_t *heap, uint32_t slices) {
   seg->used_slices += slices;
   span->next = span->prev = NULL;
   span->dirty = dirty; /* tells the caller whether the memory may be non-zero */
+  guard(heap, seg, idx + slices - 1, true); /* in place already after an exact fit */
   return span;
 }
 
@@ -132,6 +158,8 @@ bool brisk_span_grow(heap_t *heap, page_t *span, uint32_t slices) {
   if (total > slices) free_span_make(heap, seg, idx + slices, total - slices, dirty, since);
   span_mark(seg, idx, slices, span->kind);
   seg->used_slices += slices - n;
+  guard(heap, seg, idx + n - 1, false); /* now inside the span */
+  guard(heap, seg, idx + slices - 1, true); /* the free span's own, when all of it was taken */
   return true;
 }
 
@@ -143,7 +171,8 @@ void brisk_span_shrink(heap_t *heap, page_t *span, uint32_t slices) {
   page_t *tail = span_mark(seg, idx + slices, n - slices, span->kind);
   tail->flags = PAGE_NOT_SMALL;
   span_mark(seg, idx, slices, span->kind);
-  brisk_span_free(heap, tail);
+  brisk_span_free(heap, tail); /* the free tail keeps the old end's guard */
+  guard(heap, seg, idx + slices - 1, true);
 }
 
 void brisk_span_free(heap_t *heap, page_t *span) {
@@ -157,6 +186,7 @@ void brisk_span_free(heap_t *heap, page_t *span) {
     page_t *next = &seg->pages[idx + n];
     if (next->kind == SPAN_FREE) {
       brisk_span_unbin(heap, next);
+      guard(heap, seg, idx + n - 1, false); /* falls inside the merged span */
       n += next->slice_count;
     }
   }
@@ -165,6 +195,7 @@ void brisk_span_free(heap_t *heap, page_t *span) {
     prev -= prev->slice_offset;
     if (prev->kind == SPAN_FREE) {
       brisk_span_unbin(heap, prev);
+      guard(heap, seg, idx - 1, false); /* the free span before: its end falls inside */
       n += prev->slice_count;
       idx = slice_index(seg, prev);
     }

@@ -7,19 +7,28 @@
 
 #include "core/types.h"
 
+/* Bytes at the end of every span in use that no block may occupy: with
+ * BRISK_GUARD_PAGES its last OS page, kept PROT_NONE (core/span.c), so a
+ * linear overflow off the end of a span faults before the next span. */
+#define SPAN_GUARD_BYTES ((size_t)(BRISK_GUARD_PAGES ? BRISK_OS_PAGE : 0))
+
 /* Allocate a span of `slices` slices (1..63) for heap.  The head comes back
- * with kind SPAN_FREE still set: the caller sets kind, flags and contents;
- * head->dirty is 0 only if the whole span is known to read as zeros.
- * Returns NULL when no segment can be had (ENOMEM). */
+ * with kind SPAN_FREE still set: the caller sets kind, flags and contents
+ * (a page or a large block: its last SPAN_GUARD_BYTES are the guard, maybe
+ * already PROT_NONE); head->dirty is 0 only if the whole span is known to
+ * read as zeros.  Returns NULL when no segment can be had (ENOMEM). */
 page_t *brisk_span_alloc(heap_t *heap, uint32_t slices);
 /* Return a span (any kind, its memory dirty) to its segment, coalescing
- * with free neighbours; an emptied segment is kept (up to
- * BRISK_EMPTY_SEGMENTS_MAX per heap) or released. */
+ * with free neighbours (its guard page, if any, is made accessible
+ * first); an emptied segment is kept (up to BRISK_EMPTY_SEGMENTS_MAX per
+ * heap) or released. */
 void brisk_span_free(heap_t *heap, page_t *span);
 /* Grow an in-use span in place to `slices` by taking the front of the free
- * span after it.  Returns false (nothing changed) when that cannot be. */
+ * span after it (the guard moves to the new end).  Returns false (nothing
+ * changed) when that cannot be. */
 bool brisk_span_grow(heap_t *heap, page_t *span, uint32_t slices);
-/* Shrink an in-use span in place to `slices` (>= 1): the tail is freed. */
+/* Shrink an in-use span in place to `slices` (>= 1): the tail is freed and
+ * the guard moves to the new end. */
 void brisk_span_shrink(heap_t *heap, page_t *span, uint32_t slices);
 /* Take free span `span` out of its bin (core/purge.c releasing segments). */
 void brisk_span_unbin(heap_t *heap, page_t *span);

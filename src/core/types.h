@@ -121,7 +121,8 @@ typedef struct segment_s {
   struct segment_s *next; /* owner heap's segment list / global cache */
   struct segment_s *prev;
   uint64_t guards;        /* BRISK_GUARD_PAGES: bit i set = the last OS page of
-                             slice i is PROT_NONE (core/span.c); 0 while empty */
+                             slice i is PROT_NONE, at span ends only
+                             (core/segment.c, core/span.c) */
   page_t pages[BRISK_SLICES_PER_SEGMENT];
 } segment_t;
 
@@ -136,6 +137,8 @@ typedef struct huge_s {
   size_t map_size;        /* bytes mapped from the header on */
   uint8_t *block;         /* the user block (>= header + one OS page) */
   uint64_t cached_since_ms;
+  size_t guard_at;        /* BRISK_GUARD_PAGES: [header + guard_at, header +
+                             map_size) is PROT_NONE (core/huge.c) */
 } huge_t;
 #define BRISK_HUGE_MAGIC 0x4b5e1b7au
 

@@ -119,6 +119,12 @@ BRISK_API void brisk_stats_print(int fd) {
   brisk_output_u64(&o, s.madvise_calls);
   brisk_output_str(&o, ", mremap ");
   brisk_output_u64(&o, s.mremap_calls);
+  event_totals_t e; /* mprotect: guard pages, read-only globals (not in brisk_stats_t) */
+  brisk_event_totals(&e);
+  if (e.sys_calls[BRISK_SYS_MPROTECT] != 0) {
+    brisk_output_str(&o, ", mprotect ");
+    brisk_output_u64(&o, e.sys_calls[BRISK_SYS_MPROTECT]);
+  }
   brisk_output_str(&o, "\n");
   brisk_output_flush(&o);
 }

@@ -21,6 +21,18 @@
  * would end at or above 2^BRISK_ADDRESS_BITS is given back and refused. */
 void *brisk_os_map_aligned(size_t size, size_t align);
 
+/* Reserve `size` bytes (an OS-page multiple) of address space that is
+ * never accessible (PROT_NONE, nothing committed): any access faults.
+ * Not counted as mapped memory.  NULL when the kernel refuses; like
+ * brisk_os_map_aligned, it lies below 2^BRISK_ADDRESS_BITS. */
+void *brisk_os_reserve(size_t size);
+/* Give back a reservation [p, p+size) made by brisk_os_reserve. */
+void brisk_os_unreserve(void *p, size_t size);
+
+/* Make [p, p+size) read-only (PROT_READ).  OS-page multiples.  Returns 0
+ * or an errno value. */
+int brisk_os_protect_readonly(void *p, size_t size);
+
 /* Unmap [p, p+size).  p and size are OS-page multiples. */
 void brisk_os_unmap(void *p, size_t size);
 
@@ -70,5 +82,15 @@ size_t brisk_os_rss_bytes(void);
 
 /* Kill the process with SIGABRT (after the caller printed why). */
 _Noreturn void brisk_os_abort(void);
+
+/* Install a SIGSEGV handler (sigaction; SA_SIGINFO | SA_ONSTACK) that
+ * calls claim(fault address) for each fault the kernel raises.  When
+ * claim returns true (the address was its own and it reported the fault)
+ * the handler restores the default action and re-raises: the process
+ * dies by SIGSEGV.  Otherwise, and for a SIGSEGV sent by a process, it
+ * hands the signal to the action installed before (a handler is called;
+ * SIG_DFL, or SIG_IGN for a fault, kills).  claim must be
+ * async-signal-safe.  Call once; returns 0 or an errno value. */
+int brisk_os_fault_hook(bool (*claim)(void *addr));
 
 #endif /* BRISK_OS_H */

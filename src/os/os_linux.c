@@ -3,7 +3,8 @@
  *
  * Owns: every system call brisk makes (mmap, munmap, madvise, mremap,
  * mprotect, getrandom, write, open/read of /proc/self/statm,
- * clock_gettime); each memory call is reported to the event hook.
+ * clock_gettime, sigaction for the guard pool's SIGSEGV handler); each
+ * memory call is reported to the event hook.
  * Thread-safety: all functions are safe from any thread and take no lock.
  */
 #include "os/os.h"
@@ -65,6 +66,24 @@ void *brisk_os_map_aligned(size_t size, size_t align) {
   return p;
 }
 
+void *brisk_os_reserve(size_t size) {
+  int saved = errno;
+  void *p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  brisk_event_syscall(BRISK_SYS_MMAP, size, p != MAP_FAILED);
+  if (p != MAP_FAILED && (((uintptr_t)p + size) >> BRISK_ADDRESS_BITS) != 0) {
+    raw_unmap(p, size);
+    p = MAP_FAILED;
+  }
+  errno = saved;
+  return p == MAP_FAILED ? NULL : p;
+}
+
+void brisk_os_unreserve(void *p, size_t size) {
+  int saved = errno;
+  raw_unmap(p, size);
+  errno = saved;
+}
+
 void brisk_os_unmap(void *p, size_t size) {
   int saved = errno;
   raw_unmap(p, size);
@@ -93,6 +112,15 @@ void brisk_os_hint_huge(void *p, size_t size) {
 int brisk_os_protect(void *p, size_t size, bool accessible) {
   int saved = errno;
   int rc = mprotect(p, size, accessible ? PROT_READ | PROT_WRITE : PROT_NONE);
+  int err = rc == 0 ? 0 : errno;
+  errno = saved;
+  brisk_event_syscall(BRISK_SYS_MPROTECT, size, rc == 0);
+  return err;
+}
+
+int brisk_os_protect_readonly(void *p, size_t size) {
+  int saved = errno;
+  int rc = mprotect(p, size, PROT_READ);
   int err = rc == 0 ? 0 : errno;
   errno = saved;
   brisk_event_syscall(BRISK_SYS_MPROTECT, size, rc == 0);
@@ -201,4 +229,48 @@ size_t brisk_os_rss_bytes(void) {
 
 _Noreturn void brisk_os_abort(void) {
   abort();
+}
+
+/* The SIGSEGV handler of brisk_os_fault_hook and the action it replaced. */
+static bool (*fault_claim)(void *addr);
+static struct sigaction fault_prev;
+
+/* Default action, then the signal again: pending while the handler runs
+ * (SIGSEGV is blocked in it), taken with the default action on return. */
+static void fault_default(int sig) {
+  struct sigaction dfl;
+  memset(&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  sigaction(sig, &dfl, NULL);
+  raise(sig);
+}
+
+static void fault_signal(int sig, siginfo_t *info, void *uctx) {
+  int saved = errno;
+  bool fault = info != NULL && info->si_code > 0; /* raised by the kernel */
+  if (fault && fault_claim(info->si_addr)) {
+    fault_default(sig);
+  } else if (fault_prev.sa_flags & SA_SIGINFO) {
+    fault_prev.sa_sigaction(sig, info, uctx);
+  } else if (fault_prev.sa_handler == SIG_DFL || (fault_prev.sa_handler == SIG_IGN && fault)) {
+    fault_default(sig);
+  } else if (fault_prev.sa_handler != SIG_IGN) {
+    fault_prev.sa_handler(sig);
+  }
+  errno = saved;
+}
+
+int brisk_os_fault_hook(bool (*claim)(void *addr)) {
+  int saved = errno;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = fault_signal;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  fault_claim = claim;
+  int rc = sigaction(SIGSEGV, &sa, &fault_prev);
+  int err = rc == 0 ? 0 : errno;
+  errno = saved;
+  return err;
 }

@@ -14,7 +14,10 @@
 #                 must abort (SIGABRT) with exactly one stderr line matching
 #                 NAME.expect (an ERE; PTR stands for the pointer the
 #                 program printed as "PTR=0x...").  NAME.variant names the
-#                 build (default release; "debug" = build/debug)
+#                 build (default release; "debug" = build/debug); NAME.env
+#                 (VAR=value lines, # comments) sets the environment;
+#                 NAME.signal the signal it must die by (ABRT, or SEGV for
+#                 a fault that brisk reports, e.g. a guard page)
 #   fuzz/regress/NAME  test/fuzz/regressions/NAME (an input that once failed),
 #   fuzz/corpus   and the seed corpus, through the fuzz harness linked with
 #                 the prefixed brisk (after checking the harness with glibc)
@@ -111,11 +114,17 @@ item_c() {
 # misuse NAME — one bug, one program, one expected message.
 item_misuse() {
   local name=$1 bin=$OUT/misuse/$1 src=test/real/misuse/$1
-  local lib=$LIB variant=release rc ptr re line nlines
+  local lib=$LIB variant=release rc ptr re line nlines sig=ABRT want=134
   local log=$LOG/misuse_$name.log
+  local -a envs=()
   [[ -f $src.variant ]] && variant=$(<"$src.variant")
   [[ $variant == debug ]] && lib=$DEBUG_LIB
-  (LD_PRELOAD=$lib timeout -k 5 30 "$bin" >"$log.out" 2>"$log.err"; exit $?) 2>/dev/null
+  [[ -f $src.env ]] && mapfile -t envs < <(grep -v '^[[:space:]]*\(#\|$\)' "$src.env")
+  [[ -f $src.signal ]] && sig=$(<"$src.signal")
+  [[ $sig == SEGV ]] && want=139
+  # (no core file: timeout(1) would add a line of its own to stderr)
+  (ulimit -c 0; LD_PRELOAD=$lib timeout -k 5 30 env "${envs[@]}" "$bin" >"$log.out" 2>"$log.err"
+   exit $?) 2>/dev/null
   rc=$?
   { echo "exit $rc"; echo "--- stdout"; cat "$log.out"; echo "--- stderr"; cat "$log.err"; } >"$log"
   ptr=$(sed -n 's/^PTR=//p' "$log.out" | head -n 1)
@@ -124,10 +133,10 @@ item_misuse() {
   nlines=$(wc -l <"$log.err")
   line=$(head -n 1 "$log.err")
   rm -f "$log.out" "$log.err"
-  if [[ $rc != 134 ]]; then
-    report "misuse/$name" 0 "not caught: exit $rc (want SIGABRT), stderr: ${line:-(empty)}"
+  if [[ $rc != "$want" ]]; then
+    report "misuse/$name" 0 "not caught: exit $rc (want SIG$sig), stderr: ${line:-(empty)}"
   elif [[ $nlines != 1 ]] || ! grep -Eq -- "$re" <<<"$line"; then
-    report "misuse/$name" 0 "aborted, but stderr is $nlines line(s): '$line' (want /$re/)"
+    report "misuse/$name" 0 "died by SIG$sig, but stderr is $nlines line(s): '$line' (want /$re/)"
   else
     report "misuse/$name" 1 "$variant: $line"
   fi
