@@ -102,9 +102,9 @@
 #define BRISK_CANARIES BRISK_HARDENED
 #endif
 
-/* BRISK_ZERO_ON_FREE: freed small and medium blocks are zeroed (beyond the
- * free-list words); BRISK_ZERO_CHECK checks on reuse that they still are
- * ("write after free ..."). */
+/* BRISK_ZERO_ON_FREE: freed small and medium blocks are zeroed whole;
+ * BRISK_ZERO_CHECK checks on reuse that they still read as zero past the
+ * link and that the free mark is intact ("write after free ..."). */
 #ifndef BRISK_ZERO_ON_FREE
 #define BRISK_ZERO_ON_FREE BRISK_HARDENED
 #endif
@@ -118,7 +118,9 @@
 #ifndef BRISK_QUARANTINE
 #define BRISK_QUARANTINE BRISK_HARDENED
 #endif
+#ifndef BRISK_QUARANTINE_BYTES
 #define BRISK_QUARANTINE_BYTES ((size_t)1 << 20)
+#endif
 #define BRISK_QUARANTINE_SLOTS 1024
 
 /* BRISK_ZERO_FAULT: malloc(0) returns a distinct pointer into a reserved

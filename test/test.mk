@@ -58,7 +58,7 @@ TEST_BRISK_BINS := $(TEST_OUT)/api/link_lbrisk $(TEST_STRESS_BINS) \
 
 .PHONY: test test-bins test-libc test-libc-bins
 test: all variants
-	@$(MAKE) --no-print-directory test-bins check-real-bins
+	@$(MAKE) --no-print-directory test-bins check-real-bins check-harden-bins
 	@TEST_JOBS="$(TEST_JOBS)" TEST_FILTER="$(TEST_FILTER)" test/all.sh
 
 test-bins: $(TEST_LIBC_BINS) $(TEST_BRISK_BINS)
@@ -113,4 +113,4 @@ $(TEST_OUT)/unit/%: test/unit/%.c test/unit/unit.h build/prefix-debug/libbrisk-p
 	  -DBRISK_OVERRIDE=0 -DBRISK_DEBUG=1 -DBRISK_DEBUG_FULL=1 -pthread $< build/prefix-debug/libbrisk-prefix.a -o $@
 
 # The hardening misuse suite: make check-harden (test/harden/harden.mk).
--include test/harden/harden.mk
+include test/harden/harden.mk

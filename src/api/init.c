@@ -54,11 +54,13 @@ static void process_init(void) {
   brisk_heap_process_init();
   brisk_guard_init(); /* BRISK_GUARD_SAMPLE: the SIGSEGV handler */
   pthread_atfork(NULL, NULL, atfork_child);
-  /* BRISK_RO_GLOBALS: the options and the key are final: read-only from
-   * now on (a refusal leaves them writable; nothing else depends on it). */
+  /* BRISK_RO_GLOBALS: the options and the secrets are final: read-only
+   * from now on (a refusal leaves them writable; nothing else depends on it). */
   if (BRISK_RO_GLOBALS) {
     const brisk_ro_object_t ro[] = {{&brisk_options, sizeof brisk_options},
-                                    {&brisk_block_key, sizeof brisk_block_key}};
+                                    {&brisk_block_key, sizeof brisk_block_key},
+                                    {&brisk_block_mul, sizeof brisk_block_mul},
+                                    {&brisk_block_mul_inv, sizeof brisk_block_mul_inv}};
     (void)brisk_ro_seal(ro, sizeof ro / sizeof ro[0]);
   }
 }

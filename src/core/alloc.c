@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/block.h"
 #include "core/check.h"
 #include "core/free.h"
 #include "core/foreign.h"
@@ -104,6 +105,18 @@ NOINLINE void *brisk_alloc_slow(size_t size, heap_t *heap) {
     sample = guard_enabled() && size <= BRISK_GUARD_MAX;
     event_fast_regrant(heap, guard_enabled() ? brisk_guard_interval() - 1 : BRISK_FAST_GRANT);
   } else {
+    if (size <= BRISK_SMALL_MAX) {
+      page_t *page = heap->direct[(size + 15) >> 4];
+      if (page->free != NULL) {
+        /* The fast path declined a link it cannot check inline: a list's
+         * last block, or a foreign-cache list crossing segments.  Pop it
+         * with the full check, as the fast path would. */
+        block_t *b = block_pop(&page->free);
+        page->used++;
+        brisk_event_alloc(heap, size, page->block_size);
+        return b;
+      }
+    }
     sample = sample_slow(size); /* 1025..4096 bytes, or the page had no free block */
   }
   bool zeroed;

@@ -15,10 +15,10 @@
 #include "os/os.h"
 #include "safety/ro.h"
 
-/* BRISK_RO_GLOBALS: read-only once the constructor has drawn it. */
+/* BRISK_RO_GLOBALS: read-only once the constructor has drawn them. */
 uintptr_t brisk_block_key BRISK_RO_DATA = 0x9e3779b97f4a7c15u;
-uintptr_t brisk_block_mul = 0xd6e8feb86659fd93u;
-uintptr_t brisk_block_mul_inv = 0xcfee444d8b59a89bu;
+uintptr_t brisk_block_mul BRISK_RO_DATA = 0xd6e8feb86659fd93u;
+uintptr_t brisk_block_mul_inv BRISK_RO_DATA = 0xcfee444d8b59a89bu;
 
 /* The inverse of odd m modulo 2^64 (Newton: each step doubles the correct
  * low bits; m is its own inverse modulo 8). */

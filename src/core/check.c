@@ -42,7 +42,6 @@ static void check_segment(const heap_t *heap, const segment_t *seg, size_t *dirt
   REQUIRE(brisk_segmap_get((uintptr_t)seg) == ((uintptr_t)seg | SEGMAP_SEGMENT), "segmap entry", seg);
   REQUIRE(segbits_test((uintptr_t)seg), "segment bit", seg);
   uint32_t used = 0;
-  uint64_t guard_ok = 0; /* the last slice of every span */
   bool prev_free = false;
   for (uint32_t i = 1; i < BRISK_SLICES_PER_SEGMENT;) {
     const page_t *span = &seg->pages[i];
@@ -58,15 +57,15 @@ static void check_segment(const heap_t *heap, const segment_t *seg, size_t *dirt
       *(span->dirty ? dirty : clean) += (size_t)n << BRISK_SLICE_SHIFT;
     } else {
       used += n;
+      REQUIRE((seg->guards & (((uint64_t)1 << (i + n - 1)) - ((uint64_t)1 << i))) == 0,
+              "no guard page inside a span in use", span);
       if (span->kind == SPAN_PAGE) check_page(heap, span);
       else REQUIRE(span->kind == SPAN_LARGE && span->fast_end == 0, "span kind", span);
     }
-    guard_ok |= (uint64_t)1 << (i + n - 1);
     prev_free = span->kind == SPAN_FREE;
     i += n;
   }
   REQUIRE(used == seg->used_slices, "used_slices", seg);
-  REQUIRE((seg->guards & ~guard_ok) == 0, "guard pages only at the end of spans", seg);
 }
 
 /* Queues: every page of bin queue b is a SPAN_PAGE of bin b without

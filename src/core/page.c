@@ -132,7 +132,7 @@ static void page_extend(heap_t *heap, page_t *page) {
   for (uint32_t i = 0; i < n; i++) order[i] = (uint16_t)i;
   if (BRISK_RANDOM_ORDER) {
     for (uint32_t i = n; i > 1; i--) {
-      uint32_t j = (uint32_t)(page_draw(heap) % i);
+      uint32_t j = (uint32_t)(((page_draw(heap) >> 32) * i) >> 32); /* in [0, i) */
       uint16_t t = order[i - 1];
       order[i - 1] = order[j];
       order[j] = t;

@@ -10,9 +10,10 @@
  *    unmapped instead);
  *  - only segments of a source with shares_cache enter the cache;
  *  - seg->guards (BRISK_GUARD_PAGES): bit i set iff the last OS page of
- *    slice i is PROT_NONE; core/span.c keeps them at span ends only, so
- *    an empty segment (a cached one too) has at most bit 63 (the end of
- *    its one free span); guards_live = the bits set over every mapped
+ *    slice i is PROT_NONE (core/span.c decides where); an empty segment, a
+ *    cached one too, may keep guards (its content still reads as zero:
+ *    purging drops those pages too, and core/span.c opens them before any
+ *    block lies there); guards_live = the bits set over every mapped
  *    segment.
  * Locking: cache_lock guards cache_list/cache_count; never held across a
  * system call; fork handlers never take it (the child forgets the cache).
@@ -116,7 +117,7 @@ segment_t *brisk_segment_new(heap_t *heap, bool *clean) {
 }
 
 void brisk_segment_release(heap_t *heap, segment_t *seg, bool dirty) {
-  brisk_assert(seg->used_slices == 0 && (seg->guards & ~((uint64_t)1 << 63)) == 0);
+  brisk_assert(seg->used_slices == 0);
   if (seg->prev)
     seg->prev->next = seg->next;
   else

@@ -13,23 +13,21 @@
  *    span with dirty 0 reads as zero (only a successful purge or a fresh
  *    segment clears dirty);
  *  - heap->empty_segments = owned segments with used_slices == 0;
- *  - guard pages (BRISK_GUARD_PAGES): bit i of seg->guards (the last OS
- *    page of slice i is PROT_NONE, core/segment.c) is set only when slice
- *    i is the last slice of a span: every span in use (SPAN_PAGE,
- *    SPAN_LARGE) has its guard, unless protecting was refused (the kernel,
- *    or BRISK_GUARD_SPANS_MAX guards exist), and its last SPAN_GUARD_BYTES
- *    never hold a block; a free span may keep the guard of its last use
- *    at its end (never inside: merging two spans opens the guard that
- *    falls inside).  No block, purge or cached segment ever needs a
- *    protected page opened: a free span's memory is only read or written
- *    once it is in use again, and then only below its guard.
- * Guard cost: protecting is lazy in both directions: a span allocated
- * from a free span of exactly its size finds its guard in place (no
- * syscall), otherwise one mprotect; a freed span keeps its guard unless
- * it merges with the free span after it (one mprotect), and merging with
- * the free span before it opens that one's guard (one).  Spans stay
- * cached where they always were (the last page of a class, empty
- * segments), so a free/malloc cycle that reuses them pays nothing.
+ *  - guard pages (BRISK_GUARD_PAGES): bit i of seg->guards means the
+ *    last OS page of slice i is PROT_NONE (core/segment.c).  A span in use
+ *    (SPAN_PAGE, SPAN_LARGE) has no guard inside it and has one on its
+ *    last slice, unless protecting was refused (the kernel, or
+ *    BRISK_GUARD_SPANS_MAX guards exist); its last SPAN_GUARD_BYTES never
+ *    hold a block either way.  Free spans, and so empty and cached
+ *    segments, may keep any guards of their earlier uses: nobody reads or
+ *    writes a free span's memory (a purge may drop the pages of a guard
+ *    with the rest), and guard_span opens those that fall inside a span
+ *    when it goes into use.
+ * Guard cost: lazy both ways.  Freeing a span costs nothing; allocating
+ * one protects its last page unless a guard is already there (a span of
+ * the size the same place had before: a free/malloc cycle of one size
+ * pays nothing once warm) and opens the guards that fall inside it (one
+ * mprotect each: an earlier span of another size ended there).
  * Thread ownership: the owner heap's thread only.
  */
 #include "core/span.h"
@@ -44,10 +42,14 @@ static inline uint32_t slice_index(const segment_t *seg, const page_t *page) {
 
 /* ------------------------------------------------------------ guard pages */
 
-/* Guard (on) or open the end of slice `last`; a no-op when it already is. */
-static inline void guard(heap_t *heap, segment_t *seg, uint32_t last, bool on) {
-  if (BRISK_GUARD_PAGES && ((seg->guards >> last) & 1) != (uint64_t)on)
-    brisk_segment_guard(heap, seg, last, on);
+/* Slices [first, last] become (or stay) a span in use: open the guards
+ * inside, protect the last slice's. */
+static inline void guard_span(heap_t *heap, segment_t *seg, uint32_t first, uint32_t last) {
+  if (!BRISK_GUARD_PAGES) return;
+  uint64_t inside = seg->guards & (((uint64_t)1 << last) - ((uint64_t)1 << first));
+  for (; inside != 0; inside &= inside - 1)
+    brisk_segment_guard(heap, seg, (uint32_t)__builtin_ctzll(inside), false);
+  if (!((seg->guards >> last) & 1)) brisk_segment_guard(heap, seg, last, true);
 }
 
 /* -------------------------------------------------------- free-span bins */
@@ -139,7 +141,7 @@ page_t *brisk_span_alloc(heap_t *heap, uint32_t slices) {
   seg->used_slices += slices;
   span->next = span->prev = NULL;
   span->dirty = dirty; /* tells the caller whether the memory may be non-zero */
-  guard(heap, seg, idx + slices - 1, true); /* in place already after an exact fit */
+  guard_span(heap, seg, idx, idx + slices - 1);
   return span;
 }
 
@@ -158,8 +160,7 @@ bool brisk_span_grow(heap_t *heap, page_t *span, uint32_t slices) {
   if (total > slices) free_span_make(heap, seg, idx + slices, total - slices, dirty, since);
   span_mark(seg, idx, slices, span->kind);
   seg->used_slices += slices - n;
-  guard(heap, seg, idx + n - 1, false); /* now inside the span */
-  guard(heap, seg, idx + slices - 1, true); /* the free span's own, when all of it was taken */
+  guard_span(heap, seg, idx, idx + slices - 1); /* the old end is inside now */
   return true;
 }
 
@@ -172,7 +173,7 @@ void brisk_span_shrink(heap_t *heap, page_t *span, uint32_t slices) {
   tail->flags = PAGE_NOT_SMALL;
   span_mark(seg, idx, slices, span->kind);
   brisk_span_free(heap, tail); /* the free tail keeps the old end's guard */
-  guard(heap, seg, idx + slices - 1, true);
+  guard_span(heap, seg, idx, idx + slices - 1);
 }
 
 void brisk_span_free(heap_t *heap, page_t *span) {
@@ -186,7 +187,6 @@ void brisk_span_free(heap_t *heap, page_t *span) {
     page_t *next = &seg->pages[idx + n];
     if (next->kind == SPAN_FREE) {
       brisk_span_unbin(heap, next);
-      guard(heap, seg, idx + n - 1, false); /* falls inside the merged span */
       n += next->slice_count;
     }
   }
@@ -195,7 +195,6 @@ void brisk_span_free(heap_t *heap, page_t *span) {
     prev -= prev->slice_offset;
     if (prev->kind == SPAN_FREE) {
       brisk_span_unbin(heap, prev);
-      guard(heap, seg, idx - 1, false); /* the free span before: its end falls inside */
       n += prev->slice_count;
       idx = slice_index(seg, prev);
     }

@@ -121,8 +121,7 @@ typedef struct segment_s {
   struct segment_s *next; /* owner heap's segment list / global cache */
   struct segment_s *prev;
   uint64_t guards;        /* BRISK_GUARD_PAGES: bit i set = the last OS page of
-                             slice i is PROT_NONE, at span ends only
-                             (core/segment.c, core/span.c) */
+                             slice i is PROT_NONE (core/segment.c, core/span.c) */
   page_t pages[BRISK_SLICES_PER_SEGMENT];
 } segment_t;
 

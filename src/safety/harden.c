@@ -97,7 +97,13 @@ static void canary_arm(void *p, size_t n, size_t u) {
   if (!BRISK_CANARIES || u < n + TAIL) return;
   uint8_t *c = (uint8_t *)p;
   size_t end = u - 8, fill = end - n < BRISK_CANARY_FILL ? end - n : BRISK_CANARY_FILL;
-  memset(c + n, fill_byte(), fill);
+  if (fill >= 8) { /* two words, overlapping when fill < 16 (as fill_intact reads them) */
+    uint64_t f = 0x0101010101010101u * fill_byte();
+    memcpy(c + n, &f, 8);
+    memcpy(c + n + fill - 8, &f, 8);
+  } else {
+    memset(c + n, fill_byte(), fill);
+  }
   uint64_t w = canary_word(p, n);
   memcpy(c + end, &w, sizeof w);
 }
@@ -116,14 +122,21 @@ static size_t canary_check(const void *p, size_t u) {
   return n;
 }
 
+/* Zeros to compare free blocks with (memcmp is the vectorised loop). */
+static const uint8_t zeros[4096];
+
 /* A small block leaves a free list: everything past its first two words
  * must still read as zero. */
 static void zero_check(const void *p, size_t u) {
   if (!BRISK_ZERO_CHECK) return;
-  const uint64_t *w = (const uint64_t *)p;
-  uint64_t any = 0;
-  for (size_t i = 2; i < u / 8; i++) any |= w[i];
-  if (any != 0) brisk_output_fatal_block("write after free: ", u, "-byte block modified while free", p);
+  const uint8_t *c = (const uint8_t *)p + 16;
+  for (size_t left = u - 16; left > 0;) {
+    size_t k = left < sizeof zeros ? left : sizeof zeros;
+    if (memcmp(c, zeros, k) != 0)
+      brisk_output_fatal_block("write after free: ", u, "-byte block modified while free", p);
+    c += k;
+    left -= k;
+  }
 }
 
 /* A block from the core becomes the program's n bytes. */

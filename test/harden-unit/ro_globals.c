@@ -97,6 +97,11 @@ int main(void) {
   char err[256];
   CHECK(faulted(in_child(poke_long, (void *)opts, err, sizeof err)), "writing brisk_options did not fault");
   CHECK(faulted(in_child(poke_word, (void *)key, err, sizeof err)), "writing brisk_block_key did not fault");
+  uintptr_t mul = symbol(&lib, "brisk_block_mul"); /* the safe links' multiplier */
+  CHECK(mul != 0, "brisk_block_mul not in %s's symbol table", lib.path);
+  CHECK(perms_at(mul, perms) && strcmp(perms, "r--p") == 0, "link multiplier page is %s, not r--p",
+        perms_at(mul, perms) ? perms : "unmapped");
+  CHECK(faulted(in_child(poke_word, (void *)mul, err, sizeof err)), "writing brisk_block_mul did not fault");
   int st = in_child(alloc_and_fork, NULL, err, sizeof err);
   CHECK(st == 0, "a child that allocates and forks failed (status %#x): %s", st, err);
   puts("ok");
