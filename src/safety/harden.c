@@ -170,7 +170,8 @@ void *brisk_harden_calloc(size_t n) {
   return p;
 }
 
-/* The program freed p: checked (h), its requested size n. */
+/* The program freed p (checked by harden_take: h): zero it, then the
+ * quarantine, or the core's free. */
 static void harden_release(void *p, hblock_t h) {
   if (h.page != NULL) {
     if (BRISK_ZERO_ON_FREE) memset(p, 0, h.usable);
