@@ -18,6 +18,7 @@
 #include "api/entry.h"
 #include "core/heap.h"
 #include "core/huge.h"
+#include "core/options.h"
 #include "observe/output.h"
 #include "safety/zero.h"
 
@@ -190,21 +191,28 @@ static void do_malloc_stats(void) {
   brisk_output_str(&o, "\nin use bytes     = ");
   brisk_output_u64(&o, s.allocated);
   brisk_output_str(&o, "\nmax mmap regions = ");
-  brisk_output_u64(&o, s.large_live);
+  brisk_output_u64(&o, brisk_huge_peak_count());
   brisk_output_str(&o, "\nmax mmap bytes   = ");
-  brisk_output_u64(&o, brisk_huge_live_bytes());
+  brisk_output_u64(&o, brisk_huge_peak_bytes());
   brisk_output_str(&o, "\n");
   brisk_output_flush(&o);
   brisk_stats_print(2);
 }
 
-/* Accept every glibc parameter; 0 only for values glibc also rejects. */
+/* glibc 2.36's return values: 1 for every parameter, known or not, except
+ * an out-of-range M_MXFAST.  Honoured: M_TRIM_THRESHOLD (bytes) becomes
+ * the per-heap limit of free memory kept committed (dirty_max_kib; the
+ * hardened build's options are read-only: accepted, no effect).  The
+ * others have no brisk counterpart (docs/api.md): M_MMAP_THRESHOLD (blocks
+ * above 2 MiB always get their own mapping), M_PERTURB, M_TOP_PAD,
+ * M_MMAP_MAX, M_ARENA_*, M_MXFAST. */
 static int do_mallopt(int param, int value) {
   switch (param) {
   case M_MXFAST:
     return value >= 0 && (size_t)value <= 80 * sizeof(size_t) / 4;
-  case M_MMAP_THRESHOLD:
-    return value >= 0 && (size_t)value <= 32 * 1024 * 1024;
+  case M_TRIM_THRESHOLD:
+    if (!BRISK_RO_GLOBALS && value >= 0) __atomic_store_n(&brisk_options.dirty_max_kib, value / 1024, __ATOMIC_RELAXED);
+    return 1;
   default:
     return 1;
   }

@@ -51,7 +51,7 @@ static pthread_mutex_t huge_lock = PTHREAD_MUTEX_INITIALIZER;
 static huge_t *cache[BRISK_HUGE_CACHE_ENTRIES];
 static unsigned cache_n; /* written under huge_lock (atomic stores); peeked by cache_trim */
 static size_t cache_bytes;
-static uint64_t live_count, live_bytes, peak_live_bytes;
+static uint64_t live_count, live_bytes, peak_live_bytes, peak_live_count;
 
 static void live_add(uint64_t bytes) {
   uint64_t now = __atomic_add_fetch(&live_bytes, bytes, __ATOMIC_RELAXED);
@@ -259,7 +259,11 @@ void *brisk_huge_alloc(size_t size, size_t align, bool *zeroed) {
   }
   h->block = (uint8_t *)h + off;
   atomic_store_explicit(&h->live, 1, memory_order_release);
-  __atomic_fetch_add(&live_count, 1, __ATOMIC_RELAXED);
+  uint64_t count = __atomic_add_fetch(&live_count, 1, __ATOMIC_RELAXED);
+  uint64_t peak = __atomic_load_n(&peak_live_count, __ATOMIC_RELAXED);
+  while (count > peak && !__atomic_compare_exchange_n(&peak_live_count, &peak, count, true,
+                                                      __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+  }
   live_add(h->map_size);
   return h->block;
 }
@@ -356,6 +360,8 @@ size_t brisk_huge_cache_trim(bool all) {
 
 uint64_t brisk_huge_live_count(void) { return __atomic_load_n(&live_count, __ATOMIC_RELAXED); }
 uint64_t brisk_huge_live_bytes(void) { return __atomic_load_n(&live_bytes, __ATOMIC_RELAXED); }
+uint64_t brisk_huge_peak_count(void) { return __atomic_load_n(&peak_live_count, __ATOMIC_RELAXED); }
+uint64_t brisk_huge_peak_bytes(void) { return __atomic_load_n(&peak_live_bytes, __ATOMIC_RELAXED); }
 size_t brisk_huge_cached_bytes(void) { return __atomic_load_n(&cache_bytes, __ATOMIC_RELAXED); }
 
 /* The cached mappings stay mapped and registered in the child (so a free

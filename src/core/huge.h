@@ -32,6 +32,9 @@ size_t brisk_huge_cache_trim(bool all);
 size_t brisk_huge_cache_limit(void);
 uint64_t brisk_huge_live_count(void);
 uint64_t brisk_huge_live_bytes(void);
+/* The most huge blocks / mapped bytes of huge blocks ever live at once. */
+uint64_t brisk_huge_peak_count(void);
+uint64_t brisk_huge_peak_bytes(void);
 size_t brisk_huge_cached_bytes(void);
 /* Fork child: forget the cache (another thread may have been updating it). */
 void brisk_huge_atfork_child(void);
