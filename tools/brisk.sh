@@ -36,7 +36,8 @@ C++ new/delete in place of the C library's, through LD_PRELOAD.
   --help             print this help, then exit
 
 Options are environment variables (BRISK_PURGE_DELAY_MS, BRISK_DIRTY_MAX_KIB,
-BRISK_HUGE_CACHE_KIB, BRISK_STATS); see brisk(1) and brisk(3).
+BRISK_HUGE_CACHE_KIB, BRISK_STATS, BRISK_STATS_FILE, or all in BRISK_OPTIONS);
+see brisk(1) and brisk(3).
 USAGE
 }
 bad_usage() {

@@ -105,7 +105,7 @@ NOINLINE void *brisk_alloc_slow(size_t size, heap_t *heap) {
     sample = guard_enabled() && size <= BRISK_GUARD_MAX;
     event_fast_regrant(heap, guard_enabled() ? brisk_guard_interval() - 1 : BRISK_FAST_GRANT);
   } else {
-    if (size <= BRISK_SMALL_MAX) {
+    if (size <= BRISK_SMALL_MAX && !guard_enabled()) { /* (sampling counts these below) */
       page_t *page = heap->direct[(size + 15) >> 4];
       if (page->free != NULL) {
         /* The fast path declined a link it cannot check inline: a list's

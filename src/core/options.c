@@ -2,12 +2,17 @@
 /* core/options.c — runtime options, one table, read once from `environ`.
  *
  * Each option `name` is set by the environment variable BRISK_<NAME>
- * (docs/tuning.md lists them).  Values are decimal integers; -1 means
- * "never"/"unlimited" where documented.  A misspelt BRISK_ variable or a
- * bad value prints one warning line and keeps the default.
+ * (docs/tuning.md lists them), or inside the one variable
+ * BRISK_OPTIONS="name=value,name=value" (the name without BRISK_, any
+ * case); a separate BRISK_<NAME> wins over the list.  Values are decimal
+ * integers; -1 means "never"/"unlimited" where documented; stats_file
+ * takes a path.  A misspelt name or a bad value prints one warning line
+ * and keeps the value it had (the default, or the list's); the rest is
+ * still read.
  * Reading happens in the library constructor, without allocating (no
- * getenv: it is not safe before libc is fully initialised).  Until then
- * the static defaults apply.
+ * getenv: it is not safe before libc is fully initialised; the list is cut
+ * into items in a fixed buffer on the stack).  Until then the static
+ * defaults apply.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,6 +30,7 @@ options_t brisk_options BRISK_RO_DATA = {
     .stats = 0,
     .guard_sample = 0,
     .guard_slots = 256,
+    .stats_file = "",
 };
 
 typedef struct option_desc_s {
@@ -43,6 +49,10 @@ static const option_desc_t table[] = {
     {"BRISK_GUARD_SLOTS", &brisk_options.guard_slots, 1, 16384},
 };
 
+#define PREFIX_LEN 6 /* "BRISK_" */
+#define STATS_FILE "STATS_FILE"
+#define LIST "OPTIONS"
+
 /* Parse a decimal long; false on junk or overflow. */
 static bool parse_long(const char *s, long *out) {
   bool neg = false;
@@ -60,33 +70,105 @@ static bool parse_long(const char *s, long *out) {
   return true;
 }
 
-/* If `entry` is "NAME=value", return value; else NULL. */
-static const char *match(const char *entry, const char *name) {
-  while (*name && *entry == *name) {
-    entry++;
-    name++;
+static char upper(char c) { return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c; }
+
+/* Is name[0, len) the upper-case `want` (case-insensitive when fold)? */
+static bool name_is(const char *name, size_t len, const char *want, bool fold) {
+  for (size_t i = 0; i < len; i++, want++)
+    if (*want == 0 || (fold ? upper(name[i]) : name[i]) != *want) return false;
+  return *want == 0;
+}
+
+/* Set option name[0, len) (without BRISK_) to value (NULL: none given);
+ * `shown` names the setting in a warning. */
+static void set_option(const char *name, size_t len, const char *value, bool fold,
+                       const char *shown) {
+  if (name_is(name, len, STATS_FILE, fold)) {
+    size_t n = 0;
+    while (value != NULL && value[n] != 0) n++;
+    if (value == NULL || n >= sizeof brisk_options.stats_file) {
+      brisk_output_warn("invalid value, default kept: ", shown);
+      return;
+    }
+    for (size_t i = 0; i <= n; i++) brisk_options.stats_file[i] = value[i];
+    return;
   }
-  return (*name == 0 && *entry == '=') ? entry + 1 : NULL;
+  for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+    if (!name_is(name, len, table[i].env + PREFIX_LEN, fold)) continue;
+    long x;
+    if (value != NULL && parse_long(value, &x) && x >= table[i].min && x <= table[i].max)
+      *table[i].value = x;
+    else
+      brisk_output_warn("invalid value, default kept: ", shown);
+    return;
+  }
+  brisk_output_warn("unknown option ignored: ", shown);
+}
+
+/* Copy src (up to its end or `stop`) to dst[cap]; returns the length
+ * copied; stops one short of cap (dst stays a string). */
+static size_t copy(char *dst, size_t cap, const char *src, char stop) {
+  size_t n = 0;
+  while (n + 1 < cap && src[n] != 0 && src[n] != stop) {
+    dst[n] = src[n];
+    n++;
+  }
+  dst[n] = 0;
+  return n;
+}
+
+/* BRISK_OPTIONS: "name=value,name=value"; items are separated by commas,
+ * blanks around them and empty items are ignored. */
+static void read_list(const char *s) {
+  char item[320];                      /* one item, NUL-terminated */
+  char shown[sizeof item + 32];        /* "item (in BRISK_OPTIONS)" */
+  static const char where[] = " (in BRISK_OPTIONS)";
+  while (*s) {
+    while (*s == ',' || *s == ' ' || *s == '\t') s++;
+    if (*s == 0) break;
+    size_t n = copy(item, sizeof item, s, ',');
+    bool too_long = s[n] != 0 && s[n] != ',';
+    while (s[n] != 0 && s[n] != ',') n++;
+    s += n;
+    size_t len = 0;
+    while (item[len]) len++;
+    while (len > 0 && (item[len - 1] == ' ' || item[len - 1] == '\t')) item[--len] = 0;
+    size_t k = copy(shown, sizeof shown, item, 0);
+    copy(shown + k, sizeof shown - k, where, 0);
+    size_t eq = 0;
+    while (item[eq] != 0 && item[eq] != '=') eq++;
+    if (too_long) {
+      brisk_output_warn("invalid value, default kept: ", shown);
+      continue;
+    }
+    set_option(item, eq, item[eq] == '=' ? item + eq + 1 : NULL, true, shown);
+  }
+}
+
+static bool is_brisk_var(const char *s) {
+  return s[0] == 'B' && s[1] == 'R' && s[2] == 'I' && s[3] == 'S' && s[4] == 'K' && s[5] == '_';
 }
 
 void brisk_options_init(char **env) {
   if (env == NULL) return;
+  /* The list first: a separate variable, read after it, wins. */
   for (char **e = env; *e != NULL; e++) {
-    if ((*e)[0] != 'B' || match(*e, "BRISK") != NULL) continue;
     const char *s = *e;
-    if (!(s[0] == 'B' && s[1] == 'R' && s[2] == 'I' && s[3] == 'S' && s[4] == 'K' && s[5] == '_'))
-      continue;
-    bool known = false;
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
-      const char *v = match(s, table[i].env);
-      if (v == NULL) continue;
-      known = true;
-      long x;
-      if (parse_long(v, &x) && x >= table[i].min && x <= table[i].max)
-        *table[i].value = x;
-      else
-        brisk_output_warn("invalid value, default kept: ", s);
+    if (!is_brisk_var(s)) continue;
+    size_t len = 0;
+    while (s[PREFIX_LEN + len] != 0 && s[PREFIX_LEN + len] != '=') len++;
+    if (s[PREFIX_LEN + len] == '=' && name_is(s + PREFIX_LEN, len, LIST, false)) {
+      read_list(s + PREFIX_LEN + len + 1);
+      break; /* the first one, as getenv would */
     }
-    if (!known) brisk_output_warn("unknown option ignored: ", s);
+  }
+  for (char **e = env; *e != NULL; e++) {
+    const char *s = *e;
+    if (!is_brisk_var(s)) continue;
+    size_t len = 0;
+    while (s[PREFIX_LEN + len] != 0 && s[PREFIX_LEN + len] != '=') len++;
+    if (s[PREFIX_LEN + len] != '=') continue; /* not NAME=value */
+    if (name_is(s + PREFIX_LEN, len, LIST, false)) continue;
+    set_option(s + PREFIX_LEN, len, s + PREFIX_LEN + len + 1, false, s);
   }
 }

@@ -15,11 +15,17 @@ typedef struct options_s {
   long guard_sample;   /* BRISK_GUARD_SAMPLE: guard about every Nth allocation
                           of up to 4 KiB (safety/guard.h); 0: off */
   long guard_slots;    /* BRISK_GUARD_SLOTS: guarded blocks the pool holds */
+  /* BRISK_STATS_FILE: where the exit statistics go ("" = stderr); %p, %e
+   * and %% are expanded at exit (observe/stats.c).  Implies BRISK_STATS=1. */
+  char stats_file[256];
 } options_t;
 extern options_t brisk_options;
 
-/* Read BRISK_* from env (a NULL-terminated environ-style array): a bad
- * name or value prints one warning line and keeps the default. */
+/* Read BRISK_* from env (a NULL-terminated environ-style array): first
+ * the list BRISK_OPTIONS="name=value,..." (names without the BRISK_
+ * prefix, any case), then the separate BRISK_<NAME> variables, which win.
+ * A bad name or value prints one warning line and keeps the value before
+ * it; the rest is still read.  Allocates nothing. */
 void brisk_options_init(char **env);
 
 #endif

@@ -8,9 +8,16 @@
  * maximum of the process peak and every heap's peak_seen (observe/event.c
  * explains why that is exact for one thread and close for several).
  * Calls: core/heaplist (heap list), core/segment and core/huge (counts),
- * observe/event (totals), os (RSS).  Takes no lock.
+ * observe/event (totals), os (RSS, pid, program name, the statistics
+ * file).  Takes no lock.
+ * Every table starts with one line naming the process ("brisk: heap
+ * statistics: pid 1234 (sort)"), wherever it is printed (exit,
+ * brisk_stats_print, malloc_stats).  At exit BRISK_STATS_FILE sends it to
+ * a file instead of stderr, which programs such as ls and sort close
+ * before they exit.
  */
 #include <errno.h>
+#include <stdbool.h>
 
 #include "core/heaplist.h"
 #include "core/huge.h"
@@ -95,7 +102,13 @@ BRISK_API void brisk_stats_print(int fd) {
   brisk_stats_t s;
   brisk_stats_get(&s);
   outbuf_t o = {.fd = fd};
-  brisk_output_str(&o, "brisk: heap statistics\n");
+  char name[128];
+  brisk_os_program_name(name, sizeof name);
+  brisk_output_str(&o, "brisk: heap statistics: pid ");
+  brisk_output_u64(&o, (uint64_t)brisk_os_pid());
+  brisk_output_str(&o, " (");
+  brisk_output_str(&o, name);
+  brisk_output_str(&o, ")\n");
   row_count(&o, "allocations", s.malloc_calls);
   row_count(&o, "frees", s.free_calls);
   row_count(&o, "  of which by another thread", s.remote_frees);
@@ -129,6 +142,56 @@ BRISK_API void brisk_stats_print(int fd) {
   brisk_output_flush(&o);
 }
 
+/* Expand BRISK_STATS_FILE's pattern into out[cap]: %p the pid, %e the
+ * program name, %% a '%' (any other % stays as written).  False when the
+ * result does not fit. */
+static bool expand_path(const char *pat, char *out, size_t cap) {
+  size_t n = 0;
+  for (const char *s = pat; *s; s++) {
+    char num[24], name[128];
+    const char *add = NULL;
+    char one[2] = {*s, 0};
+    if (s[0] == '%' && s[1] == 'p') {
+      uint64_t v = (uint64_t)brisk_os_pid();
+      int k = (int)sizeof num - 1;
+      num[k] = 0;
+      do {
+        num[--k] = (char)('0' + v % 10);
+        v /= 10;
+      } while (v != 0);
+      add = num + k;
+      s++;
+    } else if (s[0] == '%' && s[1] == 'e') {
+      brisk_os_program_name(name, sizeof name);
+      add = name;
+      s++;
+    } else {
+      if (s[0] == '%' && s[1] == '%') s++;
+      add = one;
+    }
+    for (; *add; add++) {
+      if (n + 1 >= cap) return false;
+      out[n++] = *add;
+    }
+  }
+  out[n] = 0;
+  return n > 0;
+}
+
 void brisk_stats_at_exit(void) {
-  if (brisk_options.stats) brisk_stats_print(2);
+  const char *pat = brisk_options.stats_file;
+  if (!brisk_options.stats && pat[0] == 0) return;
+  if (pat[0] != 0) { /* BRISK_STATS_FILE: implies BRISK_STATS=1 */
+    char path[sizeof brisk_options.stats_file + 256];
+    bool fits = expand_path(pat, path, sizeof path);
+    int fd = fits ? brisk_os_open_write(path) : -1;
+    if (fd >= 0) {
+      brisk_stats_print(fd);
+      brisk_os_close(fd);
+      return;
+    }
+    brisk_output_warn("cannot open BRISK_STATS_FILE, statistics on stderr: ",
+                      fits ? path : pat);
+  }
+  brisk_stats_print(2);
 }

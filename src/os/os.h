@@ -71,6 +71,17 @@ void brisk_os_write_err(const char *buf, size_t len);
 /* Write len bytes to file descriptor fd. */
 void brisk_os_write_fd(int fd, const char *buf, size_t len);
 
+/* Create or truncate the file at path for writing (mode 0644 before the
+ * umask, close-on-exec); returns the descriptor or -1. */
+int brisk_os_open_write(const char *path);
+/* Close a descriptor brisk_os_open_write returned. */
+void brisk_os_close(int fd);
+/* The process id. */
+long brisk_os_pid(void);
+/* The program's name, NUL-terminated in buf[cap]: the basename of
+ * /proc/self/exe (readlink, truncated to fit), or "?" when unreadable. */
+void brisk_os_program_name(char *buf, size_t cap);
+
 /* Monotonic time in milliseconds (vDSO, no syscall in the common case).
  * Debug builds (BRISK_DEBUG) read brisk_os_clock_hook instead when a unit
  * test set it: the purge policy is then tested against an injected clock. */

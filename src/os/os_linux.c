@@ -2,7 +2,8 @@
 /* os/os_linux.c — the Linux implementation of the OS seam (os/os.h).
  *
  * Owns: every system call brisk makes (mmap, munmap, madvise, mremap,
- * mprotect, getrandom, write, open/read of /proc/self/statm,
+ * mprotect, getrandom, write, open/read of /proc/self/statm, the
+ * statistics file's open/close, getpid, readlink of /proc/self/exe,
  * clock_gettime, sigaction for the guard pool's SIGSEGV handler); each
  * memory call is reported to the event hook.
  * Thread-safety: all functions are safe from any thread and take no lock.
@@ -195,6 +196,45 @@ void brisk_os_write_fd(int fd, const char *buf, size_t len) {
 }
 
 void brisk_os_write_err(const char *buf, size_t len) { brisk_os_write_fd(2, buf, len); }
+
+int brisk_os_open_write(const char *path) {
+  int saved = errno;
+  int fd;
+  do {
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  } while (fd < 0 && errno == EINTR);
+  errno = saved;
+  return fd;
+}
+
+void brisk_os_close(int fd) {
+  int saved = errno;
+  close(fd);
+  errno = saved;
+}
+
+long brisk_os_pid(void) { return (long)getpid(); }
+
+void brisk_os_program_name(char *buf, size_t cap) {
+  if (cap == 0) return;
+  int saved = errno;
+  char path[512];
+  ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+  errno = saved;
+  size_t start = 0, len = 0;
+  if (n > 0) {
+    path[n] = 0;
+    for (ssize_t i = 0; i < n; i++)
+      if (path[i] == '/') start = (size_t)i + 1;
+    /* an executable replaced while running reads "name (deleted)" */
+    static const char del[] = " (deleted)";
+    size_t end = (size_t)n, dl = sizeof del - 1;
+    if (end - start > dl && memcmp(path + end - dl, del, dl) == 0) end -= dl;
+    for (size_t i = start; i < end && len + 1 < cap; i++) buf[len++] = path[i];
+  }
+  if (len == 0 && cap > 1) buf[len++] = '?';
+  buf[len] = 0;
+}
 
 uint64_t (*brisk_os_clock_hook)(void);
 
