@@ -2,14 +2,16 @@
 # SPDX-License-Identifier: MIT
 # brisk — run a program on the brisk allocator.
 #
-#   brisk run [--stats] [--trace-syscalls] -- PROGRAM [ARGS...]
+#   brisk run [--stats] [--syscalls] [--trace-syscalls] -- PROGRAM [ARGS...]
 #   brisk --version | --help
 #
 # Preloads brisk's shared library (found next to this script in the build
 # tree, or in the library directory `make install` wrote below) into
 # PROGRAM and its children.  --stats prints brisk's statistics table when
-# each process exits (BRISK_STATS=1); --trace-syscalls also counts the
-# memory system calls with strace (if installed).  See brisk(1).
+# each process exits (BRISK_STATS=1); --syscalls prints every memory
+# system call brisk itself makes as it happens (BRISK_TRACE_SYSCALLS=1);
+# --trace-syscalls counts all of the process's memory system calls with
+# strace (if installed).  See brisk(1).
 # `make` writes build/brisk from this file (@VERSION@, @SONAME@ filled in);
 # `make install` also sets rel_libdir: the library directory relative to
 # the installed script's own.
@@ -21,7 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 usage() {
   cat <<USAGE
-usage: brisk run [--stats] [--trace-syscalls] [--] PROGRAM [ARGS...]
+usage: brisk run [--stats] [--syscalls] [--trace-syscalls] [--] PROGRAM [ARGS...]
        brisk --version
        brisk --help
 
@@ -30,8 +32,11 @@ C++ new/delete in place of the C library's, through LD_PRELOAD.
 
   --stats            print brisk's statistics table to stderr when each
                      process exits (BRISK_STATS=1)
-  --trace-syscalls   also count the memory system calls (mmap, munmap,
-                     mremap, madvise, brk) with strace -c, if installed
+  --syscalls         print each mmap, munmap, madvise, mremap and mprotect
+                     that brisk itself makes, as it happens, on stderr
+                     (BRISK_TRACE_SYSCALLS=1)
+  --trace-syscalls   count all the process's memory system calls (mmap,
+                     munmap, mremap, madvise, brk) with strace -c, if installed
   --version          print the version and the library used, then exit
   --help             print this help, then exit
 
@@ -41,7 +46,7 @@ see brisk(1) and brisk(3).
 USAGE
 }
 bad_usage() {
-  echo "usage: brisk run [--stats] [--trace-syscalls] [--] PROGRAM [ARGS...] (brisk --help)" >&2
+  echo "usage: brisk run [--stats] [--syscalls] [--trace-syscalls] [--] PROGRAM [ARGS...] (brisk --help)" >&2
   exit 2
 }
 
@@ -65,6 +70,7 @@ stats=0 trace=0
 while [ $# -gt 0 ]; do
   case $1 in
     --stats) stats=1 ;;
+    --syscalls) export BRISK_TRACE_SYSCALLS=1 ;;
     --trace-syscalls) trace=1 ;;
     --help | -h) usage; exit 0 ;;
     --) shift; break ;;

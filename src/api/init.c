@@ -25,6 +25,8 @@
 #include "core/heap.h"
 #include "core/huge.h"
 #include "core/options.h"
+#include "observe/event.h"
+#include "observe/trace.h"
 #include "core/segment.h"
 #include "observe/stats.h"
 #include "safety/guard.h"
@@ -50,6 +52,7 @@ static void process_init(void) {
   if (process_ready) return;
   process_ready = 1;
   brisk_options_init(environ);
+  if (brisk_options.trace_syscalls) brisk_event_syscall_hook = brisk_trace_syscall;
   brisk_block_key_init(); /* no-op if the first heap already drew it */
   brisk_heap_process_init();
   brisk_guard_init(); /* BRISK_GUARD_SAMPLE: the SIGSEGV handler */

@@ -45,6 +45,7 @@ static const option_desc_t table[] = {
     {"BRISK_HUGE_CACHE_KIB", &brisk_options.huge_cache_kib, 0, 1L << 30},
     {"BRISK_HUGE_THP_MIN_KIB", &brisk_options.huge_thp_min_kib, -1, 1L << 30},
     {"BRISK_STATS", &brisk_options.stats, 0, 1},
+    {"BRISK_TRACE_SYSCALLS", &brisk_options.trace_syscalls, 0, 1},
     {"BRISK_GUARD_SAMPLE", &brisk_options.guard_sample, 0, 1L << 30},
     {"BRISK_GUARD_SLOTS", &brisk_options.guard_slots, 1, 16384},
 };

@@ -12,6 +12,7 @@ typedef struct options_s {
   long huge_thp_min_kib; /* BRISK_HUGE_THP_MIN_KIB: fresh huge mappings this
                             big ask for transparent huge pages; -1: never */
   long stats;          /* BRISK_STATS: print statistics at exit */
+  long trace_syscalls; /* BRISK_TRACE_SYSCALLS: print each system call (observe/trace.h) */
   long guard_sample;   /* BRISK_GUARD_SAMPLE: guard about every Nth allocation
                           of up to 4 KiB (safety/guard.h); 0: off */
   long guard_slots;    /* BRISK_GUARD_SLOTS: guarded blocks the pool holds */

@@ -27,10 +27,15 @@ static void raise_max(uint64_t *max, uint64_t v) {
   }
 }
 
-void brisk_event_syscall(unsigned kind, size_t bytes, bool ok) {
+/* Set once at start-up (api/init.c) when BRISK_TRACE_SYSCALLS=1. */
+void (*brisk_event_syscall_hook)(unsigned kind, const void *addr, size_t bytes, bool ok);
+
+void brisk_event_syscall(unsigned kind, const void *addr, size_t bytes, bool ok) {
   ADD(sys_calls[kind], 1);
   ADD(sys_bytes[kind], bytes);
   if (!ok) ADD(sys_failed, 1);
+  void (*hook)(unsigned, const void *, size_t, bool) = brisk_event_syscall_hook;
+  if (unlikely(hook != NULL)) hook(kind, addr, bytes, ok);
 }
 
 void brisk_event_mapped(int64_t delta) {

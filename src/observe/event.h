@@ -52,8 +52,13 @@ typedef struct event_totals_s {
 } event_totals_t;
 void brisk_event_totals(event_totals_t *out);
 
-/* A system call of `kind` on `bytes` bytes was made (ok: it succeeded). */
-void brisk_event_syscall(unsigned kind, size_t bytes, bool ok);
+/* A system call of `kind` on `bytes` bytes at addr (mmap: the result,
+ * NULL when it failed; mremap: where the range ends up) was made (ok: it
+ * succeeded). */
+void brisk_event_syscall(unsigned kind, const void *addr, size_t bytes, bool ok);
+/* Where tracing plugs in: called after every system call when set (once,
+ * at start-up, before any thread exists; observe/trace.c). */
+extern void (*brisk_event_syscall_hook)(unsigned kind, const void *addr, size_t bytes, bool ok);
 /* Mapped memory changed by delta bytes (signed). */
 void brisk_event_mapped(int64_t delta);
 /* Bytes that a successful purge gave back. */

@@ -28,14 +28,14 @@ static void note_mapped(size_t size) { brisk_event_mapped((int64_t)size); }
 
 static void raw_unmap(void *p, size_t size) {
   int rc = munmap(p, size);
-  brisk_event_syscall(BRISK_SYS_MUNMAP, size, rc == 0);
+  brisk_event_syscall(BRISK_SYS_MUNMAP, p, size, rc == 0);
 }
 
 /* mmap, refusing (and unmapping) a range beyond the managed address space. */
 static void *raw_map(size_t size) {
   void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  brisk_event_syscall(BRISK_SYS_MMAP, size, p != MAP_FAILED);
+  brisk_event_syscall(BRISK_SYS_MMAP, p == MAP_FAILED ? NULL : p, size, p != MAP_FAILED);
   if (p == MAP_FAILED) return NULL;
   if ((((uintptr_t)p + size) >> BRISK_ADDRESS_BITS) != 0) {
     raw_unmap(p, size);
@@ -70,7 +70,7 @@ void *brisk_os_map_aligned(size_t size, size_t align) {
 void *brisk_os_reserve(size_t size) {
   int saved = errno;
   void *p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  brisk_event_syscall(BRISK_SYS_MMAP, size, p != MAP_FAILED);
+  brisk_event_syscall(BRISK_SYS_MMAP, p == MAP_FAILED ? NULL : p, size, p != MAP_FAILED);
   if (p != MAP_FAILED && (((uintptr_t)p + size) >> BRISK_ADDRESS_BITS) != 0) {
     raw_unmap(p, size);
     p = MAP_FAILED;
@@ -97,7 +97,7 @@ size_t brisk_os_purge(void *p, size_t size) {
   int saved = errno;
   int rc = madvise(p, size, MADV_DONTNEED);
   errno = saved;
-  brisk_event_syscall(BRISK_SYS_MADVISE, size, rc == 0);
+  brisk_event_syscall(BRISK_SYS_MADVISE, p, size, rc == 0);
   if (rc != 0) return 0;
   brisk_event_purged(size);
   return size;
@@ -107,7 +107,7 @@ void brisk_os_hint_huge(void *p, size_t size) {
   int saved = errno;
   int rc = madvise(p, size, MADV_HUGEPAGE);
   errno = saved;
-  brisk_event_syscall(BRISK_SYS_MADVISE, size, rc == 0);
+  brisk_event_syscall(BRISK_SYS_MADVISE, p, size, rc == 0);
 }
 
 int brisk_os_protect(void *p, size_t size, bool accessible) {
@@ -115,7 +115,7 @@ int brisk_os_protect(void *p, size_t size, bool accessible) {
   int rc = mprotect(p, size, accessible ? PROT_READ | PROT_WRITE : PROT_NONE);
   int err = rc == 0 ? 0 : errno;
   errno = saved;
-  brisk_event_syscall(BRISK_SYS_MPROTECT, size, rc == 0);
+  brisk_event_syscall(BRISK_SYS_MPROTECT, p, size, rc == 0);
   return err;
 }
 
@@ -124,7 +124,7 @@ int brisk_os_protect_readonly(void *p, size_t size) {
   int rc = mprotect(p, size, PROT_READ);
   int err = rc == 0 ? 0 : errno;
   errno = saved;
-  brisk_event_syscall(BRISK_SYS_MPROTECT, size, rc == 0);
+  brisk_event_syscall(BRISK_SYS_MPROTECT, p, size, rc == 0);
   return err;
 }
 
@@ -162,7 +162,7 @@ bool brisk_os_resize_in_place(void *p, size_t old_size, size_t new_size) {
   int saved = errno;
   void *q = mremap(p, old_size, new_size, 0);
   errno = saved;
-  brisk_event_syscall(BRISK_SYS_MREMAP, new_size, q != MAP_FAILED);
+  brisk_event_syscall(BRISK_SYS_MREMAP, p, new_size, q != MAP_FAILED);
   if (q == MAP_FAILED) return false;
   brisk_event_mapped((int64_t)new_size - (int64_t)old_size);
   return true;
@@ -176,7 +176,7 @@ bool brisk_os_move(void *p, size_t old_size, void *dst, size_t new_size) {
   int saved = errno;
   void *q = mremap(p, old_size, new_size, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
   errno = saved;
-  brisk_event_syscall(BRISK_SYS_MREMAP, new_size, q != MAP_FAILED);
+  brisk_event_syscall(BRISK_SYS_MREMAP, dst, new_size, q != MAP_FAILED);
   if (q == MAP_FAILED) return false;
   /* dst (new_size) was counted when mapped; the old range is gone */
   brisk_event_mapped(-(int64_t)old_size);
