@@ -57,31 +57,63 @@ void brisk_free_aligned_sized(void *ptr, size_t alignment, size_t size);
  * their own calls and at their exit.  Returns the bytes released. */
 size_t brisk_trim(void);
 
-/* Process-wide statistics.  Counters are approximate while other threads
- * run (each thread's figures are merged without stopping it). */
+/* Process-wide statistics, declared once: BRISK_STATS_FIELDS generates
+ * the struct below and, in the library, the merge, the names, the table
+ * (brisk_stats_print), the JSON form and the lookup by name.  Each entry is
+ * X(field, kind, label): kind COUNT (a number), BYTES (a size) or SYSCALL
+ * (a system-call count, printed on the table's syscalls row); label is the
+ * table's wording.  Counters are approximate while other threads run
+ * (each thread's figures are merged without stopping it).
+ *   malloc_calls     every allocation entry point
+ *   free_calls       frees of non-NULL pointers
+ *   bytes_requested  sum of requested sizes, cumulative
+ *   allocated        bytes in live blocks (usable sizes) now
+ *   peak_allocated   high-water mark of `allocated`: exact for one
+ *                    thread, within 1 MiB per other thread
+ *   mapped           bytes mapped from the kernel now
+ *   peak_mapped      high-water mark of `mapped`
+ *   committed        mapped bytes not known to be purged or untouched
+ *                    (an upper bound of brisk's RSS)
+ *   mmap_calls ...   system calls made by the allocator
+ *   segments         4 MiB segments mapped now (cached included)
+ *   large_live       huge (own-mapping, > 2 MiB) blocks alive now
+ *   remote_frees     frees of blocks owned by another thread
+ *   threads          thread heaps created (cumulative) */
+#define BRISK_STATS_FIELDS(X)                                   \
+  X(malloc_calls, COUNT, "allocations")                         \
+  X(free_calls, COUNT, "frees")                                 \
+  X(bytes_requested, BYTES, "bytes requested (total)")          \
+  X(allocated, BYTES, "live now (usable bytes)")                \
+  X(peak_allocated, BYTES, "live peak")                         \
+  X(mapped, BYTES, "mapped now")                                \
+  X(peak_mapped, BYTES, "mapped peak")                          \
+  X(committed, BYTES, "committed now (at most)")                \
+  X(mmap_calls, SYSCALL, "mmap")                                \
+  X(munmap_calls, SYSCALL, "munmap")                            \
+  X(madvise_calls, SYSCALL, "madvise")                          \
+  X(mremap_calls, SYSCALL, "mremap")                            \
+  X(segments, COUNT, "segments")                                \
+  X(large_live, COUNT, "huge blocks live")                      \
+  X(remote_frees, COUNT, "frees by another thread")             \
+  X(threads, COUNT, "thread heaps created")
+
+#define BRISK_STATS_FIELD_(field, kind, label) uint64_t field;
 typedef struct brisk_stats {
-  uint64_t malloc_calls;      /* every allocation entry point */
-  uint64_t free_calls;        /* frees of non-NULL pointers */
-  uint64_t bytes_requested;   /* sum of requested sizes, cumulative */
-  uint64_t allocated;         /* bytes in live blocks (usable sizes) now */
-  uint64_t peak_allocated;    /* high-water mark of `allocated`: exact for
-                                 one thread, within 1 MiB per other thread */
-  uint64_t mapped;            /* bytes mapped from the kernel now */
-  uint64_t peak_mapped;       /* high-water mark of `mapped` */
-  uint64_t committed;         /* mapped bytes not known to be purged or
-                                 untouched (an upper bound of brisk's RSS) */
-  uint64_t mmap_calls;        /* syscalls made by the allocator */
-  uint64_t munmap_calls;
-  uint64_t madvise_calls;
-  uint64_t mremap_calls;
-  uint64_t segments;          /* 4 MiB segments mapped now (cached included) */
-  uint64_t large_live;        /* huge (own-mapping, > 2 MiB) blocks alive now */
-  uint64_t remote_frees;      /* frees of blocks owned by another thread */
-  uint64_t threads;           /* thread heaps created (cumulative) */
+  BRISK_STATS_FIELDS(BRISK_STATS_FIELD_)
 } brisk_stats_t;
+#undef BRISK_STATS_FIELD_
 
 /* Fill *out with current statistics.  Returns 0, or EINVAL if out is NULL. */
 int brisk_stats_get(brisk_stats_t *out);
+
+/* The counter called `name` (a brisk_stats_t field name, e.g.
+ * "peak_allocated") into *out.  Returns 0, EINVAL for a NULL argument, or
+ * ENOENT for an unknown name. */
+int brisk_stats_value(const char *name, uint64_t *out);
+
+/* Write the statistics to file descriptor fd as one JSON object on one
+ * line: {"pid":N,"program":"...","malloc_calls":N,...,"resident":N}. */
+void brisk_stats_print_json(int fd);
 
 /* Write a human-readable statistics table to file descriptor fd. */
 void brisk_stats_print(int fd);

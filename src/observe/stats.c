@@ -98,40 +98,48 @@ static void row_count(outbuf_t *o, const char *name, uint64_t v) {
   brisk_output_str(o, "\n");
 }
 
+/* The table's first line, naming the process. */
+static void print_header(outbuf_t *o) {
+  char name[128];
+  brisk_os_program_name(name, sizeof name);
+  brisk_output_str(o, "brisk: heap statistics: pid ");
+  brisk_output_u64(o, (uint64_t)brisk_os_pid());
+  brisk_output_str(o, " (");
+  brisk_output_str(o, name);
+  brisk_output_str(o, ")\n");
+}
+
 BRISK_API void brisk_stats_print(int fd) {
   brisk_stats_t s;
   brisk_stats_get(&s);
   outbuf_t o = {.fd = fd};
-  char name[128];
-  brisk_os_program_name(name, sizeof name);
-  brisk_output_str(&o, "brisk: heap statistics: pid ");
-  brisk_output_u64(&o, (uint64_t)brisk_os_pid());
-  brisk_output_str(&o, " (");
-  brisk_output_str(&o, name);
-  brisk_output_str(&o, ")\n");
-  row_count(&o, "allocations", s.malloc_calls);
-  row_count(&o, "frees", s.free_calls);
-  row_count(&o, "  of which by another thread", s.remote_frees);
-  row_size(&o, "bytes requested (total)", s.bytes_requested);
-  row_size(&o, "live now (usable bytes)", s.allocated);
-  row_size(&o, "live peak", s.peak_allocated);
-  row_size(&o, "mapped now", s.mapped);
-  row_size(&o, "mapped peak", s.peak_mapped);
-  row_size(&o, "committed now (at most)", s.committed);
+  print_header(&o);
+#define ROW_COUNT(field, label) row_count(&o, label, s.field);
+#define ROW_BYTES(field, label) row_size(&o, label, s.field);
+#define ROW_SYSCALL(field, label)
+#define ROW(field, kind, label) ROW_##kind(field, label)
+  BRISK_STATS_FIELDS(ROW)
+#undef ROW
   row_size(&o, "resident now (RSS)", brisk_os_rss_bytes());
-  row_count(&o, "segments", s.segments);
-  row_count(&o, "huge blocks live", s.large_live);
-  row_count(&o, "thread heaps created", s.threads);
   brisk_output_str(&o, "brisk:   syscalls");
   brisk_output_pad(&o, 34);
-  brisk_output_str(&o, "mmap ");
-  brisk_output_u64(&o, s.mmap_calls);
-  brisk_output_str(&o, ", munmap ");
-  brisk_output_u64(&o, s.munmap_calls);
-  brisk_output_str(&o, ", madvise ");
-  brisk_output_u64(&o, s.madvise_calls);
-  brisk_output_str(&o, ", mremap ");
-  brisk_output_u64(&o, s.mremap_calls);
+  const char *sep = "";
+#undef ROW_SYSCALL
+#undef ROW_COUNT
+#undef ROW_BYTES
+#define ROW_COUNT(field, label)
+#define ROW_BYTES(field, label)
+#define ROW_SYSCALL(field, label)       \
+  brisk_output_str(&o, sep);            \
+  brisk_output_str(&o, label " ");      \
+  brisk_output_u64(&o, s.field);        \
+  sep = ", ";
+#define ROW(field, kind, label) ROW_##kind(field, label)
+  BRISK_STATS_FIELDS(ROW)
+#undef ROW
+#undef ROW_SYSCALL
+#undef ROW_COUNT
+#undef ROW_BYTES
   event_totals_t e; /* mprotect: guard pages, read-only globals (not in brisk_stats_t) */
   brisk_event_totals(&e);
   if (e.sys_calls[BRISK_SYS_MPROTECT] != 0) {
@@ -139,6 +147,55 @@ BRISK_API void brisk_stats_print(int fd) {
     brisk_output_u64(&o, e.sys_calls[BRISK_SYS_MPROTECT]);
   }
   brisk_output_str(&o, "\n");
+  brisk_output_flush(&o);
+}
+
+/* Whether two NUL-terminated names are equal. */
+static bool same_name(const char *a, const char *b) {
+  while (*a && *a == *b) a++, b++;
+  return *a == *b;
+}
+
+BRISK_API int brisk_stats_value(const char *name, uint64_t *out) {
+  if (name == NULL || out == NULL) return EINVAL;
+  brisk_stats_t s;
+  brisk_stats_get(&s);
+#define LOOKUP(field, kind, label)  \
+  if (same_name(name, #field)) {    \
+    *out = s.field;                 \
+    return 0;                       \
+  }
+  BRISK_STATS_FIELDS(LOOKUP)
+#undef LOOKUP
+  return ENOENT;
+}
+
+BRISK_API void brisk_stats_print_json(int fd) {
+  brisk_stats_t s;
+  brisk_stats_get(&s);
+  outbuf_t o = {.fd = fd};
+  char name[128];
+  brisk_os_program_name(name, sizeof name);
+  brisk_output_str(&o, "{\"pid\":");
+  brisk_output_u64(&o, (uint64_t)brisk_os_pid());
+  brisk_output_str(&o, ",\"program\":\"");
+  for (const char *c = name; *c; c++) /* a file name: escape what JSON needs */
+    if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20) {
+      char esc[3] = {'\\', *c == '"' || *c == '\\' ? *c : '?', 0};
+      brisk_output_str(&o, esc);
+    } else {
+      char one[2] = {*c, 0};
+      brisk_output_str(&o, one);
+    }
+  brisk_output_str(&o, "\"");
+#define JSON(field, kind, label)              \
+  brisk_output_str(&o, ",\"" #field "\":");   \
+  brisk_output_u64(&o, s.field);
+  BRISK_STATS_FIELDS(JSON)
+#undef JSON
+  brisk_output_str(&o, ",\"resident\":");
+  brisk_output_u64(&o, brisk_os_rss_bytes());
+  brisk_output_str(&o, "}\n");
   brisk_output_flush(&o);
 }
 
