@@ -29,10 +29,10 @@
 #include "core/block.h"
 #include "core/purge.h"
 #include "core/remote.h"
+#include "core/rng.h"
 #include "core/segmap.h"
 #include "core/span.h"
 #include "observe/output.h"
-#include "os/os.h"
 
 /* The page with no free block that empty direct slots point at. */
 page_t brisk_page_empty = {.flags = PAGE_NOT_SMALL, .kind = SPAN_META};
@@ -101,18 +101,6 @@ static void move_to_front(heap_t *heap, page_t *page) {
 
 /* ---------------------------------------------------------------- carving */
 
-/* The heap's random stream (BRISK_RANDOM_ORDER), seeded on first use. */
-static uint64_t page_draw(heap_t *heap) {
-  if (heap->rng == 0) {
-    brisk_os_random(&heap->rng, sizeof heap->rng);
-    heap->rng |= 1;
-  }
-  heap->rng ^= heap->rng << 13;
-  heap->rng ^= heap->rng >> 7;
-  heap->rng ^= heap->rng << 17;
-  return heap->rng;
-}
-
 #define CARVE_MAX (BRISK_CARVE_BYTES / 16 > BRISK_CARVE_MIN_BLOCKS ? BRISK_CARVE_BYTES / 16 : BRISK_CARVE_MIN_BLOCKS)
 
 /* Carve fresh blocks from the untouched part of the area onto `free`.
@@ -132,7 +120,7 @@ static void page_extend(heap_t *heap, page_t *page) {
   for (uint32_t i = 0; i < n; i++) order[i] = (uint16_t)i;
   if (BRISK_RANDOM_ORDER) {
     for (uint32_t i = n; i > 1; i--) {
-      uint32_t j = (uint32_t)(((page_draw(heap) >> 32) * i) >> 32); /* in [0, i) */
+      uint32_t j = (uint32_t)(((rng_next(&heap->rng) >> 32) * i) >> 32); /* in [0, i) */
       uint16_t t = order[i - 1];
       order[i - 1] = order[j];
       order[j] = t;
@@ -221,7 +209,7 @@ void *brisk_page_alloc(heap_t *heap, unsigned bin) {
   page_queue_t *q = &heap->queues[bin];
   page_t *page = q->first;
   if (BRISK_RANDOM_ORDER) /* start at one of the first four pages */
-    for (uint64_t k = page_draw(heap) & 3; k > 0 && page != NULL && page->next != NULL; k--) page = page->next;
+    for (uint64_t k = rng_next(&heap->rng) & 3; k > 0 && page != NULL && page->next != NULL; k--) page = page->next;
   while (page != NULL) {
     page_t *next = page->next;
     if (page->free != NULL || page_collect(page)) break;

@@ -9,6 +9,7 @@
 #include "core/quarantine.h"
 #include "core/block.h"
 #include "core/free.h"
+#include "core/rng.h"
 #include "os/os.h"
 
 #define SLOTS BRISK_QUARANTINE_SLOTS
@@ -23,17 +24,10 @@ struct quarantine_s {
   uint64_t rng;
 };
 
-static uint64_t draw(quarantine_t *q) {
-  q->rng ^= q->rng << 13;
-  q->rng ^= q->rng >> 7;
-  q->rng ^= q->rng << 17;
-  return q->rng;
-}
-
 /* Release the entry i places after the oldest, then close the gap by
  * moving the oldest into it. */
 static void release_one(quarantine_t *q) {
-  uint32_t i = (uint32_t)draw(q) & (DRAW_AMONG - 1);
+  uint32_t i = (uint32_t)rng_next(&q->rng) & (DRAW_AMONG - 1);
   if (i >= q->count) i = 0;
   uint32_t at = (q->head + i) & (SLOTS - 1), oldest = q->head & (SLOTS - 1);
   block_t *b = q->slot[at];
@@ -51,8 +45,6 @@ bool brisk_quarantine_put(heap_t *heap, block_t *b, size_t size) {
   if (q == NULL) {
     q = brisk_os_map_aligned((sizeof *q + BRISK_OS_PAGE - 1) & ~(size_t)(BRISK_OS_PAGE - 1), BRISK_OS_PAGE);
     if (q == NULL) return false;
-    brisk_os_random(&q->rng, sizeof q->rng);
-    q->rng |= 1;
     heap->quarantine = q;
   }
   block_on_free(b);

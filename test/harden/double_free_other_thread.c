@@ -5,20 +5,12 @@
 /* expect default: abort "^brisk: double free \(pointer PTR\)$" */
 /* expect hardened: abort "^brisk: double free \(pointer PTR\)$" */
 /* expect sampled: abort "^brisk: double free \(pointer PTR\)$" */
-#include <pthread.h>
 #include "harden.h"
 
-static void *freer(void *p) {
-  free(p);
-  return NULL;
-}
-
 int main(void) {
-  pthread_t t;
   void *p = malloc(opaque(48));
   show(p);
   free(p);
-  if (pthread_create(&t, NULL, freer, p) != 0) return SETUP_FAILED;
-  pthread_join(t, NULL);
+  if (free_in_thread(p) != 0) return SETUP_FAILED;
   return GOAL_REACHED;
 }

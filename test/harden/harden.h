@@ -17,6 +17,7 @@
 #ifndef HARDEN_H
 #define HARDEN_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -66,6 +67,19 @@ static inline int overlaps(const void *a, const void *b, size_t n) {
 
 /* The overflow cases: a block of size bytes, over bytes written past its
  * end, then freed.  Surviving means the overflow went unnoticed. */
+/* Free p on a thread of its own (a cross-thread free); SETUP_FAILED when
+ * the thread cannot be made.  Needs -pthread (harden.mk links it). */
+static inline void *free_thread_main(void *p) {
+  free(p);
+  return NULL;
+}
+static inline int free_in_thread(void *p) {
+  pthread_t t;
+  if (pthread_create(&t, NULL, free_thread_main, p) != 0) return SETUP_FAILED;
+  pthread_join(t, NULL);
+  return 0;
+}
+
 static inline int overflow_then_free(size_t size, size_t over) {
   size_t n = opaque(size);
   unsigned char *p = malloc(n);
