@@ -15,6 +15,8 @@
 #   build/ubsan/          UndefinedBehaviorSanitizer, overrides malloc
 #   build/hardened/       BRISK_HARDENED=1 (copied to build/libbrisk-hardened.so)
 #   build/nochecks/       release with BRISK_SAFE_LINKS=0 (to measure the checks)
+#   build/trace/          BRISK_TRACE=1, the tracing library `brisk trace`
+#                         preloads (copied to build/libbrisk-trace.so)
 # Sources: src/<folder>/<module>.c, folders by concern (docs/design.md):
 # core/ (heaps, pages, spans, segments, blocks), os/ (the kernel seam),
 # observe/ (event hook, statistics, output), safety/ (mitigations beside
@@ -59,11 +61,13 @@ VARIANT_hardened_DIR  := build/hardened
 VARIANT_hardened_FLAGS := $(OPT) -DBRISK_HARDENED=1
 VARIANT_nochecks_DIR  := build/nochecks
 VARIANT_nochecks_FLAGS := $(OPT) -DBRISK_SAFE_LINKS=0
+VARIANT_trace_DIR     := build/trace
+VARIANT_trace_FLAGS   := $(OPT) -DBRISK_TRACE=1
 VARIANT_ubsan_DIR     := build/ubsan
 VARIANT_ubsan_FLAGS   := -O1 -g -fsanitize=undefined -fno-sanitize-recover=undefined
 
-.PHONY: all lib variants hardened clean demo test bench bench-quick soak check-real install uninstall deb
-all: lib build/brisk
+.PHONY: all lib variants hardened trace clean demo test bench bench-quick soak check-real install uninstall deb
+all: lib build/brisk trace
 
 lib: build/libbrisk.so build/libbrisk.a
 
@@ -80,7 +84,7 @@ $$(VARIANT_$(1)_DIR)/obj/%.o: src/%.c $$(HDRS)
 	$$(CC) $$(CFLAGS_BASE) $$(VARIANT_$(1)_FLAGS) $$(CFLAGS) -c $$< -o $$@
 OBJS_$(1) := $$(patsubst src/%.c,$$(VARIANT_$(1)_DIR)/obj/%.o,$$(SRCS))
 endef
-VARIANTS := release debug debugfull nofaststats prefix prefixdebug tsan ubsan hardened nochecks
+VARIANTS := release debug debugfull nofaststats prefix prefixdebug tsan ubsan hardened nochecks trace
 $(foreach v,$(VARIANTS),$(eval $(call variant_rules,$(v))))
 # The C++ operators (api/newdelete.c) let exceptions from the new handler
 # and std::bad_alloc pass through them.
@@ -113,6 +117,18 @@ hardened: build/libbrisk-hardened.so build/hardened/$(SONAME)
 build/hardened/libbrisk.so: $(OBJS_hardened)
 	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,now -Wl,-z,nodelete $(OPT) -o $@ $^ $(LDLIBS_LIB)
 build/libbrisk-hardened.so: build/hardened/libbrisk.so
+	cp $< $@
+# The tracing library (observe/tracefile.h) and the report tool beside the
+# launcher: `brisk trace` and `brisk report` (docs/report.md).
+trace: build/libbrisk-trace.so build/brisk_report.py build/vendor/echarts.min.js
+build/trace/libbrisk.so: $(OBJS_trace)
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,now -Wl,-z,nodelete $(OPT) -o $@ $^ $(LDLIBS_LIB)
+build/libbrisk-trace.so: build/trace/libbrisk.so
+	cp $< $@
+build/brisk_report.py: tools/brisk_report.py | build
+	cp $< $@
+build/vendor/%: tools/vendor/%
+	@mkdir -p $(@D)
 	cp $< $@
 build/nochecks/libbrisk.so: $(OBJS_nochecks)
 	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,now -Wl,-z,nodelete $(OPT) -o $@ $^ $(LDLIBS_LIB)

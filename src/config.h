@@ -52,6 +52,16 @@
 #define BRISK_FAST_STATS 0
 #endif
 
+/* BRISK_TRACE: 1 builds the tracing library (`make trace` ->
+ * build/libbrisk-trace.so, which `brisk trace` preloads): every exported
+ * allocation and free is recorded, with its time, thread, size, address
+ * and (BRISK_TRACE_STACKS=1) call stack, into per-thread buffers written
+ * to BRISK_TRACE_FILE (observe/tracefile.h, docs/trace-format.md).  0 (the
+ * product) compiles the recording out of the entry points entirely. */
+#ifndef BRISK_TRACE
+#define BRISK_TRACE 0
+#endif
+
 /* ---------------------------------------------------------------- safety
  * Mitigations (docs/security.md says what each stops and costs).  Each is
  * its own switch; BRISK_HARDENED=1 is the preset that turns every one on

@@ -3,6 +3,8 @@
 # brisk — run a program on the brisk allocator.
 #
 #   brisk run [--stats] [--syscalls] [--trace-syscalls] -- PROGRAM [ARGS...]
+#   brisk trace [--stacks] [-o FILE] -- PROGRAM [ARGS...]
+#   brisk report FILE [-o report.html] [--json] [--collapsed OUT]
 #   brisk --version | --help
 #
 # Preloads brisk's shared library (found next to this script in the build
@@ -11,7 +13,10 @@
 # each process exits (BRISK_STATS=1); --syscalls prints every memory
 # system call brisk itself makes as it happens (BRISK_TRACE_SYSCALLS=1);
 # --trace-syscalls counts all of the process's memory system calls with
-# strace (if installed).  See brisk(1).
+# strace (if installed).  `trace` runs PROGRAM on the tracing library
+# (libbrisk-trace.so: every allocation, free and brisk system call recorded
+# to FILE, docs/trace-format.md); `report` reads such a file
+# (brisk_report.py, docs/report.md).  See brisk(1).
 # `make` writes build/brisk from this file (@VERSION@, @SONAME@ filled in);
 # `make install` also sets rel_libdir: the library directory relative to
 # the installed script's own.
@@ -24,6 +29,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 usage() {
   cat <<USAGE
 usage: brisk run [--stats] [--syscalls] [--trace-syscalls] [--] PROGRAM [ARGS...]
+       brisk trace [--stacks] [-o FILE] [--] PROGRAM [ARGS...]
+       brisk report FILE [-o report.html] [--json] [--collapsed OUT]
        brisk --version
        brisk --help
 
@@ -37,6 +44,20 @@ C++ new/delete in place of the C library's, through LD_PRELOAD.
                      (BRISK_TRACE_SYSCALLS=1)
   --trace-syscalls   count all the process's memory system calls (mmap,
                      munmap, mremap, madvise, brk) with strace -c, if installed
+
+trace: records every malloc, calloc, realloc, aligned allocation and free
+of PROGRAM, and every system call brisk makes, with time, thread, size and
+address, into FILE (default brisk.trace); children write FILE.<pid>.
+  --stacks           also record each call's stack (needs libunwind.so.8:
+                     Debian's libunwind8); symbolised later by report
+  -o FILE            where the trace goes
+
+report: reads FILE (and FILE.<pid> of the children) and prints a summary;
+  -o report.html     writes a self-contained HTML report (charts, flame graph)
+  --json             prints the figures as JSON (allocations, frees,
+                     peak_bytes, leaked_bytes, leaked_blocks, top_sites, ...)
+  --collapsed OUT    writes collapsed stacks (FlameGraph, speedscope)
+
   --version          print the version and the library used, then exit
   --help             print this help, then exit
 
@@ -55,6 +76,50 @@ for c in "$here/libbrisk.so" "$here/$rel_libdir/$soname" "$here/../lib/$soname";
   [ -f "$c" ] && { lib=$(cd "$(dirname "$c")" && pwd)/${c##*/}; break; }
 done
 
+# brisk trace [--stacks] [-o FILE] [--] PROGRAM [ARGS...]
+do_trace() {
+  out=brisk.trace stacks=0
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --stacks) stacks=1 ;;
+      -o) [ $# -ge 2 ] || bad_usage; out=$2; shift ;;
+      -o*) out=${1#-o} ;;
+      --) shift; break ;;
+      -*) bad_usage ;;
+      *) break ;;
+    esac
+    shift
+  done
+  [ $# -ge 1 ] || bad_usage
+  tlib=""
+  for c in "$here/libbrisk-trace.so" "$here/$rel_libdir/libbrisk-trace.so"; do
+    [ -f "$c" ] && { tlib=$(cd "$(dirname "$c")" && pwd)/${c##*/}; break; }
+  done
+  [ -n "$tlib" ] || { echo "brisk: libbrisk-trace.so not found next to $0 or in $here/$rel_libdir" >&2; exit 1; }
+  case $out in /*) ;; *) out=$PWD/$out ;; esac
+  rm -f "$out" "$out".[0-9]*
+  pre=$tlib
+  if [ $stacks = 1 ]; then
+    unw=$(/sbin/ldconfig -p 2>/dev/null | awk '/libunwind\.so\.8 .*x86-64|libunwind\.so\.8 .*AArch64/ { print $NF; exit }')
+    [ -n "$unw" ] || { echo "brisk: --stacks needs libunwind.so.8 (Debian: apt-get install libunwind8)" >&2; exit 1; }
+    pre="$unw:$tlib"
+    export BRISK_TRACE_STACKS=1
+  fi
+  export BRISK_TRACE_FILE="$out" BRISK_TRACE_ROOT=$$
+  export LD_PRELOAD="$pre${LD_PRELOAD:+:$LD_PRELOAD}"
+  exec "$@"
+}
+
+# brisk report FILE [...]: the report tool beside the launcher (build
+# tree) or in the shared data directory (installed).
+do_report() {
+  for c in "$here/brisk_report.py" "$here/../share/brisk/brisk_report.py"; do
+    [ -f "$c" ] && exec python3 "$c" "$@"
+  done
+  echo "brisk: brisk_report.py not found next to $0 or in $here/../share/brisk" >&2
+  exit 1
+}
+
 [ $# -ge 1 ] || bad_usage
 case $1 in
   --help | -h | help) usage; exit 0 ;;
@@ -63,6 +128,8 @@ case $1 in
     [ -n "$lib" ] && echo "library: $lib"
     exit 0 ;;
   run) shift ;;
+  trace) shift; do_trace "$@" ;;
+  report) shift; do_report "$@" ;;
   *) bad_usage ;;
 esac
 [ -n "$lib" ] || { echo "brisk: libbrisk not found next to $0 or in $here/$rel_libdir" >&2; exit 1; }

@@ -2,41 +2,60 @@
 /* api/entry.h — the one place where the exported functions
  * (api/override.c, api/newdelete.c) reach an allocator path: the core's
  * inline fast paths in the default build, the hardened wrappers
- * (safety/harden.c) when BRISK_HARDEN_PATHS.  Contracts: as the malloc
- * family; the free functions keep errno. */
+ * (safety/harden.c) when BRISK_HARDEN_PATHS; in the tracing build
+ * (BRISK_TRACE) each one also records its call (observe/tracefile.h).
+ * Contracts: as the malloc family; the free functions keep errno. */
 #ifndef BRISK_API_ENTRY_H
 #define BRISK_API_ENTRY_H
 
 #include <string.h>
 
 #include "core/fast.h"
+#include "core/free.h"
+#include "observe/tracefile.h"
 #include "safety/harden.h"
 
+/* The usable size recorded with an allocation in the tracing build. */
+static inline uint64_t entry_traced_usable(const void *p) {
+  return p != NULL && !BRISK_HARDEN_PATHS ? brisk_free_usable(p) : 0;
+}
+
 static ALWAYS_INLINE void *entry_malloc(size_t n) {
-  return BRISK_HARDEN_PATHS ? brisk_harden_malloc(n, 0) : fast_malloc(n);
+  void *p = BRISK_HARDEN_PATHS ? brisk_harden_malloc(n, 0) : fast_malloc(n);
+  trace_event(TRACE_MALLOC, p, n, entry_traced_usable(p));
+  return p;
 }
 
 /* align: a power of two. */
 static ALWAYS_INLINE void *entry_malloc_aligned(size_t n, size_t align) {
-  return BRISK_HARDEN_PATHS ? brisk_harden_malloc(n, align) : fast_malloc_aligned(n, align);
+  void *p = BRISK_HARDEN_PATHS ? brisk_harden_malloc(n, align) : fast_malloc_aligned(n, align);
+  trace_event(TRACE_ALIGNED, p, n, align);
+  return p;
 }
 
 /* n zeroed bytes (the count * size product already checked). */
 static ALWAYS_INLINE void *entry_calloc(size_t n) {
-  if (BRISK_HARDEN_PATHS) return brisk_harden_calloc(n);
-  if (n <= BRISK_SMALL_MAX) {
-    void *p = fast_malloc(n);
+  void *p;
+  if (BRISK_HARDEN_PATHS) {
+    p = brisk_harden_calloc(n);
+  } else if (n <= BRISK_SMALL_MAX) {
+    p = fast_malloc(n);
     if (p != NULL) memset(p, 0, n);
-    return p;
+  } else {
+    p = brisk_alloc_calloc(n);
   }
-  return brisk_alloc_calloc(n);
+  trace_event(TRACE_CALLOC, p, n, entry_traced_usable(p));
+  return p;
 }
 
 static ALWAYS_INLINE void *entry_realloc(void *p, size_t n) {
-  return BRISK_HARDEN_PATHS ? brisk_harden_realloc(p, n) : brisk_realloc_block(p, n);
+  void *q = BRISK_HARDEN_PATHS ? brisk_harden_realloc(p, n) : brisk_realloc_block(p, n);
+  trace_event(TRACE_REALLOC, q, n, (uint64_t)(uintptr_t)p);
+  return q;
 }
 
 static ALWAYS_INLINE void entry_free(void *p) {
+  if (p != NULL) trace_event(TRACE_FREE, p, 0, 0);
   if (BRISK_HARDEN_PATHS)
     brisk_harden_free(p);
   else
@@ -49,6 +68,7 @@ static ALWAYS_INLINE size_t entry_usable(const void *p) {
 
 /* free_sized / free_aligned_sized. */
 static ALWAYS_INLINE void entry_free_sized(void *p, size_t n) {
+  if (p != NULL) trace_event(TRACE_FREE, p, n, 0);
   if (BRISK_HARDEN_PATHS) {
     brisk_harden_free_sized(p, n, "free_sized()");
     return;

@@ -27,6 +27,7 @@
 #include "core/options.h"
 #include "observe/event.h"
 #include "observe/trace.h"
+#include "observe/tracefile.h"
 #include "core/segment.h"
 #include "observe/stats.h"
 #include "safety/guard.h"
@@ -46,6 +47,7 @@ static void atfork_child(void) {
   brisk_segment_atfork_child();
   brisk_heap_atfork_child();
   brisk_guard_atfork_child();
+  brisk_tracefile_atfork_child();
 }
 
 static void process_init(void) {
@@ -53,6 +55,7 @@ static void process_init(void) {
   process_ready = 1;
   brisk_options_init(environ);
   if (brisk_options.trace_syscalls) brisk_event_syscall_hook = brisk_trace_syscall;
+  if (brisk_tracefile_init()) brisk_event_syscall_hook = brisk_tracefile_syscall;
   brisk_block_key_init(); /* no-op if the first heap already drew it */
   brisk_heap_process_init();
   brisk_guard_init(); /* BRISK_GUARD_SAMPLE: the SIGSEGV handler */
@@ -70,4 +73,7 @@ static void process_init(void) {
 
 __attribute__((constructor(101))) static void brisk_constructor(void) { process_init(); }
 
-__attribute__((destructor(101))) static void brisk_destructor(void) { brisk_stats_at_exit(); }
+__attribute__((destructor(101))) static void brisk_destructor(void) {
+  brisk_stats_at_exit();
+  brisk_tracefile_exit();
+}

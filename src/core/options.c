@@ -6,7 +6,7 @@
  * BRISK_OPTIONS="name=value,name=value" (the name without BRISK_, any
  * case); a separate BRISK_<NAME> wins over the list.  Values are decimal
  * integers; -1 means "never"/"unlimited" where documented; stats_file
- * takes a path.  A misspelt name or a bad value prints one warning line
+ * and trace_file take a path.  A misspelt name or a bad value prints one warning line
  * and keeps the value it had (the default, or the list's); the rest is
  * still read.
  * Reading happens in the library constructor, without allocating (no
@@ -31,6 +31,7 @@ options_t brisk_options BRISK_RO_DATA = {
     .guard_sample = 0,
     .guard_slots = 256,
     .stats_file = "",
+    .trace_file = "",
 };
 
 typedef struct option_desc_s {
@@ -48,10 +49,23 @@ static const option_desc_t table[] = {
     {"BRISK_TRACE_SYSCALLS", &brisk_options.trace_syscalls, 0, 1},
     {"BRISK_GUARD_SAMPLE", &brisk_options.guard_sample, 0, 1L << 30},
     {"BRISK_GUARD_SLOTS", &brisk_options.guard_slots, 1, 16384},
+    {"BRISK_TRACE_STACKS", &brisk_options.trace_stacks, 0, 1},
+    {"BRISK_TRACE_ROOT", &brisk_options.trace_root, 0, 1L << 31},
+};
+
+/* Options that take a path. */
+typedef struct option_path_s {
+  const char *name; /* without BRISK_ */
+  char *buf;
+  size_t cap;
+} option_path_t;
+
+static const option_path_t paths[] = {
+    {"STATS_FILE", brisk_options.stats_file, sizeof brisk_options.stats_file},
+    {"TRACE_FILE", brisk_options.trace_file, sizeof brisk_options.trace_file},
 };
 
 #define PREFIX_LEN 6 /* "BRISK_" */
-#define STATS_FILE "STATS_FILE"
 #define LIST "OPTIONS"
 
 /* Parse a decimal long; false on junk or overflow. */
@@ -84,14 +98,15 @@ static bool name_is(const char *name, size_t len, const char *want, bool fold) {
  * `shown` names the setting in a warning. */
 static void set_option(const char *name, size_t len, const char *value, bool fold,
                        const char *shown) {
-  if (name_is(name, len, STATS_FILE, fold)) {
+  for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+    if (!name_is(name, len, paths[i].name, fold)) continue;
     size_t n = 0;
     while (value != NULL && value[n] != 0) n++;
-    if (value == NULL || n >= sizeof brisk_options.stats_file) {
+    if (value == NULL || n >= paths[i].cap) {
       brisk_output_warn("invalid value, default kept: ", shown);
       return;
     }
-    for (size_t i = 0; i <= n; i++) brisk_options.stats_file[i] = value[i];
+    for (size_t k = 0; k <= n; k++) paths[i].buf[k] = value[k];
     return;
   }
   for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {

@@ -19,6 +19,12 @@ typedef struct options_s {
   /* BRISK_STATS_FILE: where the exit statistics go ("" = stderr); %p, %e
    * and %% are expanded at exit (observe/stats.c).  Implies BRISK_STATS=1. */
   char stats_file[256];
+  /* The tracing library (BRISK_TRACE builds, `brisk trace`): where the
+   * trace goes (observe/tracefile.h), whether call stacks are recorded,
+   * and the pid that writes trace_file itself (others: trace_file.<pid>). */
+  char trace_file[256];
+  long trace_stacks; /* BRISK_TRACE_STACKS */
+  long trace_root;   /* BRISK_TRACE_ROOT */
 } options_t;
 extern options_t brisk_options;
 

@@ -76,6 +76,27 @@ void brisk_os_write_fd(int fd, const char *buf, size_t len);
 int brisk_os_open_write(const char *path);
 /* Close a descriptor brisk_os_open_write returned. */
 void brisk_os_close(int fd);
+/* Open (creating, mode 0644 before the umask) the file at path for
+ * appending, close-on-exec: every write lands at the end, whole, even when
+ * several processes append (the trace files).  The descriptor or -1. */
+int brisk_os_open_append(const char *path);
+/* Read up to cap bytes of the file at path (a /proc file) into buf;
+ * returns the bytes read (0 when unreadable).  Not NUL-terminated. */
+size_t brisk_os_read_file(const char *path, char *buf, size_t cap);
+/* The executable's path (readlink /proc/self/exe), NUL-terminated in
+ * buf[cap] ("" when unreadable). */
+void brisk_os_exe_path(char *buf, size_t cap);
+/* The calling thread's id (gettid) and the parent process's id. */
+long brisk_os_tid(void);
+long brisk_os_ppid(void);
+/* Nanoseconds of CLOCK_MONOTONIC and of CLOCK_REALTIME (vDSO). */
+uint64_t brisk_os_now_ns(void);
+uint64_t brisk_os_realtime_ns(void);
+/* Map / unmap size bytes (page multiple) of zeroed memory for brisk's own
+ * tools (trace buffers): not reported to the event hook, so neither the
+ * statistics nor a trace count them as the heap's.  NULL on failure. */
+void *brisk_os_map_untracked(size_t size);
+void brisk_os_unmap_untracked(void *p, size_t size);
 /* The process id. */
 long brisk_os_pid(void);
 /* The program's name, NUL-terminated in buf[cap]: the basename of

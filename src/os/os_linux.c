@@ -3,7 +3,8 @@
  *
  * Owns: every system call brisk makes (mmap, munmap, madvise, mremap,
  * mprotect, getrandom, write, open/read of /proc/self/statm, the
- * statistics file's open/close, getpid, readlink of /proc/self/exe,
+ * statistics and trace files' open/write/close, getpid/gettid/getppid,
+ * reads of /proc/self/maps and cmdline, readlink of /proc/self/exe,
  * clock_gettime, sigaction for the guard pool's SIGSEGV handler); each
  * memory call is reported to the event hook.
  * Thread-safety: all functions are safe from any thread and take no lock.
@@ -214,6 +215,65 @@ void brisk_os_close(int fd) {
 }
 
 long brisk_os_pid(void) { return (long)getpid(); }
+
+int brisk_os_open_append(const char *path) {
+  int saved = errno;
+  int fd;
+  do {
+    fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  } while (fd < 0 && errno == EINTR);
+  errno = saved;
+  return fd;
+}
+
+size_t brisk_os_read_file(const char *path, char *buf, size_t cap) {
+  int saved = errno;
+  size_t len = 0;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    while (len < cap) {
+      ssize_t n = read(fd, buf + len, cap - len);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      len += (size_t)n;
+    }
+    close(fd);
+  }
+  errno = saved;
+  return len;
+}
+
+void brisk_os_exe_path(char *buf, size_t cap) {
+  if (cap == 0) return;
+  int saved = errno;
+  ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
+  errno = saved;
+  buf[n > 0 ? (size_t)n : 0] = 0;
+}
+
+long brisk_os_tid(void) { return (long)gettid(); }
+long brisk_os_ppid(void) { return (long)getppid(); }
+
+static uint64_t clock_ns(clockid_t id) {
+  struct timespec ts;
+  clock_gettime(id, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+uint64_t brisk_os_now_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
+uint64_t brisk_os_realtime_ns(void) { return clock_ns(CLOCK_REALTIME); }
+
+void *brisk_os_map_untracked(size_t size) {
+  int saved = errno;
+  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  errno = saved;
+  return p == MAP_FAILED ? NULL : p;
+}
+
+void brisk_os_unmap_untracked(void *p, size_t size) {
+  int saved = errno;
+  munmap(p, size);
+  errno = saved;
+}
 
 void brisk_os_program_name(char *buf, size_t cap) {
   if (cap == 0) return;
