@@ -120,7 +120,8 @@ build/libbrisk-hardened.so: build/hardened/libbrisk.so
 	cp $< $@
 # The tracing library (observe/tracefile.h) and the report tool beside the
 # launcher: `brisk trace` and `brisk report` (docs/report.md).
-trace: build/libbrisk-trace.so build/brisk_report.py build/vendor/echarts.min.js
+REPORT_FILES := $(patsubst tools/%,build/%,$(wildcard tools/brisk_report.py)) $(patsubst tools/vendor/%,build/vendor/%,$(wildcard tools/vendor/*))
+trace: build/libbrisk-trace.so $(REPORT_FILES)
 build/trace/libbrisk.so: $(OBJS_trace)
 	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,-z,now -Wl,-z,nodelete $(OPT) -o $@ $^ $(LDLIBS_LIB)
 build/libbrisk-trace.so: build/trace/libbrisk.so

@@ -15,14 +15,15 @@
 #include "observe/tracefile.h"
 #include "safety/harden.h"
 
-/* The usable size recorded with an allocation in the tracing build. */
+/* The usable size recorded with an allocation in the tracing build (a
+ * call: callers test BRISK_TRACE first, so other builds never make it). */
 static inline uint64_t entry_traced_usable(const void *p) {
   return p != NULL && !BRISK_HARDEN_PATHS ? brisk_free_usable(p) : 0;
 }
 
 static ALWAYS_INLINE void *entry_malloc(size_t n) {
   void *p = BRISK_HARDEN_PATHS ? brisk_harden_malloc(n, 0) : fast_malloc(n);
-  trace_event(TRACE_MALLOC, p, n, entry_traced_usable(p));
+  if (BRISK_TRACE) trace_event(TRACE_MALLOC, p, n, entry_traced_usable(p));
   return p;
 }
 
@@ -44,7 +45,7 @@ static ALWAYS_INLINE void *entry_calloc(size_t n) {
   } else {
     p = brisk_alloc_calloc(n);
   }
-  trace_event(TRACE_CALLOC, p, n, entry_traced_usable(p));
+  if (BRISK_TRACE) trace_event(TRACE_CALLOC, p, n, entry_traced_usable(p));
   return p;
 }
 
