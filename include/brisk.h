@@ -118,6 +118,48 @@ void brisk_stats_print_json(int fd);
 /* Write a human-readable statistics table to file descriptor fd. */
 void brisk_stats_print(int fd);
 
+/* ------------------------------------------------------ First-class heaps
+ * A heap whose blocks share one lifetime (an arena): allocate from it,
+ * free blocks one by one with free() as usual (from any thread), or free
+ * them all at once with brisk_heap_reset / brisk_heap_destroy, which work
+ * per segment (4 MiB) and per huge block, not per block, and give the
+ * memory back to the kernel.
+ * Thread rules: one thread at a time may allocate from, reset, destroy or
+ * ask the statistics of a heap (the caller serialises: no lock is taken;
+ * heaps are cheap, so give each thread its own).  free(), realloc() and
+ * malloc_usable_size() work on any heap's block from any thread, but not
+ * during that heap's reset or destroy: the blocks die then.
+ * A block realloc() moves goes to the calling thread's default heap;
+ * brisk_heap_realloc keeps it in the heap.  Using a destroyed heap aborts
+ * ("brisk: brisk_heap_malloc(): heap destroyed"), as a use after free of
+ * its blocks is undefined.  (docs/api.md, docs/design.md "Heaps that die".) */
+typedef struct brisk_heap brisk_heap_t;
+/* A new empty heap; NULL with errno ENOMEM when no memory. */
+brisk_heap_t *brisk_heap_new(void);
+/* As malloc, calloc, realloc and aligned_alloc, from heap h (h NULL:
+ * EINVAL).  brisk_heap_realloc(h, NULL, n) allocates; (h, p, 0) frees p
+ * and returns NULL; p may come from any heap (the result is in h). */
+void *brisk_heap_malloc(brisk_heap_t *h, size_t n);
+void *brisk_heap_calloc(brisk_heap_t *h, size_t count, size_t n);
+void *brisk_heap_realloc(brisk_heap_t *h, void *p, size_t n);
+void *brisk_heap_aligned_alloc(brisk_heap_t *h, size_t align, size_t n);
+/* Free every block of h; h stays usable. */
+void brisk_heap_reset(brisk_heap_t *h);
+/* Free every block of h and h itself (NULL: nothing). */
+void brisk_heap_destroy(brisk_heap_t *h);
+/* What heap h holds now. */
+typedef struct brisk_heap_stats {
+  size_t live_bytes;       /* usable bytes of its live blocks */
+  size_t live_blocks;
+  size_t mapped_bytes;     /* its segments and huge mappings */
+  size_t segments;
+  size_t huge_blocks;
+  uint64_t allocations;    /* blocks it ever handed out */
+  uint64_t bytes_requested;/* bytes ever asked of it */
+} brisk_heap_stats_t;
+/* Returns 0, or EINVAL for a NULL argument. */
+int brisk_heap_stats(brisk_heap_t *h, brisk_heap_stats_t *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -25,6 +25,7 @@
 #include "core/heap.h"
 #include "core/huge.h"
 #include "core/options.h"
+#include "core/owned.h"
 #include "observe/event.h"
 #include "observe/trace.h"
 #include "observe/tracefile.h"
@@ -46,6 +47,7 @@ static void atfork_child(void) {
   brisk_huge_atfork_child();
   brisk_segment_atfork_child();
   brisk_heap_atfork_child();
+  brisk_owned_atfork_child();
   brisk_guard_atfork_child();
   brisk_tracefile_atfork_child();
 }

@@ -25,6 +25,7 @@
 #include "core/heap.h"
 #include "core/huge.h"
 #include "core/large.h"
+#include "core/owned.h"
 #include "core/page.h"
 #include "core/purge.h"
 #include "core/remote.h"
@@ -48,6 +49,7 @@ static void *alloc_once(heap_t *heap, size_t size, bool *zeroed, size_t *usable)
     return brisk_large_alloc(heap, size, zeroed);
   }
   void *p = brisk_huge_alloc(size, 0, zeroed);
+  if (p != NULL && heap->kind != HEAP_THREAD) brisk_owned_huge_link(heap, p);
   *usable = p != NULL ? brisk_free_usable(p) : 0;
   return p;
 }
@@ -57,6 +59,7 @@ static void *alloc_once(heap_t *heap, size_t size, bool *zeroed, size_t *usable)
  * *zeroed tells whether the memory is known to be zero.  Out of memory:
  * give back what brisk keeps cached and try once more.  NULL on failure. */
 static void *heap_alloc(heap_t *heap, size_t size, bool sample, bool *zeroed) {
+  if (unlikely(heap->kind == HEAP_DEAD)) brisk_output_fatal("brisk_heap_malloc(): heap destroyed", heap);
   check_point(heap);
   if (heap->remote_mask != 0) brisk_remote_flush_all(heap);
   if (remote_delayed_pending(heap)) brisk_page_collect_delayed(heap);
@@ -89,6 +92,11 @@ static inline bool sample_slow(size_t size) {
   return unlikely(guard_enabled()) && size <= BRISK_GUARD_MAX && brisk_guard_tick();
 }
 
+/* Whether heap's allocations may be sampled: a guarded sample lives in
+ * the guard pool, not in the heap, so a heap that can be destroyed
+ * (whose blocks must all die with it) is never sampled. */
+static inline bool heap_sampled(const heap_t *heap) { return heap->kind == HEAP_THREAD; }
+
 NOINLINE void *brisk_alloc_slow(size_t size, heap_t *heap) {
   if (unlikely(size > BRISK_REQUEST_MAX)) return fail_nomem(); /* can never fit */
   if (unlikely(heap == &brisk_heap_empty)) { /* (its grant is never spent) */
@@ -102,7 +110,7 @@ NOINLINE void *brisk_alloc_slow(size_t size, heap_t *heap) {
   if (unlikely(heap->stats.fast_left < 0)) {
     /* The grant ran out: with sampling on, this allocation is the sample
      * and the next grant is the next interval. */
-    sample = guard_enabled() && size <= BRISK_GUARD_MAX;
+    sample = guard_enabled() && size <= BRISK_GUARD_MAX && heap_sampled(heap);
     event_fast_regrant(heap, guard_enabled() ? brisk_guard_interval() - 1 : BRISK_FAST_GRANT);
   } else {
     if (size <= BRISK_SMALL_MAX && !guard_enabled()) { /* (sampling counts these below) */
@@ -118,23 +126,33 @@ NOINLINE void *brisk_alloc_slow(size_t size, heap_t *heap) {
         return b;
       }
     }
-    sample = sample_slow(size); /* 1025..4096 bytes, or the page had no free block */
+    sample = heap_sampled(heap) && sample_slow(size); /* 1025..4096 bytes, or the page had no free block */
   }
   bool zeroed;
   void *p = heap_alloc(heap, size, sample, &zeroed);
   return p != NULL ? p : fail_nomem();
 }
 
+/* calloc's allocation from a real heap. */
+static void *calloc_on(heap_t *heap, size_t n) {
+  bool zeroed;
+  void *p = heap_alloc(heap, n, heap_sampled(heap) && sample_slow(n), &zeroed);
+  if (p == NULL) return fail_nomem();
+  if (!zeroed) memset(p, 0, n);
+  return p;
+}
+
 void *brisk_alloc_calloc(size_t n) {
   if (n > BRISK_REQUEST_MAX) return fail_nomem();
   heap_t *heap = current_heap();
   if (heap == NULL) return fail_nomem();
-  bool zeroed;
-  void *p = heap_alloc(heap, n, sample_slow(n), &zeroed);
+  void *p = calloc_on(heap, n);
   brisk_heap_leave(heap);
-  if (p == NULL) return fail_nomem();
-  if (!zeroed) memset(p, 0, n);
   return p;
+}
+
+void *brisk_alloc_calloc_in(heap_t *heap, size_t n) {
+  return n > BRISK_REQUEST_MAX ? fail_nomem() : calloc_on(heap, n);
 }
 
 /* The aligned block inside base, a large block allocated with room for
@@ -148,10 +166,13 @@ static void *align_within(void *base, size_t align) {
 
 /* A huge aligned block, counted, with the out-of-memory retry. */
 static void *huge_alloc_counted(heap_t *heap, size_t size, size_t align) {
+  if (unlikely(heap->kind == HEAP_DEAD)) brisk_output_fatal("brisk_heap_malloc(): heap destroyed", heap);
   bool zeroed;
   void *p = brisk_huge_alloc(size, align, &zeroed);
   if (p == NULL && brisk_heap_release(heap) > 0) p = brisk_huge_alloc(size, align, &zeroed);
-  if (p != NULL) brisk_event_alloc(heap, size, brisk_free_usable(p));
+  if (p == NULL) return NULL;
+  if (heap->kind != HEAP_THREAD) brisk_owned_huge_link(heap, p);
+  brisk_event_alloc(heap, size, brisk_free_usable(p));
   return p;
 }
 
@@ -185,5 +206,11 @@ void *brisk_alloc_aligned(size_t size, size_t align) {
   if (heap == NULL) return fail_nomem();
   void *p = aligned_on(heap, size, align);
   brisk_heap_leave(heap);
+  return p != NULL ? p : fail_nomem();
+}
+
+void *brisk_alloc_aligned_in(heap_t *heap, size_t size, size_t align) {
+  if (size > BRISK_REQUEST_MAX || align > BRISK_REQUEST_MAX) return fail_nomem();
+  void *p = aligned_on(heap, size, align);
   return p != NULL ? p : fail_nomem();
 }

@@ -21,8 +21,9 @@
 #include "core/segmap.h"
 #include "observe/event.h"
 
-static ALWAYS_INLINE void *fast_malloc(size_t size) {
-  heap_t *heap = brisk_heap_tls;
+/* malloc from `heap`: the calling thread's (fast_malloc), or a heap made
+ * by brisk_heap_new that the caller alone uses now (core/owned.h). */
+static ALWAYS_INLINE void *fast_malloc_in(heap_t *heap, size_t size) {
   if (likely(size <= BRISK_SMALL_MAX)) {
     page_t *page = heap->direct[(size + 15) >> 4];
     block_t *next;
@@ -36,6 +37,8 @@ static ALWAYS_INLINE void *fast_malloc(size_t size) {
   }
   return brisk_alloc_slow(size, heap);
 }
+
+static ALWAYS_INLINE void *fast_malloc(size_t size) { return fast_malloc_in(brisk_heap_tls, size); }
 
 /* size bytes aligned to align (a power of two): the malloc fast path when
  * the minimum alignment suffices, else the aligned slow path. */

@@ -47,10 +47,10 @@ _Static_assert(BRISK_DIRECT_SLOTS == 65, "sentinel initialiser covers 65 direct 
 static pthread_key_t thread_key;
 static int thread_key_ready;
 
-static void heap_init_fresh(heap_t *h) {
+void brisk_heap_setup(heap_t *h, uint32_t kind) {
   for (unsigned w = 0; w < BRISK_DIRECT_SLOTS; w++) h->direct[w] = &brisk_page_empty;
   brisk_foreign_init(h);
-  h->kind = HEAP_THREAD;
+  h->kind = kind;
   h->source = &brisk_source_os;
 }
 
@@ -62,7 +62,7 @@ heap_t *brisk_heap_get_or_init(void) {
   if (h == NULL) return NULL;
   if (fresh) {
     brisk_block_key_init(); /* before the first block is carved */
-    heap_init_fresh(h);
+    brisk_heap_setup(h, HEAP_THREAD);
     brisk_heaplist_publish(h);
   }
   brisk_heap_tls = h;
@@ -145,6 +145,9 @@ static void janitor(uint64_t now) {
 void brisk_heap_tick(heap_t *heap) {
   brisk_purge_tick(heap);
   if ((++heap->house_ticks & 15) != 0) return;
+  /* Destroyed heaps' segments, four at a time: a bounded pause (a relaxed
+   * peek when there are none). */
+  brisk_segment_reap(4);
   brisk_huge_cache_trim(false); /* expired huge mappings, even when idle */
   if (brisk_heaplist_has_abandoned()) janitor(brisk_os_now_ms());
 }
@@ -153,6 +156,7 @@ size_t brisk_heap_release(heap_t *heap) {
   size_t released = heap != &brisk_heap_empty ? heap_tidy(heap) : 0;
   released += brisk_huge_cache_trim(true);
   released += brisk_segment_cache_trim();
+  released += brisk_segment_reap(~0u);
   return released;
 }
 

@@ -33,6 +33,10 @@ void brisk_heap_tick(heap_t *heap);
  * without need: foreign and remote batches, empty pages, dirty spans,
  * empty segments, the segment and huge caches.  Returns bytes released. */
 size_t brisk_heap_release(heap_t *heap);
+/* Set up a zeroed heap (or one whose fields other than stats and
+ * all_next were zeroed) of `kind`: empty direct slots, foreign cache, the
+ * default memory source. */
+void brisk_heap_setup(heap_t *h, uint32_t kind);
 /* Library constructor: create the thread-exit key. */
 void brisk_heap_process_init(void);
 /* Fork child: the registry and the other threads' heaps are forgotten. */

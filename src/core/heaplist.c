@@ -2,7 +2,8 @@
 /* core/heaplist.c — the registry of thread heaps (core/heaplist.h).
  *
  * Invariants:
- *  - heap_t objects are never freed (thread heaps are immortal): a heap
+ *  - heap_t objects are never freed (thread heaps are immortal; a
+ *    destroyed brisk_heap_new heap waits on `retired` for reuse): a heap
  *    whose thread exited is abandoned with its segments and adopted whole
  *    by a later thread, so segment->heap stays valid for remote frees;
  *  - all_heaps only grows, and a heap is linked only after it is set up,
@@ -11,8 +12,8 @@
  *  - abandoned_dirty is the sum of dirty_bytes of the heaps on the
  *    abandoned list, as they were when put there (an abandoned heap's
  *    dirty bytes change only while taken off it).
- * Locking: list_lock guards pool, pool_left, abandoned, abandoned_dirty
- * and the pushes onto
+ * Locking: list_lock guards pool, pool_left, abandoned, abandoned_dirty,
+ * retired and the pushes onto
  * all_heaps; the pool is refilled by mapping outside the lock.
  */
 #include <pthread.h>
@@ -27,15 +28,24 @@ _Static_assert(POOL_CHUNK >= HEAP_SLOT, "a chunk holds a heap");
 static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
 static heap_t *all_heaps;
 static heap_t *abandoned; /* written under list_lock (atomic stores): peeked without it */
+static heap_t *retired;   /* destroyed HEAP_OWNED heaps for reuse (abandoned_next) */
 static size_t abandoned_dirty; /* written under list_lock (atomic stores): read without it */
 static uint8_t *pool;
 static size_t pool_left;
 static uint32_t heap_count;
 
-/* Lock held.  NULL when the pool is empty. */
-static heap_t *take_locked(bool *fresh) {
-  heap_t *h = abandoned;
-  if (h != NULL) {
+/* Lock held.  NULL when the pool is empty.  owned: never an abandoned
+ * thread heap, a retired one first. */
+static heap_t *take_locked(bool *fresh, bool owned) {
+  heap_t *h = retired;
+  if (owned && h != NULL) {
+    retired = h->abandoned_next;
+    h->abandoned_next = NULL;
+    *fresh = false;
+    return h;
+  }
+  h = abandoned;
+  if (!owned && h != NULL) {
     __atomic_store_n(&abandoned, h->abandoned_next, __ATOMIC_RELAXED);
     __atomic_store_n(&abandoned_dirty, abandoned_dirty - h->dirty_bytes, __ATOMIC_RELAXED);
     h->abandoned_next = NULL;
@@ -50,9 +60,9 @@ static heap_t *take_locked(bool *fresh) {
   return h;
 }
 
-heap_t *brisk_heaplist_take(bool *fresh) {
+static heap_t *take(bool *fresh, bool owned) {
   pthread_mutex_lock(&list_lock);
-  heap_t *h = take_locked(fresh);
+  heap_t *h = take_locked(fresh, owned);
   pthread_mutex_unlock(&list_lock);
   if (h != NULL) return h;
   uint8_t *chunk = brisk_os_map_aligned(POOL_CHUNK, BRISK_OS_PAGE);
@@ -63,10 +73,20 @@ heap_t *brisk_heaplist_take(bool *fresh) {
     pool_left = POOL_CHUNK - POOL_CHUNK % HEAP_SLOT;
     chunk = NULL;
   }
-  h = take_locked(fresh);
+  h = take_locked(fresh, owned);
   pthread_mutex_unlock(&list_lock);
   if (chunk != NULL) brisk_os_unmap(chunk, POOL_CHUNK);
   return h;
+}
+
+heap_t *brisk_heaplist_take(bool *fresh) { return take(fresh, false); }
+heap_t *brisk_heaplist_take_owned(bool *fresh) { return take(fresh, true); }
+
+void brisk_heaplist_retire(heap_t *h) {
+  pthread_mutex_lock(&list_lock);
+  h->abandoned_next = retired;
+  retired = h;
+  pthread_mutex_unlock(&list_lock);
 }
 
 void brisk_heaplist_abandon(heap_t *h) {
@@ -114,6 +134,7 @@ void brisk_heaplist_atfork_child(void) {
   pthread_mutex_init(&list_lock, NULL);
   abandoned = NULL;
   abandoned_dirty = 0;
+  retired = NULL;
   pool = NULL;
   pool_left = 0;
 }

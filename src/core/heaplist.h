@@ -12,6 +12,15 @@
 /* An abandoned heap (*fresh false) or a new zeroed one (*fresh true).
  * NULL when no memory can be mapped. */
 heap_t *brisk_heaplist_take(bool *fresh);
+/* A heap for brisk_heap_new: a destroyed one to reuse (*fresh false: its
+ * statistics and all_next are kept, the rest is the caller's to reset)
+ * or a new zeroed one (*fresh true).  Never an abandoned thread heap.
+ * NULL when no memory can be mapped. */
+heap_t *brisk_heaplist_take_owned(bool *fresh);
+/* A destroyed heap (kind HEAP_DEAD) waits for reuse by take_owned; it
+ * stays on the list of every heap (its counters keep counting in the
+ * process totals). */
+void brisk_heaplist_retire(heap_t *h);
 /* Link a fresh heap, once set up, on the list of every heap. */
 void brisk_heaplist_publish(heap_t *h);
 /* Put h (its thread is done with it) on the abandoned list. */

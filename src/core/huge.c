@@ -43,6 +43,7 @@
 
 #include "core/huge.h"
 #include "core/options.h"
+#include "core/owned.h"
 #include "core/segmap.h"
 #include "observe/output.h"
 #include "os/os.h"
@@ -258,6 +259,7 @@ void *brisk_huge_alloc(size_t size, size_t align, bool *zeroed) {
     guard_to(h, need - HUGE_GUARD_BYTES); /* refused: no guard */
   }
   h->block = (uint8_t *)h + off;
+  h->owner = NULL; /* core/owned.c links it when a destroyable heap asked */
   atomic_store_explicit(&h->live, 1, memory_order_release);
   uint64_t count = __atomic_add_fetch(&live_count, 1, __ATOMIC_RELAXED);
   uint64_t peak = __atomic_load_n(&peak_live_count, __ATOMIC_RELAXED);
@@ -312,6 +314,7 @@ void brisk_huge_free(huge_t *h, void *p) {
   if (h->magic != BRISK_HUGE_MAGIC || (uint8_t *)p != h->block)
     brisk_output_fatal("free(): invalid pointer", p);
   if (atomic_exchange_explicit(&h->live, 0, memory_order_acq_rel) != 1) brisk_output_double_free(p);
+  if (h->owner != NULL) brisk_owned_huge_unlink(h);
   __atomic_fetch_sub(&live_count, 1, __ATOMIC_RELAXED);
   __atomic_fetch_sub(&live_bytes, h->map_size, __ATOMIC_RELAXED);
   cache_insert(h);
@@ -333,7 +336,12 @@ void *brisk_huge_realloc(huge_t *h, void *p, size_t size) {
   size_t need = off + page_round(size) + HUGE_GUARD_BYTES;
   size_t old = h->map_size;
   if (need == old) return guard_block(h, need - HUGE_GUARD_BYTES) ? p : NULL;
+  /* A block of a destroyable heap leaves its list while the header may
+   * move (no lock across mremap), and joins it again where it ends up. */
+  heap_t *owner = h->owner;
+  if (owner != NULL) brisk_owned_huge_unlink(h);
   huge_t *nh = huge_resize(h, need, map_align(off));
+  if (owner != NULL) brisk_owned_huge_add(owner, nh != NULL ? nh : h);
   if (nh == NULL) return NULL;
   nh->block = (uint8_t *)nh + off;
   if (need > old)

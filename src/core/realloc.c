@@ -24,7 +24,7 @@
 #include "safety/zero.h"
 
 /* Try to serve realloc(p, size) without moving; true when done. */
-static bool resize_in_place(void *p, size_t usable, size_t size, void **out) {
+static bool resize_in_place(heap_t *heap, void *p, size_t usable, size_t size, void **out) {
   if (guard_owns(p)) return false; /* a guarded sample always moves */
   uintptr_t e = brisk_segmap_get((uintptr_t)p);
   if (e & SEGMAP_HUGE) {
@@ -32,13 +32,12 @@ static bool resize_in_place(void *p, size_t usable, size_t size, void **out) {
     if (size <= BRISK_LARGE_MAX) return false; /* moves down to a segment */
     void *q = brisk_huge_realloc(h, p, size);
     if (q == NULL) return false;
-    brisk_event_resize(brisk_heap_tls, usable, brisk_free_usable(q));
+    brisk_event_resize(heap, usable, brisk_free_usable(q));
     *out = q;
     return true;
   }
   segment_t *seg = (segment_t *)SEGMAP_PTR(e);
   page_t *page = page_of(seg, p);
-  heap_t *heap = brisk_heap_tls;
   if (page->kind == SPAN_LARGE && seg->heap == heap && (uint8_t *)p == page_area(page)) {
     if (size > BRISK_CLASS_MAX && size <= usable) {
       brisk_large_shrink(heap, page, size);
@@ -67,8 +66,10 @@ static void *realloc_zero(void *p, size_t size) {
   return q;
 }
 
-void *brisk_realloc_block(void *p, size_t size) {
-  if (p == NULL) return fast_malloc(size);
+void *brisk_realloc_block(void *p, size_t size) { return brisk_realloc_in(brisk_heap_tls, p, size); }
+
+void *brisk_realloc_in(heap_t *heap, void *p, size_t size) {
+  if (p == NULL) return fast_malloc_in(heap, size);
   if (size == 0) {
     fast_free(p);
     return NULL;
@@ -80,8 +81,8 @@ void *brisk_realloc_block(void *p, size_t size) {
     return NULL;
   }
   void *q;
-  if (resize_in_place(p, usable, size, &q)) return q;
-  q = fast_malloc(size);
+  if (resize_in_place(heap, p, usable, size, &q)) return q;
+  q = fast_malloc_in(heap, size);
   if (q == NULL) return NULL; /* errno is ENOMEM; p is intact */
   memcpy(q, p, usable < size ? usable : size);
   fast_free(p);

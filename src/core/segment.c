@@ -15,7 +15,10 @@
  *    purging drops those pages too, and core/span.c opens them before any
  *    block lies there); guards_live = the bits set over every mapped
  *    segment.
- * Locking: cache_lock guards cache_list/cache_count; never held across a
+ *  - a segment on the graveyard is unregistered (no segmap entry, no
+ *    bitmap bit) and still mapped, with no owner; reaping unmaps it;
+ * Locking: cache_lock guards cache_list/cache_count and the graveyard;
+ * never held across a
  * system call; fork handlers never take it (the child forgets the cache).
  */
 #include <pthread.h>
@@ -28,6 +31,10 @@
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static segment_t *cache_list;
 static unsigned cache_count;
+/* Discarded segments (of destroyed heaps) waiting to be unmapped, off
+ * the destroyer's path (brisk_segment_reap). */
+static segment_t *graveyard;
+static int graveyard_waiting; /* atomic: graveyard != NULL, peeked without the lock */
 static uint64_t segments_mapped;
 static uint32_t guards_live; /* guard pages in mapped segments (atomic) */
 
@@ -77,13 +84,24 @@ static bool cache_push(segment_t *seg) {
   return done;
 }
 
-static void segment_unmap(const brisk_source_t *src, segment_t *seg) {
+/* Forget seg in the segment map: from now on a pointer into it is no
+ * brisk pointer (before any syscall that may release it). */
+static void segment_unregister(segment_t *seg) {
   brisk_segmap_bits_set((uintptr_t)seg, false);
   brisk_segmap_clear((uintptr_t)seg, BRISK_SEGMENT_SIZE);
+}
+
+/* Unmap a segment already unregistered. */
+static void segment_unmap_unregistered(const brisk_source_t *src, segment_t *seg) {
   if (BRISK_GUARD_PAGES && seg->guards != 0)
     __atomic_fetch_sub(&guards_live, (uint32_t)__builtin_popcountll(seg->guards), __ATOMIC_RELAXED);
   source_unmap(src, seg, BRISK_SEGMENT_SIZE);
   __atomic_fetch_sub(&segments_mapped, 1, __ATOMIC_RELAXED);
+}
+
+static void segment_unmap(const brisk_source_t *src, segment_t *seg) {
+  segment_unregister(seg);
+  segment_unmap_unregistered(src, seg);
 }
 
 segment_t *brisk_segment_new(heap_t *heap, bool *clean) {
@@ -133,6 +151,43 @@ void brisk_segment_release(heap_t *heap, segment_t *seg, bool dirty) {
   segment_unmap(src, seg);
 }
 
+void brisk_segment_discard(heap_t *heap, segment_t *seg) {
+  if (seg->prev)
+    seg->prev->next = seg->next;
+  else
+    heap->segments = seg->next;
+  if (seg->next) seg->next->prev = seg->prev;
+  seg->heap = NULL;
+  segment_unregister(seg);
+  pthread_mutex_lock(&cache_lock);
+  seg->next = graveyard;
+  graveyard = seg;
+  pthread_mutex_unlock(&cache_lock);
+  __atomic_store_n(&graveyard_waiting, 1, __ATOMIC_RELAXED);
+}
+
+size_t brisk_segment_reap(unsigned max) {
+  if (!__atomic_load_n(&graveyard_waiting, __ATOMIC_RELAXED)) return 0;
+  pthread_mutex_lock(&cache_lock);
+  segment_t *list = graveyard, *last = NULL;
+  for (unsigned n = 0; graveyard != NULL && n < max; n++) {
+    last = graveyard;
+    graveyard = graveyard->next;
+  }
+  if (last != NULL) last->next = NULL;
+  else list = NULL;
+  __atomic_store_n(&graveyard_waiting, graveyard != NULL, __ATOMIC_RELAXED);
+  pthread_mutex_unlock(&cache_lock);
+  size_t bytes = 0;
+  while (list != NULL) {
+    segment_t *next = list->next;
+    segment_unmap_unregistered(&brisk_source_os, list);
+    bytes += BRISK_SEGMENT_SIZE;
+    list = next;
+  }
+  return bytes;
+}
+
 size_t brisk_segment_cache_trim(void) {
   pthread_mutex_lock(&cache_lock);
   segment_t *list = cache_list;
@@ -162,4 +217,6 @@ void brisk_segment_atfork_child(void) {
   pthread_mutex_init(&cache_lock, NULL);
   cache_list = NULL;
   cache_count = 0;
+  graveyard = NULL;
+  graveyard_waiting = 0;
 }

@@ -43,6 +43,14 @@ segment_t *brisk_segment_new(heap_t *heap, bool *clean);
 /* Unlink an empty segment from its heap and give it back: purged into the
  * global cache, or unmapped.  dirty: slices 1..63 may be non-zero. */
 void brisk_segment_release(heap_t *heap, segment_t *seg, bool dirty);
+/* Unlink seg from its heap whatever it holds (a destroyed heap's segment,
+ * core/owned.c, whose blocks all die with it) and unregister it at once: a
+ * pointer into it is then invalid.  It is unmapped by brisk_segment_reap
+ * (any thread's housekeeping, a few at a time; malloc_trim, all), so that
+ * a destroy does not wait for the kernel to free its pages. */
+void brisk_segment_discard(heap_t *heap, segment_t *seg);
+/* Unmap up to max discarded segments.  Returns the bytes.  Any thread. */
+size_t brisk_segment_reap(unsigned max);
 /* Guard pages (BRISK_GUARD_PAGES; core/span.c decides where they go):
  * protect (on) or open again the last OS page of slice `last` of seg,
  * through heap's source, and keep bit `last` of seg->guards and the

@@ -33,6 +33,15 @@
 #define NOINLINE __attribute__((noinline))
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
+/* Inside a spin-wait loop: tell the CPU (a spin lock held for a few stores). */
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
 /* ------------------------------------------------------------------ blocks */
 
 /* A free block.  Its words are read and written only through core/block.h
@@ -138,6 +147,8 @@ typedef struct huge_s {
   uint64_t cached_since_ms;
   size_t guard_at;        /* BRISK_GUARD_PAGES: [header + guard_at, header +
                              map_size) is PROT_NONE (core/huge.c) */
+  struct heap_s *owner;   /* a HEAP_OWNED heap whose huge_list holds it, or NULL */
+  struct huge_s *onext, *oprev; /* that list (core/owned.c) */
 } huge_t;
 #define BRISK_HUGE_MAGIC 0x4b5e1b7au
 
@@ -194,7 +205,8 @@ typedef struct remote_slot_s {
 /* heap_t.kind */
 enum {
   HEAP_THREAD = 0, /* a thread's default heap: immortal, adopted on churn */
-  HEAP_OWNED = 1,  /* a heap that can be destroyed (see docs/design.md) */
+  HEAP_OWNED = 1,  /* a heap that can be destroyed (core/owned.h, docs/design.md) */
+  HEAP_DEAD = 2,   /* a destroyed HEAP_OWNED heap's descriptor, kept for reuse */
 };
 
 typedef struct quarantine_s quarantine_t;
@@ -225,8 +237,12 @@ typedef struct heap_s {
   uint32_t house_ticks;                 /* slow-path calls, paces the janitor */
   struct quarantine_s *quarantine;      /* BRISK_QUARANTINE: core/quarantine.c */
   uint64_t rng;                         /* BRISK_RANDOM_ORDER: xorshift state, 0 until seeded */
-  struct heap_s *all_next;              /* list of every thread heap (immortal) */
-  struct heap_s *abandoned_next;
+  struct heap_s *all_next;              /* list of every heap (immortal) */
+  struct heap_s *abandoned_next;        /* abandoned list; HEAP_DEAD: the reuse pool */
+  /* HEAP_OWNED (core/owned.c): its huge blocks, which any thread may
+   * free, on a list guarded by a spin lock held for a few stores. */
+  struct huge_s *huge_list;
+  int huge_lock;
 } heap_t;
 
 /* ------------------------------------------------------- thread-local state */

@@ -173,7 +173,7 @@ static bool open_file(void) {
 /* ------------------------------------------------------------- buffers */
 
 static void reg_lock_take(void) {
-  while (__atomic_exchange_n(&reg_lock, 1, __ATOMIC_ACQUIRE)) __builtin_ia32_pause();
+  while (__atomic_exchange_n(&reg_lock, 1, __ATOMIC_ACQUIRE)) cpu_relax();
 }
 static void reg_lock_drop(void) { __atomic_store_n(&reg_lock, 0, __ATOMIC_RELEASE); }
 

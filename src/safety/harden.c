@@ -151,24 +151,33 @@ static void *harden_arm(void *p, size_t n) {
   return p;
 }
 
-void *brisk_harden_malloc(size_t size, size_t align) {
+void *brisk_harden_malloc_in(heap_t *heap, size_t size, size_t align) {
   if (size > BRISK_REQUEST_MAX) {
     errno = ENOMEM;
     return NULL;
   }
-  void *p = align <= BRISK_ALIGN ? fast_malloc(size + TAIL) : brisk_alloc_aligned(size + TAIL, align);
+  void *p;
+  if (heap == NULL)
+    p = align <= BRISK_ALIGN ? fast_malloc(size + TAIL) : brisk_alloc_aligned(size + TAIL, align);
+  else
+    p = align <= BRISK_ALIGN ? fast_malloc_in(heap, size + TAIL) : brisk_alloc_aligned_in(heap, size + TAIL, align);
   return harden_arm(p, size);
 }
 
-void *brisk_harden_calloc(size_t n) {
+void *brisk_harden_malloc(size_t size, size_t align) { return brisk_harden_malloc_in(NULL, size, align); }
+
+void *brisk_harden_calloc_in(heap_t *heap, size_t n) {
   if (n > BRISK_REQUEST_MAX) {
     errno = ENOMEM;
     return NULL;
   }
-  void *p = brisk_alloc_calloc(n + TAIL); /* zeroed: the zero check has nothing to add */
+  /* zeroed: the zero check has nothing to add */
+  void *p = heap == NULL ? brisk_alloc_calloc(n + TAIL) : brisk_alloc_calloc_in(heap, n + TAIL);
   if (p != NULL) canary_arm(p, n, block_of(p).usable);
   return p;
 }
+
+void *brisk_harden_calloc(size_t n) { return brisk_harden_calloc_in(NULL, n); }
 
 /* The program freed p (checked by harden_take: h): zero it, then the
  * quarantine, or the core's free. */
@@ -176,7 +185,9 @@ static void harden_release(void *p, hblock_t h) {
   if (h.page != NULL) {
     if (BRISK_ZERO_ON_FREE) memset(p, 0, h.usable);
     heap_t *heap = brisk_heap_tls;
-    if (BRISK_QUARANTINE && heap != &brisk_heap_empty) {
+    /* A destroyable heap's block is never quarantined: it must not outlive
+     * its heap in another heap's ring (core/owned.h). */
+    if (BRISK_QUARANTINE && heap != &brisk_heap_empty && segment_of_ptr(p)->heap_kind == HEAP_THREAD) {
       brisk_event_free(heap, h.page->block_size, segment_of_ptr(p)->heap != heap);
       if (brisk_quarantine_put(heap, (block_t *)p, h.page->block_size)) return;
       brisk_free_released((block_t *)p); /* no quarantine could be mapped */
@@ -231,8 +242,8 @@ size_t brisk_harden_usable(const void *p) {
   return canary_check(p, h.usable);
 }
 
-void *brisk_harden_realloc(void *p, size_t size) {
-  if (p == NULL) return brisk_harden_malloc(size, 0);
+void *brisk_harden_realloc_in(heap_t *heap, void *p, size_t size) {
+  if (p == NULL) return brisk_harden_malloc_in(heap, size, 0);
   if (size == 0) {
     brisk_harden_free(p);
     return NULL;
@@ -248,7 +259,7 @@ void *brisk_harden_realloc(void *p, size_t size) {
     /* Large, huge, sampled and zero-size blocks are neither zeroed nor
      * quarantined: the core's realloc resizes them in place where it can
      * (large spans, mremap); the result is armed again. */
-    void *q = brisk_realloc_block(p, size + TAIL);
+    void *q = heap == NULL ? brisk_realloc_block(p, size + TAIL) : brisk_realloc_in(heap, p, size + TAIL);
     if (q != NULL) canary_arm(q, size, block_of(q).usable);
     return q;
   }
@@ -257,9 +268,11 @@ void *brisk_harden_realloc(void *p, size_t size) {
     canary_arm(p, size, h.usable);
     return p;
   }
-  void *q = brisk_harden_malloc(size, 0);
+  void *q = brisk_harden_malloc_in(heap, size, 0);
   if (q == NULL) return NULL; /* errno is ENOMEM; p is intact */
   memcpy(q, p, n < size ? n : size);
   harden_release(p, h);
   return q;
 }
+
+void *brisk_harden_realloc(void *p, size_t size) { return brisk_harden_realloc_in(NULL, p, size); }
