@@ -6,6 +6,9 @@
 #   make bench-safety quick run of brisk beside its checks-compiled-out
 #                     build (nochecks) and its hardened build, plus glibc
 #                     and mimalloc for scale; results in bench/results/safety/
+#   make bench-trace  what statistics, brisk trace (with and without stacks)
+#                     and heaptrack cost on a malloc loop, python, sqlite
+#                     and gcc (bench/trace_overhead.sh; bench/results/trace/)
 # Both bench targets first (re)build the library with `make lib`, so a stale
 # build/libbrisk.so is never measured.  If that build fails, the run goes on
 # with the peers only and says so loudly; BENCH_STRICT=1 makes it fatal.
@@ -20,7 +23,7 @@ BENCH_BINS   := $(addprefix build/bench/,$(BENCH_PROGS))
 BENCH_STRICT ?= 0
 BENCH_ARGS   ?=
 
-.PHONY: bench bench-quick bench-progs bench-clean bench-safety
+.PHONY: bench bench-quick bench-progs bench-clean bench-safety bench-trace
 
 bench-progs: $(BENCH_BINS)
 
@@ -54,5 +57,18 @@ bench-safety: bench-progs
 	  --variants nochecks=build/nochecks/libbrisk.so,hardened=build/libbrisk-hardened.so \
 	  --out bench/results/safety $(BENCH_ARGS)
 
+bench-trace: bench-progs
+	$(MAKE) --no-print-directory all
+	bench/trace_overhead.sh
+
 bench-clean:
 	rm -rf build/bench bench/results/raw
+
+# Region heaps (bench/region.c): per-operation latency (mean, p99.99, max)
+# of brisk_region_* beside malloc, then fragmentation after a long run.
+.PHONY: bench-region
+bench-region: build/bench/region build/libbrisk.so
+	build/bench/region
+	LD_PRELOAD=$(abspath build/libbrisk.so) build/bench/region malloc_only=1
+build/bench/region: bench/region.c bench/common.h include/brisk.h build/prefix/libbrisk-prefix.a | build/bench
+	$(BENCH_CC) $(BENCH_CFLAGS) -Iinclude -o $@ $< build/prefix/libbrisk-prefix.a -lm

@@ -8,6 +8,9 @@
  * - b->busy is 1 exactly while someone (the owner recording, or the exit
  *   flush) reads or writes b->len and the records; b->dead once the exit
  *   flush wrote the buffer for the last time: later records are dropped.
+ * - A stack id in an event refers to a STACK record written earlier in the
+ *   same file (same image): ids are process-wide and a buffer's cache only
+ *   holds stacks whose records went into that buffer before.
  * - A buffer is on the registry list (all_bufs) from its first use to the
  *   process's end, and on the pool (free_bufs) only while no thread owns it.
  */
@@ -33,9 +36,21 @@
 #define REC_BYTES 32
 #define MAX_FRAMES 48
 #define SKIP_MAX 16 /* frames captured beyond MAX_FRAMES to drop brisk's own */
-#define MAX_RECORD (REC_BYTES + 8 * MAX_FRAMES)
+#define STACK_REF 255 /* nframes value: one u64 stack id follows the record */
+/* the largest an event can add: a STACK record with its frames, then the
+ * event with its stack id */
+#define MAX_RECORD (2 * REC_BYTES + 8 * MAX_FRAMES + 8)
 #define BUF_BYTES (256u << 10)
+#define CACHE_SLOTS 4096 /* per-thread cache of stacks already written */
 #define MAPS_BYTES (8u << 20) /* scratch for /proc/self/maps (lazily backed) */
+
+/* A stack already written (as a STACK record) in this process's file. */
+typedef struct stack_slot_s {
+  uint64_t id; /* 0: empty */
+  uint32_t nframes;
+  uint32_t hash;
+  uint64_t pcs[MAX_FRAMES];
+} stack_slot_t;
 
 typedef struct tbuf_s {
   struct tbuf_s *next_all;  /* registry (all_bufs) */
@@ -45,6 +60,10 @@ typedef struct tbuf_s {
   uint32_t tid;
   uint32_t len;
   unsigned char *data; /* BUF_BYTES, its own mapping */
+  /* CACHE_SLOTS slots (lazily backed): a hit means the stack's STACK
+   * record is already in the file (written before by a thread that used
+   * this buffer: ids are process-wide), so the event refers to it. */
+  stack_slot_t *stacks;
 } tbuf_t;
 
 bool brisk_tracefile_on;
@@ -54,14 +73,20 @@ static bool with_stacks;
 static uint64_t start_ticks, start_ns, ticks_per_sec_x1000;
 static uintptr_t self_lo, self_hi; /* this library's text: frames to drop */
 static uint64_t dropped;            /* atomic */
+static uint64_t next_stack_id = 1;  /* atomic */
 static pthread_key_t exit_key;
 static int reg_lock; /* spin lock: all_bufs, free_bufs */
 static tbuf_t *all_bufs, *free_bufs;
 static __thread tbuf_t *my_buf;
 static __thread int recording;
 
-/* libunwind, when `brisk trace --stacks` preloaded it. */
+/* libunwind, when `brisk trace --stacks` preloaded it (x86-64 names of
+ * unw_set_caching_policy and unw_local_addr_space: a per-thread cache of
+ * unwind information makes a stack some ten times cheaper). */
 extern int unw_backtrace(void **buffer, int size) __attribute__((weak));
+extern int _ULx86_64_set_caching_policy(void *as, int policy) __attribute__((weak));
+extern void *_ULx86_64_local_addr_space __attribute__((weak));
+#define UNW_CACHE_PER_THREAD 2
 
 /* ------------------------------------------------------------- time */
 
@@ -206,10 +231,12 @@ static tbuf_t *my_buffer(void) {
   if (b != NULL) free_bufs = b->next_free;
   reg_lock_drop();
   if (b == NULL) {
-    unsigned char *m = brisk_os_map_untracked(BUF_BYTES + 4096);
+    size_t cache = with_stacks ? CACHE_SLOTS * sizeof(stack_slot_t) : 0;
+    unsigned char *m = brisk_os_map_untracked(BUF_BYTES + 4096 + cache);
     if (m == NULL) return NULL;
     b = (tbuf_t *)(m + BUF_BYTES);
     b->data = m;
+    b->stacks = cache ? (stack_slot_t *)(m + BUF_BYTES + 4096) : NULL;
     reg_lock_take();
     b->next_all = all_bufs;
     all_bufs = b;
@@ -263,11 +290,40 @@ static unsigned capture(uint64_t *pcs) {
   return k;
 }
 
+/* The id of stack pcs[nf] (nf > 0): from the buffer's cache, or a new one
+ * whose STACK record goes into the buffer now (the buffer is busy and has
+ * room for MAX_RECORD). */
+static uint64_t stack_id(tbuf_t *b, const uint64_t *pcs, unsigned nf, uint64_t t) {
+  uint64_t h = nf;
+  for (unsigned i = 0; i < nf; i++) h = (h ^ pcs[i]) * 0x9e3779b97f4a7c15u;
+  uint32_t hash = (uint32_t)(h >> 32);
+  stack_slot_t *slot = &b->stacks[hash & (CACHE_SLOTS - 1)];
+  if (slot->id != 0 && slot->hash == hash && slot->nframes == nf &&
+      memcmp(slot->pcs, pcs, 8 * (size_t)nf) == 0)
+    return slot->id;
+  uint64_t id = __atomic_fetch_add(&next_stack_id, 1, __ATOMIC_RELAXED);
+  slot->id = id;
+  slot->hash = hash;
+  slot->nframes = nf;
+  memcpy(slot->pcs, pcs, 8 * (size_t)nf);
+  unsigned char *r = b->data + b->len;
+  put64(r, t | (uint64_t)nf << 8 | TRACE_STACK);
+  put64(r + 8, id);
+  put64(r + 16, nf);
+  put64(r + 24, 0);
+  memcpy(r + REC_BYTES, pcs, 8 * (size_t)nf);
+  b->len += REC_BYTES + 8 * nf;
+  return id;
+}
+
 void brisk_tracefile_event(unsigned kind, const void *addr, uint64_t size, uint64_t arg) {
   if (!brisk_tracefile_on || recording) return;
   recording = 1;
   uint64_t pcs[MAX_FRAMES];
-  unsigned nf = with_stacks && kind != TRACE_SYSCALL && unw_backtrace != NULL ? capture(pcs) : 0;
+  /* stacks of allocations only: a free's stack tells nothing about where
+   * memory went (and costs as much as the allocation's) */
+  bool want = with_stacks && kind <= TRACE_ALIGNED;
+  unsigned nf = want ? capture(pcs) : 0;
   tbuf_t *b = my_buffer();
   if (b == NULL || __atomic_exchange_n(&b->busy, 1, __ATOMIC_ACQUIRE)) {
     __atomic_fetch_add(&dropped, 1, __ATOMIC_RELAXED);
@@ -277,13 +333,18 @@ void brisk_tracefile_event(unsigned kind, const void *addr, uint64_t size, uint6
   if (b->dead) {
     __atomic_fetch_add(&dropped, 1, __ATOMIC_RELAXED);
   } else {
+    uint64_t t = (ticks() - start_ticks) << 16;
+    uint64_t id = nf ? stack_id(b, pcs, nf, t) : 0;
     unsigned char *r = b->data + b->len;
-    put64(r, ((ticks() - start_ticks) << 16) | (uint64_t)nf << 8 | kind);
+    put64(r, t | (uint64_t)(id ? STACK_REF : 0) << 8 | kind);
     put64(r + 8, (uint64_t)(uintptr_t)addr);
     put64(r + 16, size);
     put64(r + 24, arg);
-    if (nf) memcpy(r + REC_BYTES, pcs, 8 * (size_t)nf);
-    b->len += REC_BYTES + 8 * nf;
+    b->len += REC_BYTES;
+    if (id) {
+      put64(r + REC_BYTES, id);
+      b->len += 8;
+    }
     if (b->len > BUF_BYTES - MAX_RECORD - REC_BYTES) {
       flush(b);
       put_sample(b);
@@ -324,6 +385,8 @@ bool brisk_tracefile_init(void) {
     return false;
   }
   with_stacks = brisk_options.trace_stacks && unw_backtrace != NULL;
+  if (with_stacks && _ULx86_64_set_caching_policy != NULL && &_ULx86_64_local_addr_space != NULL)
+    _ULx86_64_set_caching_policy(_ULx86_64_local_addr_space, UNW_CACHE_PER_THREAD);
   if (pthread_key_create(&exit_key, thread_exit) != 0) return false;
   dl_iterate_phdr(find_self, (void *)(uintptr_t)brisk_tracefile_init);
   ticks_per_sec_x1000 = calibrate();
@@ -371,6 +434,9 @@ void brisk_tracefile_atfork_child(void) {
     b->len = HDR_BYTES;
     b->busy = 0;
     b->dead = 0;
+    /* the cached stacks were written to the parent's file, not ours */
+    if (b->stacks != NULL)
+      for (unsigned i = 0; i < CACHE_SLOTS; i++) b->stacks[i].id = 0;
     if (b != my_buf) {
       b->next_free = free_bufs;
       free_bufs = b;

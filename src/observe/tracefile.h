@@ -55,6 +55,7 @@ enum {
   TRACE_FREE = 5,
   TRACE_SYSCALL = 6,
   TRACE_SAMPLE = 7,
+  TRACE_STACK = 8,
 };
 
 /* Set once by brisk_tracefile_init when the trace file is open. */
