@@ -22,13 +22,17 @@ fi
 lib=$PWD/build/libbrisk.so
 brisk=$PWD/build/brisk
 py=/usr/bin/python3
+# gcc's compiler proper (cc1) on the preprocessed file: the driver forks it,
+# and heaptrack would follow only the driver
+cc1=$(gcc -print-prog-name=cc1)
+gcc -E bench/real/compile_me.c -o "$tmp/c.i"
 # name | environment | command (the program itself, not a shell: heaptrack
 # follows only the process it starts; $tmp is a scratch directory)
 progs=(
   "malloc-loop||build/bench/pairs n=2000000"
   "python|PYTHONMALLOC=malloc PYTHONHASHSEED=0|$py bench/real/work.py 6000"
   "sqlite||sqlite3 -cmd 'CREATE TEMP TABLE p(n INT); INSERT INTO p VALUES(35000);' :memory: < bench/real/work.sql"
-  "gcc||/usr/lib/gcc/x86_64-linux-gnu/12/cc1 -quiet -O0 bench/real/compile_me.c -o $tmp/c.s"
+  "gcc||$cc1 -quiet -fpreprocessed -O0 $tmp/c.i -o $tmp/c.s"
 )
 modes=(glibc brisk stats trace stacks heaptrack)
 run_mode() { # mode environment command -> seconds (or "-" when it cannot run)
