@@ -6,6 +6,9 @@
 #   make bench-safety quick run of brisk beside its checks-compiled-out
 #                     build (nochecks) and its hardened build, plus glibc
 #                     and mimalloc for scale; results in bench/results/safety/
+#   make bench-heaps  first-class heaps against malloc: pair cost, destroy
+#                     against a free loop, request arenas (bench/heaps.c;
+#                     bench/results/heaps/latest.md)
 #   make bench-trace  what statistics, brisk trace (with and without stacks)
 #                     and heaptrack cost on a malloc loop, python, sqlite
 #                     and gcc (bench/trace_overhead.sh; bench/results/trace/)
@@ -23,7 +26,7 @@ BENCH_BINS   := $(addprefix build/bench/,$(BENCH_PROGS))
 BENCH_STRICT ?= 0
 BENCH_ARGS   ?=
 
-.PHONY: bench bench-quick bench-progs bench-clean bench-safety bench-trace
+.PHONY: bench bench-quick bench-progs bench-clean bench-safety bench-trace bench-heaps
 
 bench-progs: $(BENCH_BINS)
 
@@ -56,6 +59,13 @@ bench-safety: bench-progs
 	bench/run.sh --quick --allocators glibc,brisk,mimalloc \
 	  --variants nochecks=build/nochecks/libbrisk.so,hardened=build/libbrisk-hardened.so \
 	  --out bench/results/safety $(BENCH_ARGS)
+
+build/bench/heaps: bench/heaps.c include/brisk.h build/libbrisk.so | build/bench
+	$(BENCH_CC) $(BENCH_CFLAGS) -o $@ $< -Lbuild -lbrisk -Wl,-rpath,'$$ORIGIN/..'
+
+bench-heaps: build/bench/heaps
+	@mkdir -p bench/results/heaps
+	build/bench/heaps n=1000000 rounds=5 | tee bench/results/heaps/latest.md
 
 bench-trace: bench-progs
 	$(MAKE) --no-print-directory all

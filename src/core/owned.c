@@ -8,8 +8,11 @@
  *    the list across the mremap) — a free of that block cannot run then;
  *  - huge_lock is held only for the few stores of a list update, never
  *    across a system call;
- *  - after drop_all the heap has no segment, no huge block, and its
- *    counters say every block it handed out was freed.
+ *  - after a reset or destroy the heap has no live block and no huge
+ *    block, and its counters say every block it handed out was freed; a
+ *    reset heap keeps up to BRISK_EMPTY_SEGMENTS_MAX of its segments as
+ *    empty dirty segments (the purge policy returns their pages), a
+ *    destroyed one none.
  */
 #include <errno.h>
 #include <string.h>
@@ -21,6 +24,7 @@
 #include "core/page.h"
 #include "core/segmap.h"
 #include "core/segment.h"
+#include "core/span.h"
 #include "observe/event.h"
 
 /* ------------------------------------------------------------ huge list */
@@ -100,10 +104,10 @@ void brisk_owned_census(heap_t *h, owned_census_t *c) {
 
 /* ------------------------------------------------------------ life cycle */
 
-/* Free every block of h: count the live ones as freed, unmap the huge
- * blocks (or cache them) and the segments, and reset every field but the
- * counters and the registry link. */
-static void drop_all(heap_t *h) {
+/* Free every block of h: count the live ones as freed, free the huge
+ * blocks, and reset every field but the counters and the registry link.
+ * Returns h's former segment list (all their spans dead), unlinked. */
+static segment_t *drop_all(heap_t *h) {
   owned_census_t c = {0};
   brisk_page_collect_all(h, true);
   census_segments(h, &c);
@@ -120,15 +124,38 @@ static void drop_all(heap_t *h) {
     brisk_huge_free(list, list->block);
     list = next;
   }
-  while (h->segments != NULL) brisk_segment_discard(h, h->segments);
   STAT_ADD(h->stats.free_calls, c.live_blocks);
   STAT_ADD(h->stats.freed_bytes, c.live_bytes);
   brisk_event_peak(h, true);
+  segment_t *segs = h->segments;
   heap_stats_t keep = h->stats;
   heap_t *all_next = h->all_next;
   memset(h, 0, sizeof *h);
   h->stats = keep;
   h->all_next = all_next;
+  return segs;
+}
+
+/* Link seg (of a dropped list) to h again. */
+static void relink(heap_t *h, segment_t *seg) {
+  seg->prev = NULL;
+  seg->next = h->segments;
+  if (seg->next != NULL) seg->next->prev = seg;
+  h->segments = seg;
+}
+
+/* The dropped segments: the first `keep` become empty segments of h
+ * again (dirty, on the purge clock), the others go to the graveyard. */
+static void settle_segments(heap_t *h, segment_t *segs, unsigned keep) {
+  for (unsigned n = 0; segs != NULL; n++) {
+    segment_t *next = segs->next;
+    relink(h, segs);
+    if (n < keep)
+      brisk_span_reset_segment(h, segs);
+    else
+      brisk_segment_discard(h, segs);
+    segs = next;
+  }
 }
 
 heap_t *brisk_owned_new(void) {
@@ -144,12 +171,14 @@ heap_t *brisk_owned_new(void) {
 }
 
 void brisk_owned_reset(heap_t *h) {
-  drop_all(h);
+  segment_t *segs = drop_all(h);
   brisk_heap_setup(h, HEAP_OWNED);
+  settle_segments(h, segs, BRISK_EMPTY_SEGMENTS_MAX); /* the next cycle's memory */
 }
 
 void brisk_owned_destroy(heap_t *h) {
-  drop_all(h);
+  segment_t *segs = drop_all(h);
   brisk_heap_setup(h, HEAP_DEAD); /* empty direct slots: any use reaches the slow path */
+  settle_segments(h, segs, 0);
   brisk_heaplist_retire(h);
 }

@@ -35,10 +35,12 @@
 
 /* A new empty owned heap; NULL (errno ENOMEM) when no memory. */
 heap_t *brisk_owned_new(void);
-/* Free every block of h; h stays usable.  Its memory goes back to the
- * kernel. */
+/* Free every block of h; h stays usable and keeps up to four of its
+ * segments (16 MiB) for its next blocks, dirty, under the normal purge
+ * policy; the rest goes back to the kernel. */
 void brisk_owned_reset(heap_t *h);
-/* Free every block of h and h itself. */
+/* Free every block of h and h itself; all its memory goes back to the
+ * kernel (the segments off the caller's path: brisk_segment_reap). */
 void brisk_owned_destroy(heap_t *h);
 
 /* Live blocks and bytes, mapped memory of h (collects pushed frees first:

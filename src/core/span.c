@@ -117,6 +117,15 @@ static page_t *free_span_make(heap_t *heap, segment_t *seg, uint32_t idx, uint32
   return span;
 }
 
+void brisk_span_reset_segment(heap_t *heap, segment_t *seg) {
+  uint64_t now = heap->now_ms = brisk_os_now_ms();
+  seg->used_slices = 0;
+  heap->empty_segments++;
+  free_span_make(heap, seg, 1, BRISK_USABLE_SLICES, 1, (uint32_t)now);
+  if (heap->purge_due_ms == 0) heap->purge_due_ms = now + (uint64_t)brisk_options.purge_delay_ms;
+  if (heap->dirty_bytes > (size_t)brisk_options.dirty_max_kib * 1024) heap->purge_due_ms = 1;
+}
+
 /* ------------------------------------------------------------------- spans */
 
 page_t *brisk_span_alloc(heap_t *heap, uint32_t slices) {

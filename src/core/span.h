@@ -30,6 +30,10 @@ bool brisk_span_grow(heap_t *heap, page_t *span, uint32_t slices);
 /* Shrink an in-use span in place to `slices` (>= 1): the tail is freed and
  * the guard moves to the new end. */
 void brisk_span_shrink(heap_t *heap, page_t *span, uint32_t slices);
+/* Describe slices 1..63 of seg, a segment of heap whose spans are all
+ * dead (core/owned.c resetting a heap: no block of it is referenced),
+ * as one dirty free span, empty and binned, on the purge clock. */
+void brisk_span_reset_segment(heap_t *heap, segment_t *seg);
 /* Take free span `span` out of its bin (core/purge.c releasing segments). */
 void brisk_span_unbin(heap_t *heap, page_t *span);
 /* Record that free span `span` now reads as zero (its purge succeeded). */
