@@ -229,3 +229,5 @@ deb: lib build/brisk
 -include test/test.mk
 -include bench/bench.mk
 -include test/real/real.mk
+-include test/region/region.mk
+-include examples/examples.mk

@@ -160,6 +160,78 @@ typedef struct brisk_heap_stats {
 /* Returns 0, or EINVAL for a NULL argument. */
 int brisk_heap_stats(brisk_heap_t *h, brisk_heap_stats_t *out);
 
+/* ------------------------------------------------------------ Region heaps
+ * A bounded-time (TLSF: two-level segregated fit, O(1) allocate and free)
+ * heap living entirely inside memory the caller supplies, e.g. a
+ * MAP_SHARED mapping several processes use at different addresses
+ * (docs/region.md).  All metadata is inside the region, as offsets from
+ * its base; a brisk_region_t * is simply the base of the mapping that
+ * passes it.  Every call is thread-safe: the region holds a robust mutex
+ * (process-shared with BRISK_REGION_SHARED).  A process or thread that
+ * dies holding it (even mid-split or mid-coalesce) leaves a region that
+ * the next caller repairs; blocks held by the living are never lost.
+ * Blocks are 16-byte aligned; each costs a 16-byte header, at least 48
+ * bytes in all.  Misuse (a pointer outside the region, a double free, a
+ * damaged block header) prints one line "brisk: region: ..." on stderr
+ * and aborts. */
+typedef struct brisk_region brisk_region_t;
+#define BRISK_REGION_SHARED 1u     /* process-shared, robust lock */
+#define BRISK_REGION_ALIGN 16u     /* required alignment of mem */
+#define BRISK_REGION_MIN_SIZE 8192u /* smallest len brisk_region_init takes */
+
+/* Make a region of the first len bytes (rounded down to 16) at mem, which
+ * must be BRISK_REGION_ALIGN-aligned, at least BRISK_REGION_MIN_SIZE bytes
+ * and below 2^47; flags is 0 or BRISK_REGION_SHARED.  The region's old
+ * contents are ignored.  Returns (brisk_region_t *)mem, or NULL with errno
+ * EINVAL (bad mem, len or flags) or the pthread error of the mutex.
+ * Use the region from another process only if it was made SHARED. */
+brisk_region_t *brisk_region_init(void *mem, size_t len, unsigned flags);
+/* The region at mem, made by brisk_region_init (here or in another process
+ * mapping the same memory, at any address).  Checks the header's magic,
+ * version, layout, sizes and checksum; NULL with errno EINVAL when mem
+ * holds no region.  Reads only the header's first 80 bytes. */
+brisk_region_t *brisk_region_attach(void *mem);
+/* A block of at least n bytes, 16-byte aligned; NULL with errno ENOMEM
+ * when no free block fits (or EINVAL for r NULL, EUCLEAN or
+ * ENOTRECOVERABLE for a region found broken by a crash repair). */
+void *brisk_region_malloc(brisk_region_t *r, size_t n);
+/* count * n zeroed bytes; NULL with ENOMEM on overflow or when full. */
+void *brisk_region_calloc(brisk_region_t *r, size_t count, size_t n);
+/* Resize p to n bytes, in place when the neighbour allows, else by moving
+ * (the contents up to the smaller size are kept).  realloc(r, NULL, n) is
+ * malloc; realloc(r, p, 0) frees p and returns NULL.  On failure NULL with
+ * ENOMEM, and p is untouched. */
+void *brisk_region_realloc(brisk_region_t *r, void *p, size_t n);
+/* A block of n bytes whose address in THIS process's mapping is a multiple
+ * of align (a power of two; EINVAL otherwise).  Mappings at page-aligned
+ * addresses see the same alignment for any align up to the page size. */
+void *brisk_region_aligned_alloc(brisk_region_t *r, size_t align, size_t n);
+/* Free a block of r.  NULL is a no-op. */
+void brisk_region_free(brisk_region_t *r, void *p);
+/* Bytes usable at p (>= the size asked for); 0 for NULL. */
+size_t brisk_region_usable_size(brisk_region_t *r, const void *p);
+/* Position-independent handle: p's offset from the region's base, valid in
+ * every process mapping the region.  0 for NULL, and 0 with errno EINVAL
+ * for a pointer outside the region (0 is never a block's offset). */
+uint64_t brisk_region_offset(brisk_region_t *r, const void *p);
+/* The pointer in this mapping for an offset; NULL for 0, and NULL with
+ * errno EINVAL for an offset beyond the region. */
+void *brisk_region_ptr(brisk_region_t *r, uint64_t offset);
+/* Walk the whole region and verify every invariant (sizes, boundary tags,
+ * in-use bits, no two adjacent free blocks, every free block in exactly
+ * its list, bitmaps, counters).  Returns 0, EINVAL (r is not a region) or
+ * EUCLEAN (an invariant is broken).  O(blocks), under the lock. */
+int brisk_region_check(brisk_region_t *r);
+/* Statistics: size = the region's bytes; used / free = bytes of in-use /
+ * free blocks, 16-byte headers included (size - used - free is the fixed
+ * overhead: header and end sentinel); largest_free = the largest free
+ * block's bytes (header included); blocks / free_blocks = their numbers.
+ * Returns 0, or EINVAL for a NULL argument. */
+typedef struct brisk_region_stats {
+  size_t size, used, free, largest_free, blocks, free_blocks;
+} brisk_region_stats_t;
+int brisk_region_stats(brisk_region_t *r, brisk_region_stats_t *out);
+
 #ifdef __cplusplus
 }
 #endif
