@@ -25,7 +25,6 @@
 #include "core/heap.h"
 #include "core/huge.h"
 #include "core/large.h"
-#include "core/owned.h"
 #include "core/page.h"
 #include "core/purge.h"
 #include "core/remote.h"
@@ -49,7 +48,7 @@ static void *alloc_once(heap_t *heap, size_t size, bool *zeroed, size_t *usable)
     return brisk_large_alloc(heap, size, zeroed);
   }
   void *p = brisk_huge_alloc(size, 0, zeroed);
-  if (p != NULL && heap->kind != HEAP_THREAD) brisk_owned_huge_link(heap, p);
+  if (p != NULL && heap->kind != HEAP_THREAD) brisk_huge_set_owner(heap, p);
   *usable = p != NULL ? brisk_free_usable(p) : 0;
   return p;
 }
@@ -171,7 +170,7 @@ static void *huge_alloc_counted(heap_t *heap, size_t size, size_t align) {
   void *p = brisk_huge_alloc(size, align, &zeroed);
   if (p == NULL && brisk_heap_release(heap) > 0) p = brisk_huge_alloc(size, align, &zeroed);
   if (p == NULL) return NULL;
-  if (heap->kind != HEAP_THREAD) brisk_owned_huge_link(heap, p);
+  if (heap->kind != HEAP_THREAD) brisk_huge_set_owner(heap, p);
   brisk_event_alloc(heap, size, brisk_free_usable(p));
   return p;
 }

@@ -43,7 +43,6 @@
 
 #include "core/huge.h"
 #include "core/options.h"
-#include "core/owned.h"
 #include "core/segmap.h"
 #include "observe/output.h"
 #include "os/os.h"
@@ -53,6 +52,73 @@ static huge_t *cache[BRISK_HUGE_CACHE_ENTRIES];
 static unsigned cache_n; /* written under huge_lock (atomic stores); peeked by cache_trim */
 static size_t cache_bytes;
 static uint64_t live_count, live_bytes, peak_live_bytes, peak_live_count;
+
+/* --------------------------------------- the lists of destroyable heaps */
+
+static void owner_lock(heap_t *heap) {
+  while (__atomic_exchange_n(&heap->huge_lock, 1, __ATOMIC_ACQUIRE))
+    while (__atomic_load_n(&heap->huge_lock, __ATOMIC_RELAXED)) cpu_relax();
+}
+static void owner_unlock(heap_t *heap) { __atomic_store_n(&heap->huge_lock, 0, __ATOMIC_RELEASE); }
+
+static void owner_add(heap_t *heap, huge_t *h) {
+  owner_lock(heap);
+  h->owner = heap;
+  h->oprev = NULL;
+  h->onext = heap->huge_list;
+  if (h->onext != NULL) h->onext->oprev = h;
+  heap->huge_list = h;
+  owner_unlock(heap);
+}
+
+static void owner_unlink(huge_t *h) {
+  heap_t *heap = h->owner;
+  owner_lock(heap);
+  if (h->oprev != NULL)
+    h->oprev->onext = h->onext;
+  else
+    heap->huge_list = h->onext;
+  if (h->onext != NULL) h->onext->oprev = h->oprev;
+  h->owner = NULL;
+  h->onext = h->oprev = NULL;
+  owner_unlock(heap);
+}
+
+void brisk_huge_set_owner(heap_t *heap, void *block) {
+  owner_add(heap, (huge_t *)SEGMAP_PTR(brisk_segmap_get((uintptr_t)block)));
+}
+
+size_t brisk_huge_owner_census(heap_t *heap, size_t *usable, size_t *mapped) {
+  size_t n = 0;
+  owner_lock(heap);
+  for (huge_t *h = heap->huge_list; h != NULL; h = h->onext) {
+    n++;
+    *usable += brisk_huge_usable(h, h->block);
+    *mapped += h->map_size;
+  }
+  owner_unlock(heap);
+  return n;
+}
+
+size_t brisk_huge_owner_free_all(heap_t *heap, size_t *usable) {
+  owner_lock(heap);
+  huge_t *list = heap->huge_list;
+  heap->huge_list = NULL;
+  owner_unlock(heap);
+  size_t n = 0;
+  while (list != NULL) {
+    huge_t *next = list->onext;
+    list->owner = NULL;
+    list->onext = list->oprev = NULL;
+    n++;
+    *usable += brisk_huge_usable(list, list->block);
+    brisk_huge_free(list, list->block);
+    list = next;
+  }
+  return n;
+}
+
+void brisk_huge_owner_atfork(heap_t *heap) { heap->huge_lock = 0; }
 
 static void live_add(uint64_t bytes) {
   uint64_t now = __atomic_add_fetch(&live_bytes, bytes, __ATOMIC_RELAXED);
@@ -314,7 +380,7 @@ void brisk_huge_free(huge_t *h, void *p) {
   if (h->magic != BRISK_HUGE_MAGIC || (uint8_t *)p != h->block)
     brisk_output_fatal("free(): invalid pointer", p);
   if (atomic_exchange_explicit(&h->live, 0, memory_order_acq_rel) != 1) brisk_output_double_free(p);
-  if (h->owner != NULL) brisk_owned_huge_unlink(h);
+  if (h->owner != NULL) owner_unlink(h);
   __atomic_fetch_sub(&live_count, 1, __ATOMIC_RELAXED);
   __atomic_fetch_sub(&live_bytes, h->map_size, __ATOMIC_RELAXED);
   cache_insert(h);
@@ -339,9 +405,9 @@ void *brisk_huge_realloc(huge_t *h, void *p, size_t size) {
   /* A block of a destroyable heap leaves its list while the header may
    * move (no lock across mremap), and joins it again where it ends up. */
   heap_t *owner = h->owner;
-  if (owner != NULL) brisk_owned_huge_unlink(h);
+  if (owner != NULL) owner_unlink(h);
   huge_t *nh = huge_resize(h, need, map_align(off));
-  if (owner != NULL) brisk_owned_huge_add(owner, nh != NULL ? nh : h);
+  if (owner != NULL) owner_add(owner, nh != NULL ? nh : h);
   if (nh == NULL) return NULL;
   nh->block = (uint8_t *)nh + off;
   if (need > old)

@@ -36,6 +36,22 @@ uint64_t brisk_huge_live_bytes(void);
 uint64_t brisk_huge_peak_count(void);
 uint64_t brisk_huge_peak_bytes(void);
 size_t brisk_huge_cached_bytes(void);
+/* Huge blocks of a destroyable heap (HEAP_OWNED, core/owned.h) are kept
+ * on the heap's list (heap->huge_list, hh->owner/onext/oprev) so that its
+ * destroy frees them: exactly its live huge blocks are on it, except one
+ * being resized (off the list across the mremap; no free of it can run
+ * then).  The list's spin lock (heap->huge_lock) is held for a few
+ * stores, never across a system call.  Any thread.
+ * Put the huge block `block`, just allocated for heap, on its list. */
+void brisk_huge_set_owner(heap_t *heap, void *block);
+/* Live huge blocks of heap's list; *usable, *mapped receive their usable
+ * and mapped bytes. */
+size_t brisk_huge_owner_census(heap_t *heap, size_t *usable, size_t *mapped);
+/* Free every huge block of heap's list; returns how many (*usable: their
+ * usable bytes). */
+size_t brisk_huge_owner_free_all(heap_t *heap, size_t *usable);
+/* Fork child: heap's list lock may have been held by another thread. */
+void brisk_huge_owner_atfork(heap_t *heap);
 /* Fork child: forget the cache (another thread may have been updating it). */
 void brisk_huge_atfork_child(void);
 

@@ -3,11 +3,7 @@
  * rules and why destroying is safe).
  *
  * Invariants:
- *  - an owned heap's huge blocks are exactly those on its huge_list (each
- *    with owner == the heap), except while core/huge.c resizes one (off
- *    the list across the mremap) — a free of that block cannot run then;
- *  - huge_lock is held only for the few stores of a list update, never
- *    across a system call;
+ *  - an owned heap's huge blocks are on its list in core/huge.c;
  *  - after a reset or destroy the heap has no live block and no huge
  *    block, and its counters say every block it handed out was freed; a
  *    reset heap keeps up to BRISK_EMPTY_SEGMENTS_MAX of its segments as
@@ -22,49 +18,13 @@
 #include "core/huge.h"
 #include "core/owned.h"
 #include "core/page.h"
-#include "core/segmap.h"
 #include "core/segment.h"
 #include "core/span.h"
 #include "observe/event.h"
 
-/* ------------------------------------------------------------ huge list */
-
-static void lock(heap_t *h) {
-  while (__atomic_exchange_n(&h->huge_lock, 1, __ATOMIC_ACQUIRE))
-    while (__atomic_load_n(&h->huge_lock, __ATOMIC_RELAXED)) cpu_relax();
-}
-static void unlock(heap_t *h) { __atomic_store_n(&h->huge_lock, 0, __ATOMIC_RELEASE); }
-
-void brisk_owned_huge_add(heap_t *h, huge_t *hh) {
-  lock(h);
-  hh->owner = h;
-  hh->oprev = NULL;
-  hh->onext = h->huge_list;
-  if (hh->onext != NULL) hh->onext->oprev = hh;
-  h->huge_list = hh;
-  unlock(h);
-}
-
-void brisk_owned_huge_link(heap_t *h, void *block) {
-  brisk_owned_huge_add(h, (huge_t *)SEGMAP_PTR(brisk_segmap_get((uintptr_t)block)));
-}
-
-void brisk_owned_huge_unlink(huge_t *hh) {
-  heap_t *h = hh->owner;
-  lock(h);
-  if (hh->oprev != NULL)
-    hh->oprev->onext = hh->onext;
-  else
-    h->huge_list = hh->onext;
-  if (hh->onext != NULL) hh->onext->oprev = hh->oprev;
-  hh->owner = NULL;
-  hh->onext = hh->oprev = NULL;
-  unlock(h);
-}
-
 void brisk_owned_atfork_child(void) {
   for (heap_t *h = brisk_heaplist_first(); h != NULL; h = h->all_next)
-    if (h->kind != HEAP_THREAD) h->huge_lock = 0;
+    if (h->kind != HEAP_THREAD) brisk_huge_owner_atfork(h);
 }
 
 /* ------------------------------------------------------------ census */
@@ -92,14 +52,12 @@ void brisk_owned_census(heap_t *h, owned_census_t *c) {
   *c = (owned_census_t){0};
   brisk_page_collect_all(h, false);
   census_segments(h, c);
-  lock(h);
-  for (huge_t *hh = h->huge_list; hh != NULL; hh = hh->onext) {
-    c->huge_blocks++;
-    c->live_blocks++;
-    c->live_bytes += brisk_huge_usable(hh, hh->block);
-    c->mapped_bytes += hh->map_size;
-  }
-  unlock(h);
+  size_t usable = 0, mapped = 0;
+  size_t n = brisk_huge_owner_census(h, &usable, &mapped);
+  c->huge_blocks += n;
+  c->live_blocks += n;
+  c->live_bytes += usable;
+  c->mapped_bytes += mapped;
 }
 
 /* ------------------------------------------------------------ life cycle */
@@ -111,19 +69,9 @@ static segment_t *drop_all(heap_t *h) {
   owned_census_t c = {0};
   brisk_page_collect_all(h, true);
   census_segments(h, &c);
-  lock(h);
-  huge_t *list = h->huge_list;
-  h->huge_list = NULL;
-  unlock(h);
-  while (list != NULL) {
-    huge_t *next = list->onext;
-    list->owner = NULL;
-    list->onext = list->oprev = NULL;
-    c.live_blocks++;
-    c.live_bytes += brisk_huge_usable(list, list->block);
-    brisk_huge_free(list, list->block);
-    list = next;
-  }
+  size_t usable = 0;
+  c.live_blocks += brisk_huge_owner_free_all(h, &usable);
+  c.live_bytes += usable;
   STAT_ADD(h->stats.free_calls, c.live_blocks);
   STAT_ADD(h->stats.freed_bytes, c.live_bytes);
   brisk_event_peak(h, true);

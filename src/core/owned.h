@@ -50,13 +50,6 @@ typedef struct owned_census_s {
 } owned_census_t;
 void brisk_owned_census(heap_t *h, owned_census_t *out);
 
-/* Huge blocks of owned heaps (core/huge.c, core/alloc.c call these):
- * link the huge block `block` just allocated for h; add header hh to h's
- * list; take hh (hh->owner set) off its owner's list.  Any thread. */
-void brisk_owned_huge_link(heap_t *h, void *block);
-void brisk_owned_huge_add(heap_t *h, huge_t *hh);
-void brisk_owned_huge_unlink(huge_t *hh);
-
 /* Fork child: another thread may have held a huge-list lock. */
 void brisk_owned_atfork_child(void);
 

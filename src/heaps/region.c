@@ -68,9 +68,9 @@ BRISK_API brisk_region_t *brisk_region_init(void *mem, size_t len, unsigned flag
   r->used_bytes = r->nused = r->repairs = r->check_gen = 0;
   brisk_region_index_clear(r);
   uint64_t size = r->end - r->first;
-  brisk_region_write(r, r->first, size | RB_PREV_INUSE);
+  brisk_region_block_write(r, r->first, size | RB_PREV_INUSE);
   *rb_footer(r, r->first, size) = size;
-  brisk_region_write(r, r->end, RB_INUSE);
+  brisk_region_block_write(r, r->end, RB_INUSE);
   brisk_region_index_insert(r, r->first);
   r->layout_check = layout_check(r);
   __atomic_store_n(&r->magic, RG_MAGIC, __ATOMIC_RELEASE);
@@ -110,7 +110,7 @@ static bool lock_alloc(region_t *r) {
  * beyond repair (the block cannot be given back, nor reported as fine). */
 static void lock_or_die(region_t *r, const void *p, const char *what) {
   if (brisk_region_lock(r) != 0)
-    brisk_region_fatal("invalid ", what, " of ", p, "region not recoverable ", r);
+    brisk_region_block_fatal("invalid ", what, " of ", p, "region not recoverable ", r);
 }
 
 BRISK_API void *brisk_region_malloc(brisk_region_t *r, size_t n) {
@@ -118,12 +118,12 @@ BRISK_API void *brisk_region_malloc(brisk_region_t *r, size_t n) {
   if (!lock_alloc(r)) return NULL;
   roff_t off = bsize != 0 ? brisk_region_index_find(r, bsize) : 0;
   if (off == 0) {
-    brisk_region_unlock(r);
+    brisk_region_lock_leave(r);
     errno = ENOMEM;
     return NULL;
   }
-  brisk_region_take(r, off, bsize);
-  brisk_region_unlock(r);
+  brisk_region_block_take(r, off, bsize);
+  brisk_region_lock_leave(r);
   return payload(r, off);
 }
 
@@ -154,25 +154,25 @@ BRISK_API void *brisk_region_aligned_alloc(brisk_region_t *r, size_t align, size
   if (!lock_alloc(r)) return NULL;
   roff_t off = brisk_region_index_find(r, need);
   if (off == 0) {
-    brisk_region_unlock(r);
+    brisk_region_lock_leave(r);
     errno = ENOMEM;
     return NULL;
   }
   uintptr_t p0 = (uintptr_t)payload(r, off);
   uint64_t gap = (uint64_t)(((p0 + align - 1) & ~(uintptr_t)(align - 1)) - p0);
   while (gap != 0 && gap < RG_MIN_BLOCK) gap += align;
-  roff_t at = brisk_region_split_front(r, off, gap);
-  brisk_region_take(r, at, bsize);
-  brisk_region_unlock(r);
+  roff_t at = brisk_region_block_split_front(r, off, gap);
+  brisk_region_block_take(r, at, bsize);
+  brisk_region_lock_leave(r);
   return payload(r, at);
 }
 
 BRISK_API void brisk_region_free(brisk_region_t *r, void *p) {
   if (p == NULL) return;
   lock_or_die(r, p, "free");
-  roff_t off = brisk_region_validate(r, p, "free", true);
-  brisk_region_release(r, off);
-  brisk_region_unlock(r);
+  roff_t off = brisk_region_block_validate(r, p, "free", true);
+  brisk_region_block_release(r, off);
+  brisk_region_lock_leave(r);
 }
 
 BRISK_API void *brisk_region_realloc(brisk_region_t *r, void *p, size_t n) {
@@ -182,32 +182,32 @@ BRISK_API void *brisk_region_realloc(brisk_region_t *r, void *p, size_t n) {
     return NULL;
   }
   lock_or_die(r, p, "realloc");
-  roff_t off = brisk_region_validate(r, p, "realloc", true);
+  roff_t off = brisk_region_block_validate(r, p, "realloc", true);
   uint64_t bsize = block_size(n);
-  if (bsize != 0 && brisk_region_resize(r, off, bsize)) {
-    brisk_region_unlock(r);
+  if (bsize != 0 && brisk_region_block_resize(r, off, bsize)) {
+    brisk_region_lock_leave(r);
     return p;
   }
   roff_t to = bsize != 0 ? brisk_region_index_find(r, bsize) : 0;
   if (to == 0) {
-    brisk_region_unlock(r);
+    brisk_region_lock_leave(r);
     errno = ENOMEM;
     return NULL;
   }
-  brisk_region_take(r, to, bsize);
+  brisk_region_block_take(r, to, bsize);
   uint64_t keep = rb_size(r, off) - RG_HDR;
   memcpy(payload(r, to), p, keep < n ? keep : n);
-  brisk_region_release(r, off);
-  brisk_region_unlock(r);
+  brisk_region_block_release(r, off);
+  brisk_region_lock_leave(r);
   return payload(r, to);
 }
 
 BRISK_API size_t brisk_region_usable_size(brisk_region_t *r, const void *p) {
   if (p == NULL) return 0;
   lock_or_die(r, p, "usable_size");
-  roff_t off = brisk_region_validate(r, p, "usable_size", true);
+  roff_t off = brisk_region_block_validate(r, p, "usable_size", true);
   size_t n = rb_size(r, off) - RG_HDR;
-  brisk_region_unlock(r);
+  brisk_region_lock_leave(r);
   return n;
 }
 
@@ -233,8 +233,8 @@ BRISK_API void *brisk_region_ptr(brisk_region_t *r, uint64_t offset) {
 BRISK_API int brisk_region_check(brisk_region_t *r) {
   if (r == NULL || !header_valid(r)) return EINVAL;
   if (brisk_region_lock(r) != 0) return EUCLEAN;
-  int e = brisk_region_verify(r);
-  brisk_region_unlock(r);
+  int e = brisk_region_walk_verify(r);
+  brisk_region_lock_leave(r);
   return e;
 }
 
@@ -242,7 +242,7 @@ BRISK_API int brisk_region_stats(brisk_region_t *r, brisk_region_stats_t *out) {
   if (r == NULL || out == NULL) return EINVAL;
   int e = brisk_region_lock(r);
   if (e != 0) return e;
-  brisk_region_fill_stats(r, out);
-  brisk_region_unlock(r);
+  brisk_region_walk_fill_stats(r, out);
+  brisk_region_lock_leave(r);
   return 0;
 }

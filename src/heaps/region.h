@@ -47,7 +47,7 @@
  *  I7 the counters used_bytes/free_bytes/nused/nfree equal the walk's.
  * While an operation runs, only I1 is kept at every instant (between any
  * two stores, in program order): that is what makes the crash repair
- * possible (region_walk.c, brisk_region_rebuild).
+ * possible (region_walk.c, brisk_region_walk_rebuild).
  *
  * Locking: every function below that touches blocks or the index expects
  * the caller to hold the region lock (region_lock.c).
@@ -106,7 +106,7 @@ struct brisk_region {
   uint64_t nused;        /* in-use blocks */
   uint64_t nfree;        /* free blocks */
   uint64_t repairs;      /* times a dead holder's lock was repaired */
-  uint64_t check_gen;    /* brisk_region_verify's stamp counter */
+  uint64_t check_gen;    /* brisk_region_walk_verify's stamp counter */
   uint64_t fl_bitmap;    /* bit f: sl_bitmap[f] != 0 */
   uint32_t sl_bitmap[RG_FL_COUNT]; /* bit s: heads[f][s] != 0 */
   uint64_t heads[RG_FL_COUNT][RG_SL_COUNT]; /* first free block, 0: none */
@@ -158,14 +158,14 @@ void brisk_region_hook(int point);
 /* --------------------------------------------------- region_block.c */
 
 /* The keyed check value of a header with word sf at offset off. */
-uint64_t brisk_region_check_value(const region_t *r, roff_t off, uint64_t sf);
+uint64_t brisk_region_block_check_value(const region_t *r, roff_t off, uint64_t sf);
 /* Write header sf at off, then its check value (two 8-byte stores; a walk
  * by sizes reads only sf, which is one store). */
-void brisk_region_write(region_t *r, roff_t off, uint64_t sf);
+void brisk_region_block_write(region_t *r, roff_t off, uint64_t sf);
 /* Whether the header at off carries its right check value. */
-bool brisk_region_header_ok(const region_t *r, roff_t off);
+bool brisk_region_block_header_ok(const region_t *r, roff_t off);
 /* Set or clear RB_PREV_INUSE in the header at off (a block or the end). */
-void brisk_region_set_prev_inuse(region_t *r, roff_t off, bool inuse);
+void brisk_region_block_set_prev_inuse(region_t *r, roff_t off, bool inuse);
 
 /* The block whose payload is p, validated for handing back by `what`
  * ("free", "realloc", "usable_size"): p lies in the region on a payload
@@ -173,34 +173,34 @@ void brisk_region_set_prev_inuse(region_t *r, roff_t off, bool inuse);
  * size lands inside the region on a valid header whose RB_PREV_INUSE is
  * set, and a free previous block has a matching footer and header.  On
  * any failure: unlocks r when `locked`, prints the message, aborts. */
-roff_t brisk_region_validate(region_t *r, const void *p, const char *what, bool locked);
+roff_t brisk_region_block_validate(region_t *r, const void *p, const char *what, bool locked);
 
 /* Take the free block at off (already out of the index) for an
  * allocation of bsize bytes (a multiple of 16, >= RG_MIN_BLOCK, <= its
  * size): split off and index the tail when it is a block, mark it in use.
  * Returns off. */
-roff_t brisk_region_take(region_t *r, roff_t off, uint64_t bsize);
+roff_t brisk_region_block_take(region_t *r, roff_t off, uint64_t bsize);
 /* Give the in-use block at off back: coalesce with free neighbours and
  * index the result.  The block was validated. */
-void brisk_region_release(region_t *r, roff_t off);
+void brisk_region_block_release(region_t *r, roff_t off);
 /* Resize the in-use block at off to bsize in place when possible
  * (shrinking splits the tail off; growing absorbs a free next block).
  * Returns whether the block now has at least bsize bytes. */
-bool brisk_region_resize(region_t *r, roff_t off, uint64_t bsize);
+bool brisk_region_block_resize(region_t *r, roff_t off, uint64_t bsize);
 /* Split a leading gap of `gap` bytes (0 or >= RG_MIN_BLOCK, a multiple of
  * 16, smaller than the block) off the free, unindexed block at off; the gap
  * becomes an indexed free block.  Returns the offset of the rest. */
-roff_t brisk_region_split_front(region_t *r, roff_t off, uint64_t gap);
+roff_t brisk_region_block_split_front(region_t *r, roff_t off, uint64_t gap);
 
 /* Print "brisk: region: <head><what><tail>0x<p>", then " (<detail>0x<q>)"
  * when detail is not NULL, on one line to stderr; then abort. */
-_Noreturn void brisk_region_fatal(const char *head, const char *what, const char *tail,
+_Noreturn void brisk_region_block_fatal(const char *head, const char *what, const char *tail,
                                   const void *p, const char *detail, const void *q);
 
 /* --------------------------------------------------- region_index.c */
 
 /* The (first, second) level list that holds free blocks of `size`. */
-void brisk_region_map_insert(uint64_t size, unsigned *fl, unsigned *sl);
+void brisk_region_index_map_insert(uint64_t size, unsigned *fl, unsigned *sl);
 /* Insert / remove the free block at off into / from its list. */
 void brisk_region_index_insert(region_t *r, roff_t off);
 void brisk_region_index_remove(region_t *r, roff_t off);
@@ -216,12 +216,12 @@ void brisk_region_index_clear(region_t *r);
 /* Rebuild everything but I1 from a linear walk: merge adjacent free blocks,
  * rewrite flags, check values and footers, rebuild the index and the
  * counters.  Returns 0, or EUCLEAN when the walk itself is broken. */
-int brisk_region_rebuild(region_t *r);
+int brisk_region_walk_rebuild(region_t *r);
 /* Verify I1..I7; 0 or EUCLEAN.  Writes only check_gen and one scratch
  * word (word 4) of each free block, which nothing else reads. */
-int brisk_region_verify(region_t *r);
+int brisk_region_walk_verify(region_t *r);
 /* Fill *out from the counters and the index. */
-void brisk_region_fill_stats(const region_t *r, brisk_region_stats_t *out);
+void brisk_region_walk_fill_stats(const region_t *r, brisk_region_stats_t *out);
 
 /* --------------------------------------------------- region_lock.c */
 
@@ -229,10 +229,10 @@ void brisk_region_fill_stats(const region_t *r, brisk_region_stats_t *out);
  * Returns 0 or an errno value. */
 int brisk_region_lock_init(region_t *r, bool shared);
 /* Lock r.  When the previous holder died holding it, rebuild the region
- * (brisk_region_rebuild) and mark the lock consistent.  Returns 0 (held),
+ * (brisk_region_walk_rebuild) and mark the lock consistent.  Returns 0 (held),
  * EUCLEAN (the repair found the region broken: the lock is made
  * unrecoverable and released) or ENOTRECOVERABLE. */
 int brisk_region_lock(region_t *r);
-void brisk_region_unlock(region_t *r);
+void brisk_region_lock_leave(region_t *r);
 
 #endif /* BRISK_HEAPS_REGION_H */

@@ -45,27 +45,27 @@ static inline uint64_t mix64(uint64_t x) {
   return x;
 }
 
-uint64_t brisk_region_check_value(const region_t *r, roff_t off, uint64_t sf) {
+uint64_t brisk_region_block_check_value(const region_t *r, roff_t off, uint64_t sf) {
   return mix64((sf ^ r->key) + off * 0x9e3779b97f4a7c15ull);
 }
 
-void brisk_region_write(region_t *r, roff_t off, uint64_t sf) {
+void brisk_region_block_write(region_t *r, roff_t off, uint64_t sf) {
   rblock_t *b = rb_at(r, off);
   __atomic_store_n(&b->sf, sf, __ATOMIC_RELAXED);
-  b->chk = brisk_region_check_value(r, off, sf);
+  b->chk = brisk_region_block_check_value(r, off, sf);
 }
 
-bool brisk_region_header_ok(const region_t *r, roff_t off) {
+bool brisk_region_block_header_ok(const region_t *r, roff_t off) {
   const rblock_t *b = rb_at(r, off);
-  return b->chk == brisk_region_check_value(r, off, b->sf);
+  return b->chk == brisk_region_block_check_value(r, off, b->sf);
 }
 
-void brisk_region_set_prev_inuse(region_t *r, roff_t off, bool inuse) {
+void brisk_region_block_set_prev_inuse(region_t *r, roff_t off, bool inuse) {
   uint64_t sf = rb_sf(r, off);
-  brisk_region_write(r, off, inuse ? sf | RB_PREV_INUSE : sf & ~RB_PREV_INUSE);
+  brisk_region_block_write(r, off, inuse ? sf | RB_PREV_INUSE : sf & ~RB_PREV_INUSE);
 }
 
-_Noreturn void brisk_region_fatal(const char *head, const char *what, const char *tail,
+_Noreturn void brisk_region_block_fatal(const char *head, const char *what, const char *tail,
                                   const void *p, const char *detail, const void *q) {
   outbuf_t o = {.fd = 2};
   brisk_output_str(&o, "brisk: region: ");
@@ -87,8 +87,8 @@ _Noreturn void brisk_region_fatal(const char *head, const char *what, const char
 /* The header at off is damaged: report it (after letting the lock go, so
  * that other processes sharing the region are not left blocked). */
 static _Noreturn void corrupted(region_t *r, roff_t off, bool locked) {
-  if (locked) brisk_region_unlock(r);
-  brisk_region_fatal("corrupted block header at ", "", "", (char *)r + off, NULL, NULL);
+  if (locked) brisk_region_lock_leave(r);
+  brisk_region_block_fatal("corrupted block header at ", "", "", (char *)r + off, NULL, NULL);
 }
 
 /* Whether a block of `size` may start at off: a multiple of 16, at least
@@ -97,29 +97,29 @@ static inline bool size_fits(const region_t *r, roff_t off, uint64_t size) {
   return size >= RG_MIN_BLOCK && size <= r->end - off;
 }
 
-roff_t brisk_region_validate(region_t *r, const void *p, const char *what, bool locked) {
+roff_t brisk_region_block_validate(region_t *r, const void *p, const char *what, bool locked) {
   uintptr_t base = (uintptr_t)r, a = (uintptr_t)p;
   if (a < base + r->first + RG_HDR || a >= base + r->end) {
-    if (locked) brisk_region_unlock(r);
-    brisk_region_fatal("invalid ", what, " of ", p, "not in region ", r);
+    if (locked) brisk_region_lock_leave(r);
+    brisk_region_block_fatal("invalid ", what, " of ", p, "not in region ", r);
   }
   roff_t off = a - base - RG_HDR;
   if (off % RG_ALIGN != 0) {
-    if (locked) brisk_region_unlock(r);
-    brisk_region_fatal("invalid ", what, " of ", p, "not a block of region ", r);
+    if (locked) brisk_region_lock_leave(r);
+    brisk_region_block_fatal("invalid ", what, " of ", p, "not a block of region ", r);
   }
-  if (!brisk_region_header_ok(r, off)) corrupted(r, off, locked);
+  if (!brisk_region_block_header_ok(r, off)) corrupted(r, off, locked);
   uint64_t sf = rb_sf(r, off), size = RB_SIZE(sf);
   if ((sf & RB_DEAD) || !(sf & RB_INUSE)) {
-    if (locked) brisk_region_unlock(r);
-    if (strcmp(what, "free") == 0) brisk_region_fatal("double free of ", "", "", p, NULL, NULL);
-    brisk_region_fatal("invalid ", what, " of ", p, "freed block of region ", r);
+    if (locked) brisk_region_lock_leave(r);
+    if (strcmp(what, "free") == 0) brisk_region_block_fatal("double free of ", "", "", p, NULL, NULL);
+    brisk_region_block_fatal("invalid ", what, " of ", p, "freed block of region ", r);
   }
   if (!size_fits(r, off, size)) corrupted(r, off, locked);
   /* The next block (or the end sentinel) must be a valid header that
    * knows this block is in use. */
   roff_t next = off + size;
-  if (!brisk_region_header_ok(r, next)) corrupted(r, next, locked);
+  if (!brisk_region_block_header_ok(r, next)) corrupted(r, next, locked);
   uint64_t nsf = rb_sf(r, next), nsize = RB_SIZE(nsf);
   if (!(nsf & RB_PREV_INUSE) || (nsf & RB_DEAD)) corrupted(r, next, locked);
   if (next == r->end ? (nsize != 0 || !(nsf & RB_INUSE)) : !size_fits(r, next, nsize))
@@ -132,13 +132,13 @@ roff_t brisk_region_validate(region_t *r, const void *p, const char *what, bool 
     if (ps % RG_ALIGN != 0 || ps < RG_MIN_BLOCK || ps > off - r->first) corrupted(r, off, locked);
     roff_t prev = off - ps;
     uint64_t psf = rb_sf(r, prev);
-    if (!brisk_region_header_ok(r, prev) || (psf & (RB_INUSE | RB_DEAD)) || RB_SIZE(psf) != ps)
+    if (!brisk_region_block_header_ok(r, prev) || (psf & (RB_INUSE | RB_DEAD)) || RB_SIZE(psf) != ps)
       corrupted(r, prev, locked);
   }
   return off;
 }
 
-roff_t brisk_region_take(region_t *r, roff_t off, uint64_t bsize) {
+roff_t brisk_region_block_take(region_t *r, roff_t off, uint64_t bsize) {
   uint64_t sf = rb_sf(r, off), size = RB_SIZE(sf), pflag = sf & RB_PREV_INUSE;
   uint64_t rem = size - bsize;
   if (rem >= RG_MIN_BLOCK) {
@@ -146,13 +146,13 @@ roff_t brisk_region_take(region_t *r, roff_t off, uint64_t bsize) {
     /* 1. The tail's header and footer, inside [off, off+size), which the
      *    walk still sees as one free block: invisible to it.  The block
      *    after the tail keeps RB_PREV_INUSE clear, which stays right. */
-    brisk_region_write(r, tail, rem | RB_PREV_INUSE);
+    brisk_region_block_write(r, tail, rem | RB_PREV_INUSE);
     *rb_footer(r, tail, rem) = rem;
     RG_ORDER();
     RG_HOOK(1);
     /* 2. One store shrinks the block and marks it in use: the walk goes
      *    from [off: size, free] to [off: bsize, in use][tail: rem, free]. */
-    brisk_region_write(r, off, bsize | RB_INUSE | pflag);
+    brisk_region_block_write(r, off, bsize | RB_INUSE | pflag);
     RG_ORDER();
     RG_HOOK(2);
     brisk_region_index_insert(r, tail);
@@ -160,17 +160,17 @@ roff_t brisk_region_take(region_t *r, roff_t off, uint64_t bsize) {
   } else {
     /* One store marks the whole block in use; then the next block's flag
      * (recomputed by a rebuild if we die in between). */
-    brisk_region_write(r, off, size | RB_INUSE | pflag);
+    brisk_region_block_write(r, off, size | RB_INUSE | pflag);
     RG_ORDER();
     RG_HOOK(3);
-    brisk_region_set_prev_inuse(r, off + size, true);
+    brisk_region_block_set_prev_inuse(r, off + size, true);
   }
   r->used_bytes += size;
   r->nused++;
   return off;
 }
 
-void brisk_region_release(region_t *r, roff_t off) {
+void brisk_region_block_release(region_t *r, roff_t off) {
   uint64_t sf = rb_sf(r, off), size = RB_SIZE(sf), pflag = sf & RB_PREV_INUSE;
   roff_t next = off + size, start = off;
   uint64_t nsf = rb_sf(r, next), total = size;
@@ -197,18 +197,18 @@ void brisk_region_release(region_t *r, roff_t off) {
   /* 2. One store of the surviving header: the walk goes from
    *    [prev free?][off in use][next free?] to [start: total, free]; the
    *    absorbed headers are now payload it never reaches. */
-  brisk_region_write(r, start, total | pflag);
+  brisk_region_block_write(r, start, total | pflag);
   RG_ORDER();
   RG_HOOK(5);
   /* 3. Absorbed headers become DEAD so that freeing them again reports a
    *    double free instead of following them; then the next block learns
    *    that its neighbour is free (when the next was merged, the block
    *    after it already has RB_PREV_INUSE clear). */
-  if (merge_prev) brisk_region_write(r, off, RB_DEAD);
+  if (merge_prev) brisk_region_block_write(r, off, RB_DEAD);
   if (merge_next)
-    brisk_region_write(r, next, RB_DEAD);
+    brisk_region_block_write(r, next, RB_DEAD);
   else
-    brisk_region_set_prev_inuse(r, next, false);
+    brisk_region_block_set_prev_inuse(r, next, false);
   RG_ORDER();
   RG_HOOK(6);
   brisk_region_index_insert(r, start);
@@ -225,34 +225,34 @@ static void shrink(region_t *r, roff_t off, uint64_t size, uint64_t pflag, uint6
     brisk_region_index_remove(r, next);
     /* 1. The tail's header lies in bytes being given up, its footer is the
      *    free next block's footer word: both invisible to a walk. */
-    brisk_region_write(r, tail, tsize | RB_PREV_INUSE);
+    brisk_region_block_write(r, tail, tsize | RB_PREV_INUSE);
     *rb_footer(r, tail, tsize) = tsize;
     RG_ORDER();
     RG_HOOK(7);
     /* 2. One store shrinks the block: [off: size][next] becomes
      *    [off: bsize][tail: tsize]; next's header is now tail payload. */
-    brisk_region_write(r, off, bsize | RB_INUSE | pflag);
+    brisk_region_block_write(r, off, bsize | RB_INUSE | pflag);
     RG_ORDER();
     RG_HOOK(8);
-    brisk_region_write(r, next, RB_DEAD); /* before the links overwrite it */
+    brisk_region_block_write(r, next, RB_DEAD); /* before the links overwrite it */
   } else {
     if (rem < RG_MIN_BLOCK) return;
     /* 1. The tail's header and footer inside the block: invisible. */
-    brisk_region_write(r, tail, rem | RB_PREV_INUSE);
+    brisk_region_block_write(r, tail, rem | RB_PREV_INUSE);
     *rb_footer(r, tail, rem) = rem;
     RG_ORDER();
     RG_HOOK(9);
     /* 2. One store: [off: size] becomes [off: bsize][tail: rem]. */
-    brisk_region_write(r, off, bsize | RB_INUSE | pflag);
+    brisk_region_block_write(r, off, bsize | RB_INUSE | pflag);
     RG_ORDER();
     RG_HOOK(10);
-    brisk_region_set_prev_inuse(r, next, false);
+    brisk_region_block_set_prev_inuse(r, next, false);
   }
   r->used_bytes -= rem;
   brisk_region_index_insert(r, tail);
 }
 
-bool brisk_region_resize(region_t *r, roff_t off, uint64_t bsize) {
+bool brisk_region_block_resize(region_t *r, roff_t off, uint64_t bsize) {
   uint64_t sf = rb_sf(r, off), size = RB_SIZE(sf), pflag = sf & RB_PREV_INUSE;
   if (bsize <= size) {
     shrink(r, off, size, pflag, bsize);
@@ -267,43 +267,43 @@ bool brisk_region_resize(region_t *r, roff_t off, uint64_t bsize) {
     roff_t tail = off + bsize; /* beyond next's header: bsize >= size + 16 */
     /* 1. The tail's header inside the free next block's payload, its footer
      *    at next's footer word: invisible to a walk. */
-    brisk_region_write(r, tail, rem | RB_PREV_INUSE);
+    brisk_region_block_write(r, tail, rem | RB_PREV_INUSE);
     *rb_footer(r, tail, rem) = rem;
     RG_ORDER();
     RG_HOOK(11);
     /* 2. One store grows the block: [off: size][next: nsize] becomes
      *    [off: bsize][tail: rem]. */
-    brisk_region_write(r, off, bsize | RB_INUSE | pflag);
+    brisk_region_block_write(r, off, bsize | RB_INUSE | pflag);
     RG_ORDER();
     RG_HOOK(12);
     brisk_region_index_insert(r, tail);
     r->used_bytes += bsize - size;
   } else {
     /* One store swallows the whole next block; then the flag after it. */
-    brisk_region_write(r, off, (size + nsize) | RB_INUSE | pflag);
+    brisk_region_block_write(r, off, (size + nsize) | RB_INUSE | pflag);
     RG_ORDER();
     RG_HOOK(13);
-    brisk_region_set_prev_inuse(r, off + size + nsize, true);
+    brisk_region_block_set_prev_inuse(r, off + size + nsize, true);
     r->used_bytes += nsize;
   }
   return true;
 }
 
-roff_t brisk_region_split_front(region_t *r, roff_t off, uint64_t gap) {
+roff_t brisk_region_block_split_front(region_t *r, roff_t off, uint64_t gap) {
   if (gap == 0) return off;
   uint64_t sf = rb_sf(r, off), size = RB_SIZE(sf);
   roff_t rest = off + gap;
   uint64_t rsize = size - gap;
   /* 1. The rest's header inside the block (invisible); its footer is the
    *    block's own footer word. */
-  brisk_region_write(r, rest, rsize);
+  brisk_region_block_write(r, rest, rsize);
   *rb_footer(r, rest, rsize) = rsize;
   RG_ORDER();
   RG_HOOK(14);
   /* 2. One store: [off: size, free] becomes [off: gap, free][rest, free].
-   *    Two free blocks touch until brisk_region_take marks the rest in use;
+   *    Two free blocks touch until brisk_region_block_take marks the rest in use;
    *    a rebuild in between merges them back. */
-  brisk_region_write(r, off, gap | (sf & RB_PREV_INUSE));
+  brisk_region_block_write(r, off, gap | (sf & RB_PREV_INUSE));
   *rb_footer(r, off, gap) = gap;
   RG_ORDER();
   RG_HOOK(15);

@@ -19,7 +19,7 @@
 
 #include "heaps/region.h"
 
-void brisk_region_map_insert(uint64_t size, unsigned *fl, unsigned *sl) {
+void brisk_region_index_map_insert(uint64_t size, unsigned *fl, unsigned *sl) {
   if (size < RG_SMALL) {
     *fl = 0;
     *sl = (unsigned)(size >> 4);
@@ -34,7 +34,7 @@ void brisk_region_index_insert(region_t *r, roff_t off) {
   rblock_t *b = rb_at(r, off);
   uint64_t size = RB_SIZE(b->sf);
   unsigned fl, sl;
-  brisk_region_map_insert(size, &fl, &sl);
+  brisk_region_index_map_insert(size, &fl, &sl);
   roff_t head = r->heads[fl][sl];
   b->next = head;
   b->prev = 0;
@@ -50,7 +50,7 @@ void brisk_region_index_remove(region_t *r, roff_t off) {
   rblock_t *b = rb_at(r, off);
   uint64_t size = RB_SIZE(b->sf);
   unsigned fl, sl;
-  brisk_region_map_insert(size, &fl, &sl);
+  brisk_region_index_map_insert(size, &fl, &sl);
   if (b->prev != 0)
     rb_at(r, b->prev)->next = b->next;
   else
@@ -69,7 +69,7 @@ void brisk_region_index_remove(region_t *r, roff_t off) {
  * the last block of a nearly full region can still be handed out). */
 static roff_t exact_head(region_t *r, uint64_t bsize) {
   unsigned fl, sl;
-  brisk_region_map_insert(bsize, &fl, &sl);
+  brisk_region_index_map_insert(bsize, &fl, &sl);
   if (fl >= RG_FL_COUNT) return 0;
   roff_t off = r->heads[fl][sl];
   if (off == 0 || rb_size(r, off) < bsize) return 0;
@@ -86,7 +86,7 @@ roff_t brisk_region_index_find(region_t *r, uint64_t bsize) {
     s += (1ull << (l - RG_SL_LOG2)) - 1;
   }
   unsigned fl, sl;
-  brisk_region_map_insert(s, &fl, &sl);
+  brisk_region_index_map_insert(s, &fl, &sl);
   uint32_t slmap = fl < RG_FL_COUNT ? r->sl_bitmap[fl] & (~0u << sl) : 0;
   if (slmap == 0) {
     uint64_t flmap = fl + 1 < RG_FL_COUNT ? r->fl_bitmap & (~0ull << (fl + 1)) : 0;

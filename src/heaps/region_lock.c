@@ -10,7 +10,7 @@
  * next pthread_mutex_lock returns EOWNERDEAD with the lock held.  The dead
  * holder may have stopped between any two stores of an operation; every
  * operation keeps the size tiling (I1) valid at each store
- * (region_block.c), so brisk_region_rebuild can recompute the rest from a
+ * (region_block.c), so brisk_region_walk_rebuild can recompute the rest from a
  * walk.  Only then is the mutex marked consistent.  If the walk itself is
  * broken (real corruption, not a crash), the mutex is released without
  * pthread_mutex_consistent, which makes it ENOTRECOVERABLE for everyone:
@@ -39,7 +39,7 @@ int brisk_region_lock_init(region_t *r, bool shared) {
 int brisk_region_lock(region_t *r) {
   int e = pthread_mutex_lock(&r->lock.m);
   if (e != EOWNERDEAD) return e;
-  if (brisk_region_rebuild(r) != 0) {
+  if (brisk_region_walk_rebuild(r) != 0) {
     pthread_mutex_unlock(&r->lock.m); /* not consistent: unrecoverable */
     return EUCLEAN;
   }
@@ -48,4 +48,4 @@ int brisk_region_lock(region_t *r) {
   return 0;
 }
 
-void brisk_region_unlock(region_t *r) { pthread_mutex_unlock(&r->lock.m); }
+void brisk_region_lock_leave(region_t *r) { pthread_mutex_unlock(&r->lock.m); }

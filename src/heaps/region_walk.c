@@ -19,12 +19,12 @@
  * RB_PREV_INUSE set (its previous block is in use, or it is the first),
  * footer, list. */
 static void rebuilt_free(region_t *r, roff_t off, uint64_t size) {
-  brisk_region_write(r, off, size | RB_PREV_INUSE);
+  brisk_region_block_write(r, off, size | RB_PREV_INUSE);
   *rb_footer(r, off, size) = size;
   brisk_region_index_insert(r, off);
 }
 
-int brisk_region_rebuild(region_t *r) {
+int brisk_region_walk_rebuild(region_t *r) {
   brisk_region_index_clear(r);
   r->used_bytes = 0;
   r->nused = 0;
@@ -37,7 +37,7 @@ int brisk_region_rebuild(region_t *r) {
     if (sf & RB_INUSE) {
       if (pend != 0) rebuilt_free(r, pend, pend_size);
       pend = 0;
-      brisk_region_write(r, off, size | RB_INUSE | (prev_inuse ? RB_PREV_INUSE : 0));
+      brisk_region_block_write(r, off, size | RB_INUSE | (prev_inuse ? RB_PREV_INUSE : 0));
       r->used_bytes += size;
       r->nused++;
       prev_inuse = true;
@@ -45,9 +45,9 @@ int brisk_region_rebuild(region_t *r) {
       /* Two free blocks touch (a split or a coalesce was cut short): one
        * store grows the first over the second, which keeps I1. */
       pend_size += size;
-      brisk_region_write(r, pend, pend_size | RB_PREV_INUSE);
+      brisk_region_block_write(r, pend, pend_size | RB_PREV_INUSE);
       RG_ORDER();
-      brisk_region_write(r, off, RB_DEAD);
+      brisk_region_block_write(r, off, RB_DEAD);
     } else {
       pend = off;
       pend_size = size;
@@ -57,7 +57,7 @@ int brisk_region_rebuild(region_t *r) {
   }
   if (off != r->end) return EUCLEAN;
   if (pend != 0) rebuilt_free(r, pend, pend_size);
-  brisk_region_write(r, r->end, RB_INUSE | (prev_inuse ? RB_PREV_INUSE : 0));
+  brisk_region_block_write(r, r->end, RB_INUSE | (prev_inuse ? RB_PREV_INUSE : 0));
   return 0;
 }
 
@@ -74,7 +74,7 @@ static int verify_walk(region_t *r, uint64_t stamp) {
   roff_t off = r->first;
   bool prev_inuse = true;
   while (off < r->end) {
-    if (!brisk_region_header_ok(r, off)) return EUCLEAN;
+    if (!brisk_region_block_header_ok(r, off)) return EUCLEAN;
     uint64_t sf = rb_sf(r, off), size = RB_SIZE(sf);
     if ((sf & RB_DEAD) || size < RG_MIN_BLOCK || size > r->end - off) return EUCLEAN;
     if (!!(sf & RB_PREV_INUSE) != prev_inuse) return EUCLEAN;
@@ -92,7 +92,7 @@ static int verify_walk(region_t *r, uint64_t stamp) {
     }
     off += size;
   }
-  if (off != r->end || !brisk_region_header_ok(r, off)) return EUCLEAN;
+  if (off != r->end || !brisk_region_block_header_ok(r, off)) return EUCLEAN;
   if (rb_sf(r, off) != (RB_INUSE | (prev_inuse ? RB_PREV_INUSE : 0))) return EUCLEAN;
   if (used != r->used_bytes || nused != r->nused || freeb != r->free_bytes || nfree != r->nfree)
     return EUCLEAN;
@@ -117,7 +117,7 @@ static int verify_lists(region_t *r, uint64_t stamp) {
         if (*scratch(r, o) != stamp) return EUCLEAN;
         *scratch(r, o) = ~stamp;
         unsigned f, s;
-        brisk_region_map_insert(rb_size(r, o), &f, &s);
+        brisk_region_index_map_insert(rb_size(r, o), &f, &s);
         if (f != fl || s != sl || rb_at(r, o)->prev != prev) return EUCLEAN;
         prev = o;
         o = rb_at(r, o)->next;
@@ -128,13 +128,13 @@ static int verify_lists(region_t *r, uint64_t stamp) {
   return seen == r->nfree ? 0 : EUCLEAN;
 }
 
-int brisk_region_verify(region_t *r) {
-  uint64_t stamp = brisk_region_check_value(r, 0, ++r->check_gen);
+int brisk_region_walk_verify(region_t *r) {
+  uint64_t stamp = brisk_region_block_check_value(r, 0, ++r->check_gen);
   int e = verify_walk(r, stamp);
   return e != 0 ? e : verify_lists(r, stamp);
 }
 
-void brisk_region_fill_stats(const region_t *r, brisk_region_stats_t *out) {
+void brisk_region_walk_fill_stats(const region_t *r, brisk_region_stats_t *out) {
   out->size = r->size;
   out->used = r->used_bytes;
   out->free = r->free_bytes;
