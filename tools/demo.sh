@@ -34,3 +34,13 @@ if command -v strace >/dev/null 2>&1; then
   echo "-- memory system calls on brisk (strace -c):"
   build/brisk run --trace-syscalls -- $prog 2>&1 >/dev/null | sed -n '/% time/,$p'
 fi
+echo
+echo "-- the same program traced (build/brisk trace --stacks), then reported:"
+stacks=--stacks
+/sbin/ldconfig -p 2>/dev/null | grep -q 'libunwind\.so\.8 ' || stacks=
+rm -f build/demo.trace build/demo.trace.*
+build/brisk trace $stacks -o build/demo.trace -- $prog >/dev/null
+build/brisk report build/demo.trace -o build/demo-report.html | sed 's/^/   /'
+build/brisk report build/demo.trace --top 5 | sed 's/^/   /'
+echo
+echo "== report of the demo program: $(pwd)/build/demo-report.html (open it in a browser)"
