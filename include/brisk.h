@@ -77,8 +77,16 @@ size_t brisk_trim(void);
  *   mmap_calls ...   system calls made by the allocator
  *   segments         4 MiB segments mapped now (cached included)
  *   large_live       huge (own-mapping, > 2 MiB) blocks alive now
+ *   large_spans      large blocks (128 KiB .. 2 MiB, inside segments) alive now
  *   remote_frees     frees of blocks owned by another thread
- *   threads          thread heaps created (cumulative) */
+ *   threads          thread heaps created (cumulative)
+ *   resident         the process's resident set (RSS, /proc/self/statm)
+ *   metadata         bytes brisk uses for its own books: segment headers
+ *                    and page descriptors, heap descriptors, huge headers
+ *   fragmentation_pct  resident / allocated x 100 (0 when nothing is live)
+ *   purged           bytes given back with MADV_DONTNEED, cumulative
+ *   mmap_bytes ...   bytes of the memory system calls, cumulative
+ * Per size class (brisk_stats_class): pages of the class now. */
 #define BRISK_STATS_FIELDS(X)                                   \
   X(malloc_calls, COUNT, "allocations")                         \
   X(free_calls, COUNT, "frees")                                 \
@@ -94,8 +102,16 @@ size_t brisk_trim(void);
   X(mremap_calls, SYSCALL, "mremap")                            \
   X(segments, COUNT, "segments")                                \
   X(large_live, COUNT, "huge blocks live")                      \
+  X(large_spans, COUNT, "large blocks live")                    \
   X(remote_frees, COUNT, "frees by another thread")             \
-  X(threads, COUNT, "thread heaps created")
+  X(threads, COUNT, "thread heaps created")                     \
+  X(resident, BYTES, "resident now (RSS)")                      \
+  X(metadata, BYTES, "metadata")                                \
+  X(fragmentation_pct, COUNT, "fragmentation % (RSS/live)")     \
+  X(purged, BYTES, "purged (total)")                            \
+  X(mmap_bytes, BYTES, "mmap bytes (total)")                    \
+  X(munmap_bytes, BYTES, "munmap bytes (total)")                \
+  X(madvise_bytes, BYTES, "madvise bytes (total)")
 
 #define BRISK_STATS_FIELD_(field, kind, label) uint64_t field;
 typedef struct brisk_stats {
@@ -117,6 +133,12 @@ void brisk_stats_print_json(int fd);
 
 /* Write a human-readable statistics table to file descriptor fd. */
 void brisk_stats_print(int fd);
+
+/* Size class `index` (0, 1, ...): its block size in *block_size and the
+ * pages (spans of blocks of that class) all heaps hold now in *pages, of
+ * *page_bytes bytes each.  Returns 0, or ENOENT past the last class
+ * (EINVAL for a NULL argument). */
+int brisk_stats_class(unsigned index, size_t *block_size, uint64_t *pages, size_t *page_bytes);
 
 /* ------------------------------------------------------ First-class heaps
  * A heap whose blocks share one lifetime (an arena): allocate from it,

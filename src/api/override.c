@@ -225,8 +225,23 @@ static int do_malloc_info(int options, FILE *fp) {
   }
   brisk_stats_t s;
   brisk_stats_get(&s);
+  /* <sizes>: one entry per size class in use: from/to the sizes it
+   * serves, count = its pages, total = their bytes (glibc lists free
+   * chunks there; brisk's equivalent unit is the page of one class). */
+  fputs("<malloc version=\"1\">\n<heap nr=\"0\">\n<sizes>\n", fp);
+  size_t from = 1;
+  for (unsigned i = 0;; i++) {
+    size_t size, page_bytes;
+    uint64_t pages;
+    if (brisk_stats_class(i, &size, &pages, &page_bytes) != 0) break;
+    if (pages != 0)
+      fprintf(fp, "<size from=\"%zu\" to=\"%zu\" total=\"%llu\" count=\"%llu\"/>\n", from, size,
+              (unsigned long long)(pages * page_bytes), (unsigned long long)pages);
+    from = size + 1;
+  }
+  fputs("</sizes>\n", fp);
   fprintf(fp,
-          "<malloc version=\"1\">\n<heap nr=\"0\">\n<total type=\"mmap\" count=\"%llu\" "
+          "<total type=\"mmap\" count=\"%llu\" "
           "size=\"%llu\"/>\n<system type=\"current\" size=\"%llu\"/>\n<system type=\"max\" "
           "size=\"%llu\"/>\n<aspace type=\"total\" size=\"%llu\"/>\n</heap>\n<total "
           "type=\"mmap\" count=\"%llu\" size=\"%llu\"/>\n<system type=\"current\" "

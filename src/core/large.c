@@ -29,6 +29,7 @@ void *brisk_large_alloc(heap_t *heap, size_t size, bool *zeroed) {
   span->used = 1;
   span->capacity = span->reserved = 1;
   span->free = NULL;
+  STAT_ADD(heap->stats.large_spans, 1);
   block_t *b = (block_t *)page_area(span);
   block_unmark(b); /* a stale mark of an earlier block may be there */
   return b;
@@ -44,6 +45,7 @@ void brisk_large_free(heap_t *heap, page_t *page, const void *p) {
   heap_t *owner = seg->heap;
   brisk_event_free(heap, page->block_size, owner != heap);
   if (owner == heap) {
+    STAT_ADD(heap->stats.large_spans, -1);
     page->flags = PAGE_NOT_SMALL;
     brisk_span_free(heap, page);
     purge_after_free(heap);

@@ -77,6 +77,8 @@ static segment_t *drop_all(heap_t *h) {
   brisk_event_peak(h, true);
   segment_t *segs = h->segments;
   heap_stats_t keep = h->stats;
+  memset(keep.class_pages, 0, sizeof keep.class_pages); /* the pages are gone */
+  keep.large_spans = 0;
   heap_t *all_next = h->all_next;
   memset(h, 0, sizeof *h);
   h->stats = keep;

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "core/page.h"
+#include "observe/event.h"
 #include "core/block.h"
 #include "core/purge.h"
 #include "core/remote.h"
@@ -151,6 +152,7 @@ static page_t *page_new(heap_t *heap, unsigned bin) {
   page->used = 0;
   brisk_remote_page_reset(page);
   page_set_flags(page, slices > 1 ? PAGE_MULTI : 0);
+  STAT_ADD(heap->stats.class_pages[bin], 1);
   queue_push_front(&heap->queues[bin], page);
   brisk_page_update_direct(heap, bin);
   return page;
@@ -195,6 +197,7 @@ static void page_from_full(heap_t *heap, page_t *page) {
 
 /* Retire `page` (used == 0, out of every list) to the span allocator. */
 static void page_retire(heap_t *heap, page_t *page) {
+  STAT_ADD(heap->stats.class_pages[page->bin], -1);
   brisk_remote_page_reset(page);
   page_set_flags(page, PAGE_NOT_SMALL);
   brisk_span_free(heap, page);
@@ -268,6 +271,7 @@ void brisk_page_collect_delayed(heap_t *heap) {
     segment_t *seg = segment_of_ptr(b);
     page_t *page = page_of(seg, b);
     if (page->kind == SPAN_LARGE) {
+      STAT_ADD(heap->stats.large_spans, -1);
       page_set_flags(page, PAGE_NOT_SMALL);
       brisk_span_free(heap, page);
       purge_after_free(heap);

@@ -193,6 +193,11 @@ typedef struct heap_stats_s {
   uint64_t remote_frees;
   uint64_t flushed;      /* alloc - freed already added to the process total */
   uint64_t peak_seen;    /* highest process live estimate this heap saw */
+  /* What the heap's segments hold now (owner, slow paths; zeroed when an
+   * owned heap's segments die with it): pages of each size class, live
+   * large spans. */
+  uint64_t class_pages[BRISK_BIN_COUNT];
+  uint64_t large_spans;
 } heap_stats_t;
 
 /* A batch of remote frees destined for one page (heap_t.remote). */

@@ -23,6 +23,7 @@
 #include "core/huge.h"
 #include "core/options.h"
 #include "core/segment.h"
+#include "core/sizeclass.h"
 #include "observe/event.h"
 #include "observe/output.h"
 #include "observe/stats.h"
@@ -32,7 +33,8 @@
 
 typedef struct totals_s {
   uint64_t malloc_calls, free_calls, bytes_requested, alloc_bytes, freed_bytes, remote_frees;
-  uint64_t peak_seen, clean_bytes;
+  uint64_t peak_seen, clean_bytes, large_spans;
+  uint64_t class_pages[BRISK_BIN_COUNT];
 } totals_t;
 
 static void sum_heaps(totals_t *t) {
@@ -45,6 +47,8 @@ static void sum_heaps(totals_t *t) {
     t->freed_bytes += LOAD(h->stats.freed_bytes);
     t->remote_frees += LOAD(h->stats.remote_frees);
     t->clean_bytes += LOAD(h->clean_bytes);
+    t->large_spans += LOAD(h->stats.large_spans);
+    for (unsigned b = 1; b < BRISK_BIN_COUNT; b++) t->class_pages[b] += LOAD(h->stats.class_pages[b]);
     uint64_t seen = LOAD(h->stats.peak_seen);
     if (seen > t->peak_seen) t->peak_seen = seen;
   }
@@ -79,6 +83,29 @@ BRISK_API int brisk_stats_get(brisk_stats_t *out) {
   out->large_live = brisk_huge_live_count();
   out->remote_frees = t.remote_frees + e.orphan_frees;
   out->threads = brisk_heaplist_count();
+  out->large_spans = t.large_spans;
+  out->resident = brisk_os_rss_bytes();
+  /* Segment headers: slice 0's header and descriptors, rounded to pages;
+   * heap descriptors; one header page per huge block. */
+  out->metadata = out->segments * ((sizeof(segment_t) + BRISK_OS_PAGE - 1) & ~(BRISK_OS_PAGE - 1)) +
+                  (uint64_t)out->threads * sizeof(heap_t) + out->large_live * BRISK_OS_PAGE;
+  out->fragmentation_pct = live > 0 ? out->resident * 100 / live : 0;
+  out->purged = e.purged;
+  out->mmap_bytes = e.sys_bytes[BRISK_SYS_MMAP];
+  out->munmap_bytes = e.sys_bytes[BRISK_SYS_MUNMAP];
+  out->madvise_bytes = e.sys_bytes[BRISK_SYS_MADVISE];
+  return 0;
+}
+
+BRISK_API int brisk_stats_class(unsigned index, size_t *block_size, uint64_t *pages, size_t *page_bytes) {
+  if (block_size == NULL || pages == NULL || page_bytes == NULL) return EINVAL;
+  unsigned bin = index + 1; /* bin 0 is unused */
+  if (bin >= BRISK_BIN_COUNT) return ENOENT;
+  uint64_t n = 0;
+  for (heap_t *h = brisk_heaplist_first(); h != NULL; h = h->all_next) n += LOAD(h->stats.class_pages[bin]);
+  *block_size = brisk_sizeclass_size[bin];
+  *pages = n;
+  *page_bytes = (size_t)brisk_sizeclass_slices(bin) << BRISK_SLICE_SHIFT;
   return 0;
 }
 
@@ -96,6 +123,31 @@ static void row_count(outbuf_t *o, const char *name, uint64_t v) {
   brisk_output_pad(o, 34);
   brisk_output_u64(o, v);
   brisk_output_str(o, "\n");
+}
+
+/* "pages by size class": block size x pages, the classes in use only,
+ * wrapped onto further lines. */
+static void print_classes(outbuf_t *o) {
+  bool any = false;
+  for (unsigned i = 0;; i++) {
+    size_t size, page_bytes;
+    uint64_t pages;
+    if (brisk_stats_class(i, &size, &pages, &page_bytes) != 0) break;
+    if (pages == 0) continue;
+    if (!any || o->col > 100) {
+      brisk_output_str(o, any ? "\n" : "");
+      brisk_output_str(o, "brisk:   ");
+      brisk_output_str(o, any ? "" : "pages by size class");
+      brisk_output_pad(o, 34);
+    } else {
+      brisk_output_str(o, ", ");
+    }
+    any = true;
+    brisk_output_u64(o, size);
+    brisk_output_str(o, " B x ");
+    brisk_output_u64(o, pages);
+  }
+  if (any) brisk_output_str(o, "\n");
 }
 
 /* The table's first line, naming the process. */
@@ -120,7 +172,6 @@ BRISK_API void brisk_stats_print(int fd) {
 #define ROW(field, kind, label) ROW_##kind(field, label)
   BRISK_STATS_FIELDS(ROW)
 #undef ROW
-  row_size(&o, "resident now (RSS)", brisk_os_rss_bytes());
   brisk_output_str(&o, "brisk:   syscalls");
   brisk_output_pad(&o, 34);
   const char *sep = "";
@@ -147,6 +198,7 @@ BRISK_API void brisk_stats_print(int fd) {
     brisk_output_u64(&o, e.sys_calls[BRISK_SYS_MPROTECT]);
   }
   brisk_output_str(&o, "\n");
+  print_classes(&o);
   brisk_output_flush(&o);
 }
 
@@ -193,8 +245,6 @@ BRISK_API void brisk_stats_print_json(int fd) {
   brisk_output_u64(&o, s.field);
   BRISK_STATS_FIELDS(JSON)
 #undef JSON
-  brisk_output_str(&o, ",\"resident\":");
-  brisk_output_u64(&o, brisk_os_rss_bytes());
   brisk_output_str(&o, "}\n");
   brisk_output_flush(&o);
 }
