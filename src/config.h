@@ -219,7 +219,9 @@
 #ifndef BRISK_FOREIGN_MAX
 #define BRISK_FOREIGN_MAX 32
 #endif
+#ifndef BRISK_FOREIGN_BYTES
 #define BRISK_FOREIGN_BYTES (64 * 1024)
+#endif
 
 /* Empty segments a heap keeps committed (dirty) for reuse; more are
  * released at once, and those kept are released (all but one, which is

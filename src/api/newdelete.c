@@ -112,19 +112,24 @@ static NOINLINE void delete_sized_slow(void *p, size_t size) {
 }
 
 /* The common case costs one compare more than free: a block the calling
- * thread owns on a one-slice page (core/fast.h, fast_free_page), whose
- * usable size is then the page's block size.  Everything else (other
- * threads' blocks, large and huge blocks, bad pointers, a size above the
- * block size) takes the checked lookup. */
+ * thread owns (or may keep in its foreign cache) on a one-slice page
+ * (core/fast.h, fast_free_page), whose usable size is then the page's
+ * block size.  Everything else (large and huge blocks, bad pointers, a
+ * size above the block size) takes the checked lookup. */
 static ALWAYS_INLINE void delete_sized(void *p, size_t size) {
   if (BRISK_HARDEN_PATHS) {
     brisk_harden_free_sized(p, size, "sized delete");
     return;
   }
   heap_t *heap = brisk_heap_tls;
-  page_t *page = fast_free_page(p, heap);
+  segment_t *seg;
+  page_t *page = fast_free_page(p, &seg);
   if (likely(page != NULL && size <= page->block_size)) {
-    fast_free_push(heap, page, p);
+    if (likely(seg->heap == heap)) {
+      fast_free_push(heap, page, p);
+      return;
+    }
+    brisk_free_foreign(heap, seg, page, p);
     return;
   }
   if (p == NULL) return;

@@ -46,20 +46,30 @@ static ALWAYS_INLINE void *fast_malloc_aligned(size_t size, size_t align) {
   return align <= BRISK_ALIGN ? fast_malloc(size) : brisk_alloc_aligned(size, align);
 }
 
-/* The free fast path's test: p lies in a segment of the calling thread's
- * heap, at a carved offset of a one-slice page whose flags are 0
- * (fast_end), and is a block start: off % size == 0 tested with one
- * multiply (Lemire et al.: exact for 16-bit offsets, 32-bit magic).
- * Returns the page, or NULL when the slow path must decide. */
-static ALWAYS_INLINE page_t *fast_free_page(void *p, heap_t *heap) {
+/* The free fast path's test: p lies in a mapped brisk segment, at a
+ * carved offset of a one-slice page whose flags are 0 (fast_end), and is
+ * a block start: off % size == 0 tested with one multiply (Lemire et
+ * al.: exact for 16-bit offsets, 32-bit magic).  Returns the page (its
+ * segment in *segp), or NULL when the slow path must decide. */
+static ALWAYS_INLINE page_t *fast_free_page(void *p, segment_t **segp) {
   uintptr_t u = (uintptr_t)p;
   if (unlikely(!segbits_test(u))) return NULL;
   segment_t *seg = segment_of_ptr(p);
   page_t *page = slice_desc_of(seg, p); /* the head if fast_end != 0 */
   uint32_t off = (uint32_t)(u & (BRISK_SLICE_SIZE - 1));
-  if (likely(seg->heap == heap && (uint16_t)off < page->fast_end &&
-             off * page->magic32 < page->magic32))
-    return page;
+  *segp = seg;
+  /* fast_end is read before the owner is known: another thread may be
+   * writing it.  Another heap's page cannot be retired or change class
+   * under a live block of it, so what is read is the current value or 0
+   * (the page went full: declined).  A plain load (what a relaxed atomic
+   * compiles to, but the compiler keeps its compare with memory); the TSan
+   * build makes it the relaxed atomic it stands for. */
+#if defined(__SANITIZE_THREAD__)
+  uint16_t end = __atomic_load_n(&page->fast_end, __ATOMIC_RELAXED);
+#else
+  uint16_t end = page->fast_end;
+#endif
+  if (likely((uint16_t)off < end && off * page->magic32 < page->magic32)) return page;
   return NULL;
 }
 
@@ -74,9 +84,14 @@ static ALWAYS_INLINE void fast_free_push(heap_t *heap, page_t *page, void *p) {
 
 static ALWAYS_INLINE void fast_free(void *p) {
   heap_t *heap = brisk_heap_tls;
-  page_t *page = fast_free_page(p, heap);
+  segment_t *seg;
+  page_t *page = fast_free_page(p, &seg);
   if (likely(page != NULL)) {
-    fast_free_push(heap, page, p);
+    if (likely(seg->heap == heap)) {
+      fast_free_push(heap, page, p);
+      return;
+    }
+    brisk_free_foreign(heap, seg, page, p); /* a tail call: no register saved here */
     return;
   }
   brisk_free_declined(p);

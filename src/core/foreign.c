@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* core/foreign.c — the foreign-block cache (core/foreign.h).
- * Invariant: heap->foreign[bin].used == -(blocks on its list), and every
+ * Invariant: heap->foreign[bin].used == -(blocks on its list) <= its
+ * reserved (the class's limit: BRISK_FOREIGN_MAX blocks, at most
+ * BRISK_FOREIGN_BYTES; 0 in the sentinel heap, whose caches never take a
+ * block), and every
  * block on it belongs to a page of another heap that counts it as used
  * (so that page cannot be retired while the block sits here). */
 #include "core/foreign.h"
@@ -15,6 +18,9 @@ void brisk_foreign_init(heap_t *heap) {
     fp->flags = PAGE_NOT_SMALL;
     fp->bin = (uint8_t)bin;
     fp->block_size = brisk_sizeclass_size[bin];
+    /* the most blocks it keeps (read by the free fast path: core/fast.h) */
+    uint32_t cap = BRISK_FOREIGN_BYTES / fp->block_size;
+    fp->reserved = (uint16_t)(cap < BRISK_FOREIGN_MAX ? cap : BRISK_FOREIGN_MAX);
   }
 }
 
@@ -22,7 +28,7 @@ bool brisk_foreign_keep(heap_t *heap, page_t *page, block_t *b) {
   unsigned bin = page->bin;
   page_t *fp = &heap->foreign[bin];
   uint32_t n = 0u - fp->used; /* blocks held */
-  if (n >= BRISK_FOREIGN_MAX || (n + 1) * page->block_size > BRISK_FOREIGN_BYTES) return false;
+  if (n >= fp->reserved) return false;
   block_push(&fp->free, b);
   fp->used--;
   if (n == 0) brisk_page_update_direct(heap, bin);

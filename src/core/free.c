@@ -103,6 +103,48 @@ static void free_small(segment_t *seg, page_t *page, block_t *b, bool count) {
   brisk_remote_push(page, b, b, 1);
 }
 
+/* p of `page` (another thread heap's) from a thread heap whose foreign
+ * cache of the class is full: the double-free check, the count, the
+ * batch for its owner (core/remote.h). */
+static void remote_batch(heap_t *heap, page_t *page, void *p) {
+  block_t *b = (block_t *)p;
+  block_on_free(b);
+  brisk_event_free(heap, page->block_size, true);
+  brisk_remote_free(heap, page, b);
+}
+
+/* Free block p of `page` (fast_free_page's result), a page of another
+ * thread heap (seg), into the calling thread's foreign cache of its class
+ * (core/foreign.h: reused by this thread's next mallocs of the class,
+ * still counted used by its owner's page) when the cache has room, else
+ * into the batch for its owner (core/remote.h).  False (nothing done)
+ * when the slow path must decide: a destroyable heap's block (never
+ * cached: core/owned.h), or a thread without a heap (the sentinel's
+ * caches have no room and it keeps no batches). */
+static bool foreign_fast(heap_t *heap, segment_t *seg, page_t *page, void *p) {
+  if (unlikely(seg->heap_kind != HEAP_THREAD)) return false;
+  unsigned bin = page->bin;
+  page_t *fp = &heap->foreign[bin];
+  uint32_t held = 0u - fp->used;
+  if (unlikely(held >= fp->reserved)) {
+    if (fp->reserved == 0) return false; /* the sentinel: no heap, no batches */
+    remote_batch(heap, page, p); /* the cache is full: to the owner */
+    return true;
+  }
+  block_t *b = (block_t *)p;
+  block_on_free(b);
+  block_push(&fp->free, b);
+  fp->used--;
+  event_free_fast(heap, fp->block_size);
+  if (BRISK_FAST_STATS) STAT_ADD(heap->stats.remote_frees, 1);
+  if (unlikely(held == 0)) brisk_page_update_direct(heap, bin); /* malloc takes from the cache now */
+  return true;
+}
+
+NOINLINE void brisk_free_foreign(heap_t *heap, segment_t *seg, page_t *page, void *p) {
+  if (!foreign_fast(heap, seg, page, p)) brisk_free_declined(p);
+}
+
 NOINLINE void brisk_free_in_segment(segment_t *seg, page_t *page, void *p) {
   if (page->kind != SPAN_PAGE) {
     if (page->kind == SPAN_LARGE) {

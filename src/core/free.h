@@ -11,6 +11,10 @@
 /* Free of p inside segment seg (its region bit is set) whose span head is
  * `page`, when the fast path could not do it. */
 void brisk_free_in_segment(segment_t *seg, page_t *page, void *p);
+/* The free fast path's block p (validated carved start of `page`, in
+ * segment seg) belongs to another heap: the foreign cache or the batch
+ * of the calling thread, else the slow path (core/free.c). */
+void brisk_free_foreign(heap_t *heap, segment_t *seg, page_t *page, void *p);
 /* Every free that the fast path (core/fast.h, fast_free_page) declines:
  * a segment pointer goes to brisk_free_in_segment, anything else (NULL,
  * huge, foreign) to brisk_free_slow.  Out of line so that the fast path

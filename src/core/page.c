@@ -75,7 +75,8 @@ static void queue_push_back(page_queue_t *q, page_t *page) {
 /* Recompute fast_end from flags and capacity (see the invariant). */
 static void page_sync_fast(page_t *page) {
   uint32_t end = (uint32_t)page->capacity * page->block_size;
-  page->fast_end = page->flags != 0 ? 0 : (uint16_t)(end > 65535 ? 65535 : end);
+  /* relaxed atomic: other threads' free fast paths read it (core/fast.h) */
+  __atomic_store_n(&page->fast_end, page->flags != 0 ? 0 : (uint16_t)(end > 65535 ? 65535 : end), __ATOMIC_RELAXED);
 }
 
 static void page_set_flags(page_t *page, uint8_t flags) {

@@ -96,12 +96,12 @@ static page_t *span_mark(segment_t *seg, uint32_t idx, uint32_t n, uint8_t kind)
   for (uint32_t k = 1; k < n; k++) {
     seg->pages[idx + k].slice_offset = (uint8_t)k;
     seg->pages[idx + k].flags = PAGE_NOT_SMALL;
-    seg->pages[idx + k].fast_end = 0;
+    __atomic_store_n(&seg->pages[idx + k].fast_end, 0, __ATOMIC_RELAXED); /* read by any thread's free */
   }
   head->slice_offset = 0;
   head->slice_count = (uint8_t)n;
   head->kind = kind;
-  head->fast_end = 0;
+  __atomic_store_n(&head->fast_end, 0, __ATOMIC_RELAXED);
   return head;
 }
 

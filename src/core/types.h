@@ -99,7 +99,9 @@ typedef struct page_s {
   uint16_t reserved;    /* blocks the area can hold (<= 4096) */
   uint8_t slice_count;  /* span length in slices (head only) */
   uint8_t slice_offset; /* distance to the head descriptor, 0 at head */
-  uint16_t fast_end;    /* free fast path: carved area end (see invariant) */
+  uint16_t fast_end;    /* free fast path: carved area end (see invariant);
+                           written by the owner, read by every thread's
+                           free (relaxed atomics) */
   union {
     uint32_t free_since; /* free span: low 32 bits of now_ms when freed */
     uint32_t magic32;    /* one-slice page: ceil(2^32 / block_size) */
