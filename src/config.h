@@ -223,6 +223,13 @@
 #define BRISK_FOREIGN_BYTES (64 * 1024)
 #endif
 
+/* The dirty memory the heaps of exited threads keep warm together, in
+ * dirty limits (BRISK_DIRTY_MAX_KIB): beyond it an exiting thread's heap
+ * purges its oldest free spans (core/heap.c). */
+#ifndef BRISK_ABANDONED_DIRTY_FACTOR
+#define BRISK_ABANDONED_DIRTY_FACTOR 4
+#endif
+
 /* Empty segments a heap keeps committed (dirty) for reuse; more are
  * released at once, and those kept are released (all but one, which is
  * purged) once they stayed empty for purge_delay_ms. */

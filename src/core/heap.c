@@ -114,16 +114,22 @@ void brisk_heap_thread_done(void *arg) {
   brisk_tls_state = THREAD_DONE;
   if (h == NULL || h == &brisk_heap_empty) return;
   /* Warm hand-over: a churning program's next thread reuses the memory at
-   * once, so only the dirty limit applies here (the janitor purges the
-   * rest after the delay if no thread comes).  Purging at exit down to 1/4
-   * or 1/16 of the limit measured 30% / 80% slower on bench/threadchurn for
-   * 11-18% less peak RSS.  The limit holds for the abandoned heaps
-   * together, not each: when many threads exit at once (a burst of
-   * detached threads), the heaps beyond it are handed over cold, or the
-   * retained memory would grow with the number of threads. */
+   * once, so no purge at exit beyond the heap's own dirty limit: the
+   * normal delay decides (the janitor purges what expires if no thread
+   * comes).  Only a cap on the abandoned heaps together,
+   * BRISK_ABANDONED_DIRTY_FACTOR times the dirty limit, keeps a burst of
+   * exiting threads (hundreds of detached workers) from keeping their
+   * memory each: a heap beyond it keeps only what is left of the cap (its
+   * most recently freed spans).  A cap of one dirty limit cost
+   * bench/threadchurn (two threads a wave, ~20 MiB dirty each) 260-660
+   * madvise calls and 50-150k page faults per run against 20-30k faults
+   * without; purging at exit down to 1/4 or 1/16 of the limit measured
+   * 30% / 80% slower there for 11-18% less peak RSS. */
   heap_settle(h);
-  if (brisk_heaplist_abandoned_dirty() + h->dirty_bytes > (size_t)brisk_options.dirty_max_kib * 1024)
-    heap_purge_all(h);
+  size_t cap = (size_t)brisk_options.dirty_max_kib * 1024 * BRISK_ABANDONED_DIRTY_FACTOR;
+  size_t others = brisk_heaplist_abandoned_dirty();
+  if (others + h->dirty_bytes > cap)
+    brisk_purge_down_to(h, others < cap ? cap - others : 0); /* the oldest spans beyond it */
   else
     purge_after_free(h);
   heap_hand_back(h);

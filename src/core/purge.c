@@ -69,6 +69,19 @@ static size_t purge_pass(heap_t *heap, uint64_t now, uint64_t min_age, size_t fl
   return purged;
 }
 
+/* Purge the oldest dirty spans first (halving the age threshold from
+ * `age`) until dirty_bytes <= target. */
+static size_t purge_oldest(heap_t *heap, uint64_t now, uint64_t age, size_t target, uint64_t *due,
+                           bool *failed) {
+  size_t purged = 0;
+  for (; !*failed && heap->dirty_bytes > target; age /= 2) {
+    *due = 0;
+    purged += purge_pass(heap, now, age, target, due, failed);
+    if (age == 0) break;
+  }
+  return purged;
+}
+
 size_t brisk_purge_heap(heap_t *heap, int mode) {
   uint64_t now = brisk_os_now_ms();
   heap->now_ms = now;
@@ -80,15 +93,21 @@ size_t brisk_purge_heap(heap_t *heap, int mode) {
     purged = purge_pass(heap, now, 0, 0, &due, &failed);
   } else {
     purged = purge_pass(heap, now, delay, 0, &due, &failed);
-    size_t target = (size_t)brisk_options.dirty_max_kib * 768; /* 3/4 of the limit */
-    /* over the limit: halve the age threshold until under 3/4 of the limit */
-    for (uint64_t age = delay / 2;
-         mode == PURGE_OVER_LIMIT && !failed && heap->dirty_bytes > target; age /= 2) {
-      due = 0;
-      purged += purge_pass(heap, now, age, target, &due, &failed);
-      if (age == 0) break;
-    }
+    /* over the limit: the oldest until under 3/4 of the limit */
+    if (mode == PURGE_OVER_LIMIT)
+      purged += purge_oldest(heap, now, delay / 2, (size_t)brisk_options.dirty_max_kib * 768, &due, &failed);
   }
+  heap->purge_due_ms = heap->dirty_bytes > 0 ? (due != 0 ? due : now + delay) : 0;
+  return purged;
+}
+
+size_t brisk_purge_down_to(heap_t *heap, size_t keep) {
+  uint64_t now = brisk_os_now_ms();
+  heap->now_ms = now;
+  uint64_t delay = (uint64_t)brisk_options.purge_delay_ms;
+  uint64_t due = 0;
+  bool failed = false;
+  size_t purged = purge_oldest(heap, now, delay, keep, &due, &failed);
   heap->purge_due_ms = heap->dirty_bytes > 0 ? (due != 0 ? due : now + delay) : 0;
   return purged;
 }

@@ -14,6 +14,9 @@ enum { PURGE_EXPIRED, PURGE_OVER_LIMIT, PURGE_ALL };
  * PURGE_ALL: everything (trim, thread exit).  Returns the bytes purged;
  * updates heap->purge_due_ms.  A span whose purge fails stays dirty. */
 size_t brisk_purge_heap(heap_t *heap, int mode);
+/* Purge heap's oldest dirty spans (any age) until at most keep bytes are
+ * dirty (a thread's exit: the warm hand-over's budget).  Returns bytes. */
+size_t brisk_purge_down_to(heap_t *heap, size_t keep);
 /* The check on allocation slow paths and large frees: runs an over-limit
  * purge when one is due (purge_due_ms == 1), else reads the clock once per
  * 16 calls and purges the expired spans when due. */
