@@ -129,7 +129,10 @@ static ALWAYS_INLINE void delete_sized(void *p, size_t size) {
       fast_free_push(heap, page, p);
       return;
     }
-    brisk_free_foreign(heap, seg, page, p);
+    if (unlikely(heap == &brisk_heap_empty))
+      brisk_heap_free_orphan(seg, page, p);
+    else
+      brisk_free_foreign(heap, seg, page, p);
     return;
   }
   if (p == NULL) return;

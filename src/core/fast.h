@@ -17,6 +17,7 @@
 #include "core/alloc.h"
 #include "core/block.h"
 #include "core/free.h"
+#include "core/heap.h"
 #include "core/page.h"
 #include "core/segmap.h"
 #include "observe/event.h"
@@ -91,7 +92,11 @@ static ALWAYS_INLINE void fast_free(void *p) {
       fast_free_push(heap, page, p);
       return;
     }
-    brisk_free_foreign(heap, seg, page, p); /* a tail call: no register saved here */
+    /* tail calls: no register saved here */
+    if (unlikely(heap == &brisk_heap_empty))
+      brisk_heap_free_orphan(seg, page, p);
+    else
+      brisk_free_foreign(heap, seg, page, p);
     return;
   }
   brisk_free_declined(p);

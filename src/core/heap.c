@@ -20,6 +20,7 @@
 
 #include "core/block.h"
 #include "core/foreign.h"
+#include "core/free.h"
 #include "core/heap.h"
 #include "core/heaplist.h"
 #include "core/huge.h"
@@ -101,6 +102,22 @@ static size_t heap_tidy(heap_t *h) {
 static void heap_hand_back(heap_t *h) {
   if (brisk_heap_tls == h) brisk_heap_tls = &brisk_heap_empty;
   brisk_heaplist_abandon(h);
+}
+
+NOINLINE void brisk_heap_free_orphan(segment_t *seg, page_t *page, void *p) {
+  /* A thread that frees other threads' blocks but never allocated (a
+   * consumer) gets a heap here, so that its frees are cached and batched
+   * (one CAS per BRISK_REMOTE_BATCH blocks, at most BRISK_REMOTE_SLOTS
+   * batches held) instead of one contended CAS on the owner's page per
+   * block: bench/prodcons pairs=4 ran 1.8-2.8x slower than the best peer
+   * that way, 0.07-0.20 s instead of 0.22-0.24 s with it. */
+  heap_t *h = seg->heap_kind == HEAP_THREAD ? brisk_heap_get_or_init() : NULL;
+  if (h == NULL) {
+    brisk_free_declined(p);
+    return;
+  }
+  brisk_free_foreign(h, seg, page, p);
+  brisk_heap_leave(h);
 }
 
 void brisk_heap_leave(heap_t *heap) {

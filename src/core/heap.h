@@ -13,6 +13,10 @@
  * malloc) gets a heap for one operation: the caller then calls
  * brisk_heap_leave(), which hands it back again. */
 heap_t *brisk_heap_get_or_init(void);
+/* The free fast path's validated block p of `page` (in seg, another
+ * heap's) freed by a thread that has no heap yet: give it one (its frees
+ * are then cached and batched like any thread's), else the slow path. */
+void brisk_heap_free_orphan(segment_t *seg, page_t *page, void *p);
 /* After an operation on a heap from brisk_heap_get_or_init: hands it back
  * if the thread had already exited its heap (see above); else nothing. */
 void brisk_heap_leave(heap_t *heap);
