@@ -209,7 +209,14 @@
  * the chain over with a single CAS (a power of two, at most 64: the slots
  * in use are tracked in a 64-bit mask). */
 #define BRISK_REMOTE_SLOTS 64
+#ifndef BRISK_REMOTE_BATCH
 #define BRISK_REMOTE_BATCH 32
+#endif
+/* The batch of a thread that frees other threads' blocks but has not
+ * allocated since it got its heap (a consumer: core/heap.c). */
+#ifndef BRISK_REMOTE_BATCH_CONSUMER
+#define BRISK_REMOTE_BATCH_CONSUMER 4
+#endif
 
 /* Foreign-block cache: a thread keeps up to BRISK_FOREIGN_MAX blocks (and
  * at most BRISK_FOREIGN_BYTES) per size class that it freed but another

@@ -105,6 +105,7 @@ NOINLINE void *brisk_alloc_slow(size_t size, heap_t *heap) {
     brisk_heap_leave(heap);
     return p;
   }
+  heap->consumer = 0; /* it allocates: its foreign cache may serve it */
   bool sample;
   if (unlikely(heap->stats.fast_left < 0)) {
     /* The grant ran out: with sampling on, this allocation is the sample

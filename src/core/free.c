@@ -126,7 +126,7 @@ static bool foreign_fast(heap_t *heap, segment_t *seg, page_t *page, void *p) {
   unsigned bin = page->bin;
   page_t *fp = &heap->foreign[bin];
   uint32_t held = 0u - fp->used;
-  if (unlikely(held >= fp->reserved)) {
+  if (unlikely(held >= fp->reserved || heap->consumer)) {
     if (fp->reserved == 0) return false; /* the sentinel: no heap, no batches */
     remote_batch(heap, page, p); /* the cache is full: to the owner */
     return true;

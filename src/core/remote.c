@@ -75,7 +75,9 @@ void brisk_remote_free(heap_t *heap, page_t *page, block_t *b) {
   }
   block_set_next(b, slot->head);
   slot->head = b;
-  if (++slot->count >= BRISK_REMOTE_BATCH) slot_flush(heap, i);
+  /* a consumer (core/heap.c) hands back sooner: its producer is waiting
+   * for the blocks, and nothing of its own would be served meanwhile */
+  if (++slot->count >= (heap->consumer ? BRISK_REMOTE_BATCH_CONSUMER : BRISK_REMOTE_BATCH)) slot_flush(heap, i);
 }
 
 void brisk_remote_flush_all(heap_t *heap) {

@@ -11,9 +11,9 @@
  * the slow path (no direct slot); brisk_foreign_flush_all hands every
  * block back (the owner's page xfree/rfreed, `used` drops when the owner
  * collects with brisk_page_collect_all); a thread without a heap gets one
- * at its first free of another thread's block (its frees are then cached
- * and batched like any thread's); a thread's foreign cache is flushed
- * when it exits; a
+ * at its first free of another thread's block (a consumer's: batched in
+ * small batches, not cached, until it allocates); a thread's foreign
+ * cache and batches are flushed when it exits; a
  * block freed twice while in a foreign cache aborts (forked child).
  */
 #include <fcntl.h>
@@ -63,13 +63,16 @@ static uint32_t xfree_len(const page_t *p) {
 
 static uint32_t held(unsigned bin) { return 0u - hm->foreign[bin].used; }
 
-/* A thread without a heap frees one block: it gets a heap, whose foreign
- * cache keeps the block until the thread exits. */
+/* A thread without a heap frees one block: it gets a heap (a consumer's:
+ * no foreign cache until it allocates), whose batch for the owner keeps
+ * the block until the thread exits. */
 static void *orphan_free(void *p) {
   brisk_free(p);
-  UCHECK(brisk_heap_tls != &brisk_heap_empty, "the freeing thread got no heap");
+  heap_t *h = brisk_heap_tls;
+  UCHECK(h != &brisk_heap_empty, "the freeing thread got no heap");
   unsigned bin = page_of(segment_of_ptr(p), p)->bin;
-  UCHECK(0u - brisk_heap_tls->foreign[bin].used == 1, "the block is not in the new heap's foreign cache");
+  UCHECK(h->consumer == 1 && h->foreign[bin].used == 0, "a consumer's heap cached the block");
+  UCHECK(h->remote_mask != 0, "the block is not in the consumer's batch");
   return NULL;
 }
 
