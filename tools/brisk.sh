@@ -71,10 +71,14 @@ bad_usage() {
   exit 2
 }
 
-lib=""
-for c in "$here/libbrisk.so" "$here/$rel_libdir/$soname" "$here/../lib/$soname"; do
-  [ -f "$c" ] && { lib=$(cd "$(dirname "$c")" && pwd)/${c##*/}; break; }
-done
+# find_lib FILE...: the absolute path of the first FILE that exists, or "".
+find_lib() {
+  for c in "$@"; do
+    [ -f "$c" ] && { echo "$(cd "$(dirname "$c")" && pwd)/${c##*/}"; return; }
+  done
+  echo ""
+}
+lib=$(find_lib "$here/libbrisk.so" "$here/$rel_libdir/$soname" "$here/../lib/$soname")
 
 # brisk trace [--stacks] [-o FILE] [--] PROGRAM [ARGS...]
 do_trace() {
@@ -91,10 +95,7 @@ do_trace() {
     shift
   done
   [ $# -ge 1 ] || bad_usage
-  tlib=""
-  for c in "$here/libbrisk-trace.so" "$here/$rel_libdir/libbrisk-trace.so"; do
-    [ -f "$c" ] && { tlib=$(cd "$(dirname "$c")" && pwd)/${c##*/}; break; }
-  done
+  tlib=$(find_lib "$here/libbrisk-trace.so" "$here/$rel_libdir/libbrisk-trace.so")
   [ -n "$tlib" ] || { echo "brisk: libbrisk-trace.so not found next to $0 or in $here/$rel_libdir" >&2; exit 1; }
   case $out in /*) ;; *) out=$PWD/$out ;; esac
   rm -f "$out" "$out".[0-9]*

@@ -125,14 +125,7 @@ static ALWAYS_INLINE void delete_sized(void *p, size_t size) {
   segment_t *seg;
   page_t *page = fast_free_page(p, &seg);
   if (likely(page != NULL && size <= page->block_size)) {
-    if (likely(seg->heap == heap)) {
-      fast_free_push(heap, page, p);
-      return;
-    }
-    if (unlikely(heap == &brisk_heap_empty))
-      brisk_heap_free_orphan(seg, page, p);
-    else
-      brisk_free_foreign(heap, seg, page, p);
+    fast_free_valid(heap, seg, page, p);
     return;
   }
   if (p == NULL) return;

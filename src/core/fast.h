@@ -83,20 +83,27 @@ static ALWAYS_INLINE void fast_free_push(heap_t *heap, page_t *page, void *p) {
   if (unlikely(--page->used == 0)) brisk_page_on_empty(heap, page);
 }
 
+/* Free p, fast_free_page's validated block of `page` in seg: the owner's
+ * push, else another heap's block for this thread's foreign cache or
+ * batches (a thread without a heap gets one first). */
+static ALWAYS_INLINE void fast_free_valid(heap_t *heap, segment_t *seg, page_t *page, void *p) {
+  if (likely(seg->heap == heap)) {
+    fast_free_push(heap, page, p);
+    return;
+  }
+  /* tail calls: no register saved on the owner's path */
+  if (unlikely(heap == &brisk_heap_empty))
+    brisk_heap_free_orphan(seg, page, p);
+  else
+    brisk_free_foreign(heap, seg, page, p);
+}
+
 static ALWAYS_INLINE void fast_free(void *p) {
   heap_t *heap = brisk_heap_tls;
   segment_t *seg;
   page_t *page = fast_free_page(p, &seg);
   if (likely(page != NULL)) {
-    if (likely(seg->heap == heap)) {
-      fast_free_push(heap, page, p);
-      return;
-    }
-    /* tail calls: no register saved here */
-    if (unlikely(heap == &brisk_heap_empty))
-      brisk_heap_free_orphan(seg, page, p);
-    else
-      brisk_free_foreign(heap, seg, page, p);
+    fast_free_valid(heap, seg, page, p);
     return;
   }
   brisk_free_declined(p);

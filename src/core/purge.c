@@ -82,7 +82,10 @@ static size_t purge_oldest(heap_t *heap, uint64_t now, uint64_t age, size_t targ
   return purged;
 }
 
-size_t brisk_purge_heap(heap_t *heap, int mode) {
+/* mode: PURGE_* or PURGE_DOWN_TO (down to `keep` dirty bytes). */
+enum { PURGE_DOWN_TO = PURGE_ALL + 1 };
+
+static size_t purge(heap_t *heap, int mode, size_t keep) {
   uint64_t now = brisk_os_now_ms();
   heap->now_ms = now;
   uint64_t delay = (uint64_t)brisk_options.purge_delay_ms;
@@ -91,6 +94,8 @@ size_t brisk_purge_heap(heap_t *heap, int mode) {
   size_t purged;
   if (mode == PURGE_ALL) {
     purged = purge_pass(heap, now, 0, 0, &due, &failed);
+  } else if (mode == PURGE_DOWN_TO) {
+    purged = purge_oldest(heap, now, delay, keep, &due, &failed);
   } else {
     purged = purge_pass(heap, now, delay, 0, &due, &failed);
     /* over the limit: the oldest until under 3/4 of the limit */
@@ -101,16 +106,9 @@ size_t brisk_purge_heap(heap_t *heap, int mode) {
   return purged;
 }
 
-size_t brisk_purge_down_to(heap_t *heap, size_t keep) {
-  uint64_t now = brisk_os_now_ms();
-  heap->now_ms = now;
-  uint64_t delay = (uint64_t)brisk_options.purge_delay_ms;
-  uint64_t due = 0;
-  bool failed = false;
-  size_t purged = purge_oldest(heap, now, delay, keep, &due, &failed);
-  heap->purge_due_ms = heap->dirty_bytes > 0 ? (due != 0 ? due : now + delay) : 0;
-  return purged;
-}
+size_t brisk_purge_heap(heap_t *heap, int mode) { return purge(heap, mode, 0); }
+
+size_t brisk_purge_down_to(heap_t *heap, size_t keep) { return purge(heap, PURGE_DOWN_TO, keep); }
 
 void brisk_purge_tick(heap_t *heap) {
   if (heap->purge_due_ms == 0) return;

@@ -113,18 +113,24 @@ static void lock_or_die(region_t *r, const void *p, const char *what) {
     brisk_region_block_fatal("invalid ", what, " of ", p, "region not recoverable ", r);
 }
 
+/* Lock held: a block of bsize bytes (0: too big) found and taken; its
+ * offset, or 0 with errno ENOMEM. */
+static roff_t take_fit(region_t *r, uint64_t bsize) {
+  roff_t off = bsize != 0 ? brisk_region_index_find(r, bsize) : 0;
+  if (off == 0) {
+    errno = ENOMEM;
+    return 0;
+  }
+  brisk_region_block_take(r, off, bsize);
+  return off;
+}
+
 BRISK_API void *brisk_region_malloc(brisk_region_t *r, size_t n) {
   uint64_t bsize = block_size(n);
   if (!lock_alloc(r)) return NULL;
-  roff_t off = bsize != 0 ? brisk_region_index_find(r, bsize) : 0;
-  if (off == 0) {
-    brisk_region_lock_leave(r);
-    errno = ENOMEM;
-    return NULL;
-  }
-  brisk_region_block_take(r, off, bsize);
+  roff_t off = take_fit(r, bsize);
   brisk_region_lock_leave(r);
-  return payload(r, off);
+  return off != 0 ? payload(r, off) : NULL;
 }
 
 BRISK_API void *brisk_region_calloc(brisk_region_t *r, size_t count, size_t n) {
@@ -188,13 +194,11 @@ BRISK_API void *brisk_region_realloc(brisk_region_t *r, void *p, size_t n) {
     brisk_region_lock_leave(r);
     return p;
   }
-  roff_t to = bsize != 0 ? brisk_region_index_find(r, bsize) : 0;
+  roff_t to = take_fit(r, bsize);
   if (to == 0) {
     brisk_region_lock_leave(r);
-    errno = ENOMEM;
     return NULL;
   }
-  brisk_region_block_take(r, to, bsize);
   uint64_t keep = rb_size(r, off) - RG_HDR;
   memcpy(payload(r, to), p, keep < n ? keep : n);
   brisk_region_block_release(r, off);
