@@ -2,13 +2,15 @@
 /* core/fast.h — the inline fast paths of malloc and free.
  *
  * malloc: one thread-local load, one table load, pop the page's free list.
- * free: one bit test that proves the pointer lies in a mapped brisk segment
- * (the segment is then addr & ~4 MiB), then a push on the page's free list
- * if this thread owns the page and p is a carved block start of it.
+ * free: one byte test that proves the pointer lies in a mapped brisk
+ * segment (the segment is then addr & ~4 MiB), the check that p is a
+ * carved block start of a one-slice page, then a push on the page's free
+ * list if this thread owns the page, else one tail call that keeps
+ * another thread heap's block in this thread's foreign cache or batch
+ * (core/free.c brisk_free_foreign; a thread without a heap gets one).
  * Everything else (first use of a thread, empty free list, full or aligned
- * pages, frees by other threads, large and huge blocks, bad pointers)
- * takes exactly one unlikely branch to a noinline slow path
- * (core/alloc.c, core/free.c).
+ * pages, large and huge blocks, bad pointers) takes exactly one unlikely
+ * branch to a noinline slow path (core/alloc.c, core/free.c).
  * Contracts: as malloc(3) and free(3); free preserves errno.
  */
 #ifndef BRISK_CORE_FAST_H
