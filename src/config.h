@@ -234,7 +234,7 @@
  * dirty limits (BRISK_DIRTY_MAX_KIB): beyond it an exiting thread's heap
  * purges its oldest free spans (core/heap.c). */
 #ifndef BRISK_ABANDONED_DIRTY_FACTOR
-#define BRISK_ABANDONED_DIRTY_FACTOR 4
+#define BRISK_ABANDONED_DIRTY_FACTOR 2
 #endif
 
 /* Empty segments a heap keeps committed (dirty) for reuse; more are

@@ -140,9 +140,10 @@ void brisk_heap_thread_done(void *arg) {
    * memory each: a heap beyond it keeps only what is left of the cap (its
    * most recently freed spans).  A cap of one dirty limit cost
    * bench/threadchurn (two threads a wave, ~20 MiB dirty each) 260-660
-   * madvise calls and 50-150k page faults per run against 20-30k faults
-   * without; purging at exit down to 1/4 or 1/16 of the limit measured
-   * 30% / 80% slower there for 11-18% less peak RSS. */
+   * madvise calls and 50-150k page faults per run against 15-22k with 2;
+   * with 4, test/stress/stress_churn's RSS grew past its bound once in 20
+   * loaded runs (0 in 30 with 2); purging at exit down to 1/4 or 1/16 of
+   * the limit measured 30% / 80% slower there for 11-18% less peak RSS. */
   heap_settle(h);
   size_t cap = (size_t)brisk_options.dirty_max_kib * 1024 * BRISK_ABANDONED_DIRTY_FACTOR;
   size_t others = brisk_heaplist_abandoned_dirty();

@@ -6,7 +6,7 @@
  * 80 threads live at once; each allocates and frees 6 MiB of 32 KiB
  * blocks (its heap keeps them dirty: well under the per-heap limit) and
  * exits.  Right after they are joined (before the delay, pinned to 300 ms
- * by the sidecar), RSS may exceed the level before them by the cap, 4
+ * by the sidecar), RSS may exceed the level before them by the cap, 2
  * dirty limits (the limit pinned to 32 MiB), plus 16 MiB of slack: 80 warm
  * heaps would keep 480 MiB.  Then, 0.5 s later and after some allocation
  * work (brisk has no helper thread: the slow paths' housekeeping visits
@@ -47,7 +47,7 @@ int main(void) {
   size_t rss_idle = rss_bytes();
   NOTE("rss KiB after 0.5 s and some work: %zu", rss_idle >> 10);
   if (on_brisk()) {
-    CHECK(rss_end < rss0 + (4 * 32 + 16) * MiB, "exited threads keep %zu KiB warm (cap 128 MiB + 16 MiB slack)",
+    CHECK(rss_end < rss0 + (2 * 32 + 16) * MiB, "exited threads keep %zu KiB warm (cap 64 MiB + 16 MiB slack)",
           (rss_end - rss0) >> 10);
     CHECK(rss_idle < rss0 + 48 * MiB, "exited threads still keep %zu KiB after the delay",
           (rss_idle - rss0) >> 10);
