@@ -138,6 +138,23 @@ roff_t brisk_region_block_validate(region_t *r, const void *p, const char *what,
   return off;
 }
 
+/* The two stores every split makes, in the order that keeps a walk valid
+ * (docs/region.md): first the free tail block of tsize bytes at `tail`,
+ * header and footer, in bytes a walk does not read yet (each caller says
+ * why); then one store of the header `head` at off, after which the walk
+ * steps from off onto the tail.  hook, hook + 1: the crash-test points
+ * after each step. */
+static void split_two_step(region_t *r, roff_t off, uint64_t head, roff_t tail, uint64_t tsize, int hook) {
+  (void)hook; /* unused when the crash-test hooks are compiled out */
+  brisk_region_block_write(r, tail, tsize | RB_PREV_INUSE);
+  *rb_footer(r, tail, tsize) = tsize;
+  RG_ORDER();
+  RG_HOOK(hook);
+  brisk_region_block_write(r, off, head);
+  RG_ORDER();
+  RG_HOOK(hook + 1);
+}
+
 roff_t brisk_region_block_take(region_t *r, roff_t off, uint64_t bsize) {
   uint64_t sf = rb_sf(r, off), size = RB_SIZE(sf), pflag = sf & RB_PREV_INUSE;
   uint64_t rem = size - bsize;
@@ -146,15 +163,9 @@ roff_t brisk_region_block_take(region_t *r, roff_t off, uint64_t bsize) {
     /* 1. The tail's header and footer, inside [off, off+size), which the
      *    walk still sees as one free block: invisible to it.  The block
      *    after the tail keeps RB_PREV_INUSE clear, which stays right. */
-    brisk_region_block_write(r, tail, rem | RB_PREV_INUSE);
-    *rb_footer(r, tail, rem) = rem;
-    RG_ORDER();
-    RG_HOOK(1);
     /* 2. One store shrinks the block and marks it in use: the walk goes
      *    from [off: size, free] to [off: bsize, in use][tail: rem, free]. */
-    brisk_region_block_write(r, off, bsize | RB_INUSE | pflag);
-    RG_ORDER();
-    RG_HOOK(2);
+    split_two_step(r, off, bsize | RB_INUSE | pflag, tail, rem, 1);
     brisk_region_index_insert(r, tail);
     size = bsize;
   } else {
@@ -225,27 +236,15 @@ static void shrink(region_t *r, roff_t off, uint64_t size, uint64_t pflag, uint6
     brisk_region_index_remove(r, next);
     /* 1. The tail's header lies in bytes being given up, its footer is the
      *    free next block's footer word: both invisible to a walk. */
-    brisk_region_block_write(r, tail, tsize | RB_PREV_INUSE);
-    *rb_footer(r, tail, tsize) = tsize;
-    RG_ORDER();
-    RG_HOOK(7);
     /* 2. One store shrinks the block: [off: size][next] becomes
      *    [off: bsize][tail: tsize]; next's header is now tail payload. */
-    brisk_region_block_write(r, off, bsize | RB_INUSE | pflag);
-    RG_ORDER();
-    RG_HOOK(8);
+    split_two_step(r, off, bsize | RB_INUSE | pflag, tail, tsize, 7);
     brisk_region_block_write(r, next, RB_DEAD); /* before the links overwrite it */
   } else {
     if (rem < RG_MIN_BLOCK) return;
     /* 1. The tail's header and footer inside the block: invisible. */
-    brisk_region_block_write(r, tail, rem | RB_PREV_INUSE);
-    *rb_footer(r, tail, rem) = rem;
-    RG_ORDER();
-    RG_HOOK(9);
     /* 2. One store: [off: size] becomes [off: bsize][tail: rem]. */
-    brisk_region_block_write(r, off, bsize | RB_INUSE | pflag);
-    RG_ORDER();
-    RG_HOOK(10);
+    split_two_step(r, off, bsize | RB_INUSE | pflag, tail, rem, 9);
     brisk_region_block_set_prev_inuse(r, next, false);
   }
   r->used_bytes -= rem;
@@ -267,15 +266,9 @@ bool brisk_region_block_resize(region_t *r, roff_t off, uint64_t bsize) {
     roff_t tail = off + bsize; /* beyond next's header: bsize >= size + 16 */
     /* 1. The tail's header inside the free next block's payload, its footer
      *    at next's footer word: invisible to a walk. */
-    brisk_region_block_write(r, tail, rem | RB_PREV_INUSE);
-    *rb_footer(r, tail, rem) = rem;
-    RG_ORDER();
-    RG_HOOK(11);
     /* 2. One store grows the block: [off: size][next: nsize] becomes
      *    [off: bsize][tail: rem]. */
-    brisk_region_block_write(r, off, bsize | RB_INUSE | pflag);
-    RG_ORDER();
-    RG_HOOK(12);
+    split_two_step(r, off, bsize | RB_INUSE | pflag, tail, rem, 11);
     brisk_region_index_insert(r, tail);
     r->used_bytes += bsize - size;
   } else {
