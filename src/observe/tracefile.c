@@ -417,7 +417,7 @@ void brisk_tracefile_exit(void) {
   }
   write_maps();
   unsigned char end[24];
-  put64(end, ticks() - start_ticks + start_ticks);
+  put64(end, ticks()); /* absolute, as start_ticks */
   put64(end + 8, brisk_os_now_ns());
   put64(end + 16, __atomic_load_n(&dropped, __ATOMIC_RELAXED));
   write_small(CHUNK_END, end, sizeof end);

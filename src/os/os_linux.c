@@ -306,25 +306,15 @@ uint64_t brisk_os_now_ms(void) {
 }
 
 size_t brisk_os_rss_bytes(void) {
-  int saved = errno;
-  size_t rss = 0;
-  int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    char buf[128];
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n > 0) {
-      buf[n] = 0;
-      const char *s = buf;
-      while (*s && *s != ' ') s++; /* skip total size */
-      while (*s == ' ') s++;
-      size_t pages = 0;
-      while (*s >= '0' && *s <= '9') pages = pages * 10 + (size_t)(*s++ - '0');
-      rss = pages * BRISK_OS_PAGE;
-    }
-  }
-  errno = saved;
-  return rss;
+  char buf[128];
+  size_t n = brisk_os_read_file("/proc/self/statm", buf, sizeof buf - 1);
+  buf[n] = 0;
+  const char *s = buf;
+  while (*s && *s != ' ') s++; /* skip total size */
+  while (*s == ' ') s++;
+  size_t pages = 0;
+  while (*s >= '0' && *s <= '9') pages = pages * 10 + (size_t)(*s++ - '0');
+  return pages * BRISK_OS_PAGE;
 }
 
 _Noreturn void brisk_os_abort(void) {
