@@ -164,8 +164,6 @@ void *brisk_harden_malloc_in(heap_t *heap, size_t size, size_t align) {
   return harden_arm(p, size);
 }
 
-void *brisk_harden_malloc(size_t size, size_t align) { return brisk_harden_malloc_in(NULL, size, align); }
-
 void *brisk_harden_calloc_in(heap_t *heap, size_t n) {
   if (n > BRISK_REQUEST_MAX) {
     errno = ENOMEM;
@@ -176,8 +174,6 @@ void *brisk_harden_calloc_in(heap_t *heap, size_t n) {
   if (p != NULL) canary_arm(p, n, block_of(p).usable);
   return p;
 }
-
-void *brisk_harden_calloc(size_t n) { return brisk_harden_calloc_in(NULL, n); }
 
 /* The program freed p (checked by harden_take: h): zero it, then the
  * quarantine, or the core's free. */
@@ -274,5 +270,3 @@ void *brisk_harden_realloc_in(heap_t *heap, void *p, size_t size) {
   harden_release(p, h);
   return q;
 }
-
-void *brisk_harden_realloc(void *p, size_t size) { return brisk_harden_realloc_in(NULL, p, size); }

@@ -27,16 +27,13 @@
 
 #include "core/types.h"
 
-/* size bytes aligned to align (0 or <= 16: the default alignment). */
-void *brisk_harden_malloc(size_t size, size_t align);
-/* n zeroed bytes (n already checked against overflow). */
-void *brisk_harden_calloc(size_t n);
-/* The same from `heap` (brisk_heap_new's, used by the caller alone);
- * heap NULL: the calling thread's. */
+/* heap: a heap brisk_heap_new made (used by the caller alone), or NULL
+ * for the calling thread's (api/entry.h).
+ * size bytes aligned to align (0 or <= 16: the default alignment). */
 void *brisk_harden_malloc_in(heap_t *heap, size_t size, size_t align);
+/* n zeroed bytes (n already checked against overflow). */
 void *brisk_harden_calloc_in(heap_t *heap, size_t n);
 void *brisk_harden_realloc_in(heap_t *heap, void *p, size_t size);
-void *brisk_harden_realloc(void *p, size_t size);
 void brisk_harden_free(void *p);
 /* free_sized, free_aligned_sized and C++ sized delete: size must be the
  * size the block was asked for (with canaries) or fit its size class;
