@@ -286,6 +286,8 @@ class Analysis:
                 an = ab = fn = 0
                 cb = b
                 bmax = lb
+            if kind == K_REALLOC and addr == 0 and size == 0 and arg:
+                kind, addr = K_FREE, arg        # realloc(p, 0) freed p
             if kind == K_FREE:
                 frees += 1
                 fn += 1
@@ -300,17 +302,7 @@ class Analysis:
                 born = t
                 if kind == K_REALLOC and arg:
                     if addr == 0:
-                        if size == 0:           # realloc(p, 0) freed p
-                            frees += 1
-                            fn += 1
-                            v = live.pop(arg, None)
-                            if v is None:
-                                untracked += 1
-                            else:
-                                lb -= v[0]
-                                life_hist[(t - v[1]).bit_length()] += 1
-                        else:
-                            failed += 1         # the old block lives on
+                        failed += 1             # the old block lives on
                         continue
                     reallocs += 1
                     bytes_realloc += size
