@@ -135,8 +135,9 @@ BRISK_API void brisk_free_aligned_sized(void *p, size_t a, size_t n) {
   do_free_sized(p, n);
 }
 
-/* Release free memory of the calling thread's heap and of the global
- * caches.  Other threads' heaps are theirs to trim (at their exit). */
+/* Release free memory of the calling thread's heap, of the heaps of
+ * exited threads and of the global caches.  Live threads' heaps are
+ * theirs to trim (their own purge delay and dirty limit). */
 BRISK_API size_t brisk_trim(void) {
   int saved = errno;
   size_t released = brisk_heap_release(brisk_heap_tls);

@@ -177,8 +177,24 @@ void brisk_heap_tick(heap_t *heap) {
   if (brisk_heaplist_has_abandoned()) janitor(brisk_os_now_ms());
 }
 
+/* The free memory of the heaps of exited threads: each is taken off the
+ * abandoned list (so no thread adopts it meanwhile), collected, purged
+ * and put back.  At most one pass over the list as it was. */
+static size_t release_abandoned(void) {
+  size_t released = 0;
+  for (uint32_t n = brisk_heaplist_abandoned_count(); n > 0; n--) {
+    heap_t *h = brisk_heaplist_take_oldest();
+    if (h == NULL) break;
+    brisk_page_collect_all(h, true);
+    released += heap_purge_all(h);
+    brisk_heaplist_abandon(h);
+  }
+  return released;
+}
+
 size_t brisk_heap_release(heap_t *heap) {
   size_t released = heap != &brisk_heap_empty ? heap_tidy(heap) : 0;
+  released += release_abandoned();
   released += brisk_huge_cache_trim(true);
   released += brisk_segment_cache_trim();
   released += brisk_segment_reap(~0u);

@@ -12,9 +12,10 @@
  *  - abandoned_dirty is the sum of dirty_bytes of the heaps on the
  *    abandoned list, as they were when put there (an abandoned heap's
  *    dirty bytes change only while taken off it).
+ *  - abandoned_count is the length of the abandoned list.
  * Locking: list_lock guards pool, pool_left, abandoned, abandoned_dirty,
- * retired and the pushes onto
- * all_heaps; the pool is refilled by mapping outside the lock.
+ * abandoned_count, retired and the pushes onto all_heaps; the pool is
+ * refilled by mapping outside the lock.
  */
 #include <pthread.h>
 
@@ -30,6 +31,7 @@ static heap_t *all_heaps;
 static heap_t *abandoned; /* written under list_lock (atomic stores): peeked without it */
 static heap_t *retired;   /* destroyed HEAP_OWNED heaps for reuse (abandoned_next) */
 static size_t abandoned_dirty; /* written under list_lock (atomic stores): read without it */
+static uint32_t abandoned_count; /* heaps on abandoned; as abandoned_dirty */
 static uint8_t *pool;
 static size_t pool_left;
 static uint32_t heap_count;
@@ -48,6 +50,7 @@ static heap_t *take_locked(bool *fresh, bool owned) {
   if (!owned && h != NULL) {
     __atomic_store_n(&abandoned, h->abandoned_next, __ATOMIC_RELAXED);
     __atomic_store_n(&abandoned_dirty, abandoned_dirty - h->dirty_bytes, __ATOMIC_RELAXED);
+    __atomic_store_n(&abandoned_count, abandoned_count - 1, __ATOMIC_RELAXED);
     h->abandoned_next = NULL;
     *fresh = false;
     return h;
@@ -94,11 +97,16 @@ void brisk_heaplist_abandon(heap_t *h) {
   h->abandoned_next = abandoned;
   __atomic_store_n(&abandoned, h, __ATOMIC_RELAXED);
   __atomic_store_n(&abandoned_dirty, abandoned_dirty + h->dirty_bytes, __ATOMIC_RELAXED);
+  __atomic_store_n(&abandoned_count, abandoned_count + 1, __ATOMIC_RELAXED);
   pthread_mutex_unlock(&list_lock);
 }
 
 size_t brisk_heaplist_abandoned_dirty(void) {
   return __atomic_load_n(&abandoned_dirty, __ATOMIC_RELAXED);
+}
+
+uint32_t brisk_heaplist_abandoned_count(void) {
+  return __atomic_load_n(&abandoned_count, __ATOMIC_RELAXED);
 }
 
 bool brisk_heaplist_has_abandoned(void) {
@@ -113,6 +121,7 @@ heap_t *brisk_heaplist_take_oldest(void) {
   if (h != NULL) {
     __atomic_store_n(link, NULL, __ATOMIC_RELAXED);
     __atomic_store_n(&abandoned_dirty, abandoned_dirty - h->dirty_bytes, __ATOMIC_RELAXED);
+    __atomic_store_n(&abandoned_count, abandoned_count - 1, __ATOMIC_RELAXED);
   }
   pthread_mutex_unlock(&list_lock);
   return h;
@@ -134,6 +143,7 @@ void brisk_heaplist_atfork_child(void) {
   pthread_mutex_init(&list_lock, NULL);
   abandoned = NULL;
   abandoned_dirty = 0;
+  abandoned_count = 0;
   retired = NULL;
   pool = NULL;
   pool_left = 0;

@@ -28,6 +28,8 @@ void brisk_heaplist_abandon(heap_t *h);
 /* Dirty free bytes the abandoned heaps hold together (relaxed read, no
  * lock): the warm hand-over's budget at thread exit. */
 size_t brisk_heaplist_abandoned_dirty(void);
+/* Heaps on the abandoned list (relaxed read, no lock). */
+uint32_t brisk_heaplist_abandoned_count(void);
 /* Whether some heap waits for adoption (relaxed peek, no lock). */
 bool brisk_heaplist_has_abandoned(void);
 /* Take the abandoned heap that has waited longest for the janitor (NULL if

@@ -24,6 +24,7 @@
 #define T_aligned_alloc brisk_aligned_alloc
 #define T_memalign brisk_memalign
 #define T_usable_size brisk_usable_size
+#define T_trim() ((void)brisk_trim())
 #define T_LIBNAME "brisk (prefixed)"
 #else
 #define T_malloc malloc
@@ -35,6 +36,7 @@
 #define T_aligned_alloc aligned_alloc
 #define T_memalign memalign
 #define T_usable_size malloc_usable_size
+#define T_trim() ((void)malloc_trim(0))
 #define T_LIBNAME (on_brisk() ? "brisk" : "libc")
 #endif
 

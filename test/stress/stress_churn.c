@@ -4,9 +4,16 @@
  * some, free blocks that a long-lived survivor thread allocated for them,
  * and hand the rest to the survivor, which verifies and frees them after
  * their owner has exited.  Every block's pattern is checked before free.
- * RSS must not grow without bound: RSS after all threads (default 5000)
- * may exceed RSS after the first fifth (1000) by at most 24 MiB — a leak
- * of one thread heap (or its cached pages) per thread shows up here.
+ * RSS must not grow without bound, measured after the first fifth of the
+ * threads (default 1000 of 5000) and after all of them, each time once as
+ * it is and once after malloc_trim(0):
+ *  - trimmed, the growth is at most 24 MiB: what a trim cannot give back
+ *    is held by live blocks or lost, so a leak of one thread heap (or of
+ *    its pages) per thread shows up here;
+ *  - untrimmed, at most 128 MiB: free memory kept warm for the next
+ *    threads (brisk: the dirty limits of the survivor's heap and of the
+ *    heaps of exited threads together, BRISK_ABANDONED_DIRTY_FACTOR) is
+ *    bounded, whatever the timing of purges.
  *
  * usage: stress_churn [-n threads] [-c concurrent] [-R 0]
  *   -R 0 skips the RSS assertion (TSan: its shadow memory grows with every
@@ -139,7 +146,7 @@ int main(int argc, char **argv) {
   pthread_attr_t det;
   pthread_attr_init(&det);
   pthread_attr_setdetachstate(&det, PTHREAD_CREATE_DETACHED);
-  size_t rss_cp = 0, rss_end = 0;
+  size_t rss_cp = 0, rss_end = 0, trim_cp = 0, trim_end = 0;
   double t0 = now_s();
   int started = 0;
   while (started < total) {
@@ -160,10 +167,14 @@ int main(int argc, char **argv) {
     if (started == checkpoint) {
       quiesce();
       rss_cp = rss_bytes();
+      T_trim();
+      trim_cp = rss_bytes();
     }
   }
   quiesce();
   rss_end = rss_bytes();
+  T_trim();
+  trim_end = rss_bytes();
   pthread_mutex_lock(&qmu);
   qdone = 1;
   pthread_cond_broadcast(&qcv);
@@ -172,17 +183,23 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < ngifts; i++) verify_free(gifts[i], "final gifts");
   printf("%s: %d threads in %.2f s; %ld blocks handed to survivor, %ld freed "
          "by it, %ld gifts freed by churn threads; RSS after %d threads %zu "
-         "KiB, after %d %zu KiB\n", T_LIBNAME, total, now_s() - t0,
-         atomic_load(&handed), atomic_load(&freed_by_survivor),
-         atomic_load(&gifts_freed), checkpoint, rss_cp >> 10, total,
-         rss_end >> 10);
+         "KiB (%zu trimmed), after %d %zu KiB (%zu trimmed)\n", T_LIBNAME,
+         total, now_s() - t0, atomic_load(&handed),
+         atomic_load(&freed_by_survivor), atomic_load(&gifts_freed),
+         checkpoint, rss_cp >> 10, trim_cp >> 10, total, rss_end >> 10,
+         trim_end >> 10);
   CHECK(atomic_load(&freed_by_survivor) == (long)total * HANDOFF,
         "survivor freed %ld of %ld", atomic_load(&freed_by_survivor),
         (long)total * HANDOFF);
   CHECK(atomic_load(&gifts_freed) > total, "too few gifts were freed");
-  CHECK(!rss_check || rss_end <= rss_cp + 24 * MiB,
-        "RSS grows with thread churn: %zu KiB after %d threads, %zu KiB "
-        "after %d", rss_cp >> 10, checkpoint, rss_end >> 10, total);
+  CHECK(!rss_check || trim_end <= trim_cp + 24 * MiB,
+        "RSS after malloc_trim grows with thread churn: %zu KiB after %d "
+        "threads, %zu KiB after %d", trim_cp >> 10, checkpoint,
+        trim_end >> 10, total);
+  CHECK(!rss_check || rss_end <= rss_cp + 128 * MiB,
+        "free memory kept for reuse grows with thread churn: RSS %zu KiB "
+        "after %d threads, %zu KiB after %d", rss_cp >> 10, checkpoint,
+        rss_end >> 10, total);
   puts("ok");
   return 0;
 }
