@@ -2,8 +2,9 @@
 /* malloc_trim_threads.c — malloc_trim(0) gives back the free memory of
  * threads that have exited, not only the caller's.  6 threads each
  * allocate, touch and free 6 MiB of 2 KiB blocks and 2 MiB of 200 KiB
- * blocks, then exit (joined).  brisk hands their heaps over warm (up to
- * 2 dirty limits together, the limit pinned to 32 MiB; the sidecar pins
+ * blocks, wait until all have (so that none adopts the heap of another),
+ * then exit (joined).  brisk hands their heaps over warm (up to 2 dirty
+ * limits together, the limit pinned to 32 MiB; the sidecar pins
  * the purge delay to an hour so that no timed purge does the trim's
  * work): RSS right after the join must still show most of the 48 MiB,
  * which checks that the test tests something.  After malloc_trim(0) RSS
@@ -15,6 +16,8 @@
 #include <pthread.h>
 
 enum { THREADS = 6, SMALL = 2048, NSMALL = 3072, MED = 200 * 1024, NMED = 10 };
+
+static pthread_barrier_t all_done;
 
 static void *work(void *arg) {
   unsigned char tag = (unsigned char)(uintptr_t)arg;
@@ -35,6 +38,8 @@ static void *work(void *arg) {
     free(p);
   }
   for (int i = 0; i < NMED; i++) free(m[i]);
+  /* all alive at once: no thread adopts the heap of one that exited */
+  pthread_barrier_wait(&all_done);
   return NULL;
 }
 
@@ -47,6 +52,7 @@ static void run_threads(int first) {
 }
 
 int main(void) {
+  CHECK(pthread_barrier_init(&all_done, NULL, THREADS) == 0, "barrier");
   size_t rss0 = rss_bytes();
   run_threads(1);
   size_t rss_joined = rss_bytes();
