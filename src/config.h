@@ -230,6 +230,17 @@
 #define BRISK_FOREIGN_BYTES (64 * 1024)
 #endif
 
+/* Transfer cache (core/transfer.h): per size class up to
+ * BRISK_TRANSFER_MAX_SIZE bytes, at most BRISK_TRANSFER_BATCHES batches
+ * of one foreign cache each (<= BRISK_FOREIGN_MAX blocks) pass from
+ * threads that free other threads' blocks to threads that allocate. */
+#ifndef BRISK_TRANSFER_BATCHES
+#define BRISK_TRANSFER_BATCHES 8
+#endif
+#ifndef BRISK_TRANSFER_MAX_SIZE
+#define BRISK_TRANSFER_MAX_SIZE BRISK_SMALL_MAX
+#endif
+
 /* The dirty memory the heaps of exited threads keep warm together, in
  * dirty limits (BRISK_DIRTY_MAX_KIB): beyond it an exiting thread's heap
  * purges its oldest free spans (core/heap.c). */

@@ -84,7 +84,7 @@ static void check_queues(const heap_t *heap) {
   for (unsigned w = 0; w < BRISK_DIRECT_SLOTS; w++) {
     const page_t *d = heap->direct[w];
     unsigned bin = brisk_sizeclass_direct[w];
-    const page_t *want = heap->foreign[bin].free != NULL ? &heap->foreign[bin]
+    const page_t *want = heap->foreign[bin].free != NULL && !heap->consumer ? &heap->foreign[bin]
                          : heap->queues[bin].first != NULL ? heap->queues[bin].first
                                                            : &brisk_page_empty;
     /* The fast path may have emptied the foreign cache it points at. */

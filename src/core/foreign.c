@@ -4,12 +4,14 @@
  * reserved (the class's limit: BRISK_FOREIGN_MAX blocks, at most
  * BRISK_FOREIGN_BYTES; 0 in the sentinel heap, whose caches never take a
  * block), and every
- * block on it belongs to a page of another heap that counts it as used
- * (so that page cannot be retired while the block sits here). */
+ * block on it belongs to a page of a heap that counts it as used (so that
+ * page cannot be retired while the block sits here): another heap's, or
+ * after a refill from the transfer cache possibly this heap's own. */
 #include "core/foreign.h"
 #include "core/block.h"
 #include "core/page.h"
 #include "core/remote.h"
+#include "core/transfer.h"
 
 void brisk_foreign_init(heap_t *heap) {
   for (unsigned bin = 1; bin < BRISK_BIN_COUNT; bin++) {
@@ -24,11 +26,34 @@ void brisk_foreign_init(heap_t *heap) {
   }
 }
 
+bool brisk_foreign_spill(heap_t *heap, unsigned bin) {
+  page_t *fp = &heap->foreign[bin];
+  if (fp->free == NULL || !brisk_transfer_put(bin, fp->free, 0u - fp->used)) return false;
+  fp->free = NULL;
+  fp->used = 0;
+  return true;
+}
+
+bool brisk_foreign_refill(heap_t *heap, unsigned bin) {
+  if (heap->kind != HEAP_THREAD) return false;
+  page_t *fp = &heap->foreign[bin];
+  uint32_t count;
+  block_t *head = brisk_transfer_take(bin, &count);
+  if (head == NULL) return false;
+  fp->free = head;
+  fp->used = 0u - count;
+  brisk_page_update_direct(heap, bin);
+  return true;
+}
+
 bool brisk_foreign_keep(heap_t *heap, page_t *page, block_t *b) {
   unsigned bin = page->bin;
   page_t *fp = &heap->foreign[bin];
   uint32_t n = 0u - fp->used; /* blocks held */
-  if (n >= fp->reserved) return false;
+  if (n >= fp->reserved) {
+    if (fp->reserved == 0 || !heap->consumer || !brisk_foreign_spill(heap, bin)) return false;
+    n = 1; /* the direct slot still points at the cache */
+  }
   block_push(&fp->free, b);
   fp->used--;
   if (n == 0) brisk_page_update_direct(heap, bin);

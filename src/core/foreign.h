@@ -22,6 +22,15 @@ void brisk_foreign_init(heap_t *heap);
 /* Keep b (another heap's block of `page`, already through block_on_free)
  * if the class has room.  False: the caller frees it remotely. */
 bool brisk_foreign_keep(heap_t *heap, page_t *page, block_t *b);
+/* The class's cache is full: hand its blocks to the transfer cache
+ * (core/transfer.h) as one batch, leaving it empty (the direct slot is
+ * left as it was: the caller keeps a block next).  False, nothing done,
+ * when the transfer cache takes none. */
+bool brisk_foreign_spill(heap_t *heap, unsigned bin);
+/* Fill the empty cache of `bin` with a batch from the transfer cache
+ * (thread heaps only: a destroyable heap's blocks must be its own).
+ * False when there is none. */
+bool brisk_foreign_refill(heap_t *heap, unsigned bin);
 /* A block of `bin` from the cache, or NULL when it is empty. */
 void *brisk_foreign_pop(heap_t *heap, unsigned bin);
 /* Give every cached block back to its owner (thread exit, trim, OOM). */

@@ -113,36 +113,57 @@ static void remote_batch(heap_t *heap, page_t *page, void *p) {
   brisk_remote_free(heap, page, b);
 }
 
-/* Free block p of `page` (fast_free_page's result), a page of another
- * thread heap (seg), into the calling thread's foreign cache of its class
- * (core/foreign.h: reused by this thread's next mallocs of the class,
- * still counted used by its owner's page) when the cache has room, else
- * into the batch for its owner (core/remote.h).  False (nothing done)
- * when the slow path must decide: a destroyable heap's block (never
- * cached: core/owned.h), or a thread without a heap (the sentinel's
- * caches have no room and it keeps no batches). */
-static bool foreign_fast(heap_t *heap, segment_t *seg, page_t *page, void *p) {
-  if (unlikely(seg->heap_kind != HEAP_THREAD)) return false;
-  unsigned bin = page->bin;
-  page_t *fp = &heap->foreign[bin];
-  uint32_t held = 0u - fp->used;
-  if (unlikely(held >= fp->reserved || heap->consumer)) {
-    if (fp->reserved == 0) return false; /* the sentinel: no heap, no batches */
-    remote_batch(heap, page, p); /* the cache is full: to the owner */
-    return true;
-  }
+/* Keep block p (of `page`, another thread heap's) in the calling heap's
+ * foreign cache fp of its class: the cache had `held` blocks before. */
+static ALWAYS_INLINE void foreign_keep_fast(heap_t *heap, page_t *fp, uint32_t held, void *p) {
   block_t *b = (block_t *)p;
   block_on_free(b);
   block_push(&fp->free, b);
   fp->used--;
   event_free_fast(heap, fp->block_size);
   if (BRISK_FAST_STATS) STAT_ADD(heap->stats.remote_frees, 1);
-  if (unlikely(held == 0)) brisk_page_update_direct(heap, bin); /* malloc takes from the cache now */
-  return true;
+  if (unlikely(held == 0)) brisk_page_update_direct(heap, fp->bin); /* malloc takes from the cache now */
 }
 
+/* The foreign cache of p's class is full (or, in the sentinel, has no
+ * room at all: reserved 0). */
+static NOINLINE void foreign_full(heap_t *heap, page_t *page, void *p) {
+  page_t *fp = &heap->foreign[page->bin];
+  if (fp->reserved == 0) { /* the sentinel: no heap, no batches */
+    brisk_free_declined(p);
+    return;
+  }
+  if (!heap->consumer || !brisk_foreign_spill(heap, page->bin)) {
+    remote_batch(heap, page, p); /* to the owner */
+    return;
+  }
+  foreign_keep_fast(heap, fp, 1, p); /* (the direct slot still points at the cache) */
+}
+
+/* Free block p of `page` (fast_free_page's result), a page of another
+ * thread heap (seg), into the calling thread's foreign cache of its class
+ * (core/foreign.h: reused by this thread's next mallocs of the class,
+ * still counted used by its owner's page) when the cache has room, else
+ * into the batch for its owner (core/remote.h); a consumer thread
+ * (core/heap.c: it frees but does not allocate, so its cache never
+ * drains) hands a full cache to the transfer cache instead
+ * (core/transfer.h), from which allocating threads refill.  A
+ * destroyable heap's block (never cached: core/owned.h) and a thread
+ * without a heap (the sentinel's caches have no room and it keeps no
+ * batches) go to the slow path.  Every way out but the cache push is a
+ * tail call, so that the common case saves no register. */
 NOINLINE void brisk_free_foreign(heap_t *heap, segment_t *seg, page_t *page, void *p) {
-  if (!foreign_fast(heap, seg, page, p)) brisk_free_declined(p);
+  if (unlikely(seg->heap_kind != HEAP_THREAD)) {
+    brisk_free_declined(p);
+    return;
+  }
+  page_t *fp = &heap->foreign[page->bin];
+  uint32_t held = 0u - fp->used;
+  if (unlikely(held >= fp->reserved)) {
+    foreign_full(heap, page, p);
+    return;
+  }
+  foreign_keep_fast(heap, fp, held, p);
 }
 
 NOINLINE void brisk_free_in_segment(segment_t *seg, page_t *page, void *p) {

@@ -20,6 +20,7 @@
 
 #include "core/block.h"
 #include "core/foreign.h"
+#include "core/transfer.h"
 #include "core/free.h"
 #include "core/heap.h"
 #include "core/heaplist.h"
@@ -174,6 +175,7 @@ void brisk_heap_tick(heap_t *heap) {
    * peek when there are none). */
   brisk_segment_reap(4);
   brisk_huge_cache_trim(false); /* expired huge mappings, even when idle */
+  brisk_transfer_tick();        /* batches nobody takes go home */
   if (brisk_heaplist_has_abandoned()) janitor(brisk_os_now_ms());
 }
 
@@ -193,6 +195,7 @@ static size_t release_abandoned(void) {
 }
 
 size_t brisk_heap_release(heap_t *heap) {
+  brisk_transfer_flush_all(); /* before the owners collect and purge */
   size_t released = heap != &brisk_heap_empty ? heap_tidy(heap) : 0;
   released += release_abandoned();
   released += brisk_huge_cache_trim(true);
@@ -212,4 +215,7 @@ void brisk_heap_process_init(void) {
 /* In the child only the forking thread exists.  Heaps of the other threads
  * may have been mid-operation at the fork, so they are left alone (never
  * adopted): their memory is lost to the child, which stays correct. */
-void brisk_heap_atfork_child(void) { brisk_heaplist_atfork_child(); }
+void brisk_heap_atfork_child(void) {
+  brisk_heaplist_atfork_child();
+  brisk_transfer_atfork_child();
+}

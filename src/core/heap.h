@@ -35,8 +35,8 @@ void brisk_heap_thread_done(void *heap);
 void brisk_heap_tick(heap_t *heap);
 /* Give back what heap (may be the sentinel), the heaps of exited threads
  * (waiting for adoption) and the process caches hold without need:
- * foreign and remote batches, empty pages, dirty spans, empty segments,
- * the segment and huge caches.  Returns bytes released. */
+ * foreign and remote batches, the transfer cache, empty pages, dirty
+ * spans, empty segments, the segment and huge caches.  Returns bytes released. */
 size_t brisk_heap_release(heap_t *heap);
 /* Set up a zeroed heap (or one whose fields other than stats and
  * all_next were zeroed) of `kind`: empty direct slots, foreign cache, the

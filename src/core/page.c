@@ -88,7 +88,9 @@ void brisk_page_update_direct(heap_t *heap, unsigned bin) {
   uint32_t size = brisk_sizeclass_size[bin];
   if (size > BRISK_SMALL_MAX) return;
   page_t *page = heap->queues[bin].first ? heap->queues[bin].first : &brisk_page_empty;
-  if (heap->foreign[bin].free != NULL) page = &heap->foreign[bin];
+  /* a consumer's cache only stages batches for the transfer cache: its
+   * mallocs must not hand back the blocks it was passed (core/alloc.c) */
+  if (heap->foreign[bin].free != NULL && !heap->consumer) page = &heap->foreign[bin];
   uint32_t lo = bin == 1 ? 0 : (brisk_sizeclass_size[bin - 1] >> 4) + 1;
   for (uint32_t w = lo; w <= (size >> 4); w++) heap->direct[w] = page;
 }

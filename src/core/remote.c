@@ -47,7 +47,7 @@ void brisk_remote_push(page_t *page, block_t *head, block_t *tail, uint32_t coun
   }
 }
 
-static void slot_flush(heap_t *heap, unsigned i) {
+static NOINLINE void slot_flush(heap_t *heap, unsigned i) {
   remote_slot_t *slot = &heap->remote[i];
   brisk_remote_push(slot->page, slot->head, slot->tail, slot->count);
   slot->page = NULL;
@@ -55,8 +55,22 @@ static void slot_flush(heap_t *heap, unsigned i) {
   heap->remote_mask &= ~((uint64_t)1 << i);
 }
 
+/* Slot i holds another page's batch (or none): hand that over, start
+ * one for `page` with b. */
+static NOINLINE void slot_start(heap_t *heap, unsigned i, page_t *page, block_t *b) {
+  remote_slot_t *slot = &heap->remote[i];
+  if (slot->page != NULL) slot_flush(heap, i);
+  slot->page = page;
+  slot->head = slot->tail = b;
+  block_set_next(b, NULL);
+  slot->count = 1;
+  heap->remote_mask |= (uint64_t)1 << i;
+}
+
+/* The common case is a leaf: the batch grows by b.  Everything else is a
+ * tail call, so that no register is saved for it. */
 void brisk_remote_free(heap_t *heap, page_t *page, block_t *b) {
-  if (heap == &brisk_heap_empty) {
+  if (unlikely(heap == &brisk_heap_empty)) {
     brisk_remote_push(page, b, b, 1);
     return;
   }
@@ -64,20 +78,16 @@ void brisk_remote_free(heap_t *heap, page_t *page, block_t *b) {
   unsigned i = (unsigned)(((uintptr_t)page >> 6) ^ ((uintptr_t)page >> BRISK_SEGMENT_SHIFT)) &
                (BRISK_REMOTE_SLOTS - 1);
   remote_slot_t *slot = &heap->remote[i];
-  if (slot->page != page) {
-    if (slot->page != NULL) slot_flush(heap, i);
-    slot->page = page;
-    slot->head = slot->tail = b;
-    block_set_next(b, NULL);
-    slot->count = 1;
-    heap->remote_mask |= (uint64_t)1 << i;
+  if (unlikely(slot->page != page)) {
+    slot_start(heap, i, page, b);
     return;
   }
   block_set_next(b, slot->head);
   slot->head = b;
   /* a consumer (core/heap.c) hands back sooner: its producer is waiting
    * for the blocks, and nothing of its own would be served meanwhile */
-  if (++slot->count >= (heap->consumer ? BRISK_REMOTE_BATCH_CONSUMER : BRISK_REMOTE_BATCH)) slot_flush(heap, i);
+  if (unlikely(++slot->count >= (heap->consumer ? BRISK_REMOTE_BATCH_CONSUMER : BRISK_REMOTE_BATCH)))
+    slot_flush(heap, i);
 }
 
 void brisk_remote_flush_all(heap_t *heap) {

@@ -242,8 +242,9 @@ typedef struct heap_s {
   uint64_t now_ms;                      /* last clock reading (slow paths) */
   uint32_t slow_ticks;                  /* slow-path calls, paces clock reads */
   uint32_t house_ticks;                 /* slow-path calls, paces the janitor */
-  uint32_t consumer;                    /* taken by a free, no malloc slow path since:
-                                           other heaps' blocks skip the foreign cache */
+  uint32_t consumer;                    /* taken by a free, no allocation slow path since:
+                                           its foreign caches only stage batches for the
+                                           transfer cache (no direct slot points at them) */
   struct quarantine_s *quarantine;      /* BRISK_QUARANTINE: core/quarantine.c */
   uint64_t rng;                         /* BRISK_RANDOM_ORDER: xorshift state, 0 until seeded */
   struct heap_s *all_next;              /* list of every heap (immortal) */

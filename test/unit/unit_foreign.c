@@ -11,8 +11,8 @@
  * the slow path (no direct slot); brisk_foreign_flush_all hands every
  * block back (the owner's page xfree/rfreed, `used` drops when the owner
  * collects with brisk_page_collect_all); a thread without a heap gets one
- * at its first free of another thread's block (a consumer's: batched in
- * small batches, not cached, until it allocates); a thread's foreign
+ * at its first free of another thread's block (a consumer's: it caches
+ * too, and hands full caches to the transfer cache); a thread's foreign
  * cache and batches are flushed when it exits; a
  * block freed twice while in a foreign cache aborts (forked child).
  */
@@ -63,16 +63,17 @@ static uint32_t xfree_len(const page_t *p) {
 
 static uint32_t held(unsigned bin) { return 0u - hm->foreign[bin].used; }
 
-/* A thread without a heap frees one block: it gets a heap (a consumer's:
- * no foreign cache until it allocates), whose batch for the owner keeps
- * the block until the thread exits. */
+/* A thread without a heap frees one block: it gets a heap (a consumer's),
+ * whose foreign cache keeps the block until the thread exits (a full one
+ * would go to the transfer cache: unit_transfer). */
 static void *orphan_free(void *p) {
   brisk_free(p);
   heap_t *h = brisk_heap_tls;
   UCHECK(h != &brisk_heap_empty, "the freeing thread got no heap");
   unsigned bin = page_of(segment_of_ptr(p), p)->bin;
-  UCHECK(h->consumer == 1 && h->foreign[bin].used == 0, "a consumer's heap cached the block");
-  UCHECK(h->remote_mask != 0, "the block is not in the consumer's batch");
+  UCHECK(h->consumer == 1 && h->foreign[bin].used == 0u - 1 && h->foreign[bin].free == p,
+         "the consumer's heap did not cache the block");
+  UCHECK(h->remote_mask == 0, "the block was batched for its owner");
   return NULL;
 }
 
