@@ -3,11 +3,12 @@
  *
  * malloc: one thread-local load, one table load, pop the page's free list.
  * free: one byte test that proves the pointer lies in a mapped brisk
- * segment (the segment is then addr & ~4 MiB), the check that p is a
- * carved block start of a one-slice page, then a push on the page's free
- * list if this thread owns the page, else one tail call that keeps
- * another thread heap's block in this thread's foreign cache or batch
- * (core/free.c brisk_free_foreign; a thread without a heap gets one).
+ * segment (the segment is then addr & ~4 MiB); if this thread owns the
+ * segment, the check that p is a carved block start of a one-slice page
+ * without flags, then a push on the page's free list; else one tail call
+ * that checks the block itself and keeps it (another thread heap's) in
+ * this thread's foreign cache or batch (core/free.c brisk_free_foreign;
+ * a thread without a heap gets one).
  * Everything else (first use of a thread, empty free list, full or aligned
  * pages, large and huge blocks, bad pointers) takes exactly one unlikely
  * branch to a noinline slow path (core/alloc.c, core/free.c).
@@ -49,31 +50,17 @@ static ALWAYS_INLINE void *fast_malloc_aligned(size_t size, size_t align) {
   return align <= BRISK_ALIGN ? fast_malloc(size) : brisk_alloc_aligned(size, align);
 }
 
-/* The free fast path's test: p lies in a mapped brisk segment, at a
- * carved offset of a one-slice page whose flags are 0 (fast_end), and is
- * a block start: off % size == 0 tested with one multiply (Lemire et
- * al.: exact for 16-bit offsets, 32-bit magic).  Returns the page (its
- * segment in *segp), or NULL when the slow path must decide. */
+/* The free fast path's test: p lies in a mapped brisk segment (segbits),
+ * at a carved block start of a one-slice page whose flags are 0
+ * (core/page.h page_fast_accepts).  Returns the page (its segment in
+ * *segp), or NULL when the slow path must decide. */
 static ALWAYS_INLINE page_t *fast_free_page(void *p, segment_t **segp) {
   uintptr_t u = (uintptr_t)p;
   if (unlikely(!segbits_test(u))) return NULL;
   segment_t *seg = segment_of_ptr(p);
   page_t *page = slice_desc_of(seg, p); /* the head if fast_end != 0 */
-  uint32_t off = (uint32_t)(u & (BRISK_SLICE_SIZE - 1));
   *segp = seg;
-  /* fast_end is read before the owner is known: another thread may be
-   * writing it.  Another heap's page cannot be retired or change class
-   * under a live block of it, so what is read is the current value or 0
-   * (the page went full: declined).  A plain load (what a relaxed atomic
-   * compiles to, but the compiler keeps its compare with memory); the TSan
-   * build makes it the relaxed atomic it stands for. */
-#if defined(__SANITIZE_THREAD__)
-  uint16_t end = __atomic_load_n(&page->fast_end, __ATOMIC_RELAXED);
-#else
-  uint16_t end = page->fast_end;
-#endif
-  if (likely((uint16_t)off < end && off * page->magic32 < page->magic32)) return page;
-  return NULL;
+  return page_fast_accepts(page, u) ? page : NULL;
 }
 
 /* Free block p of `page` (fast_free_page's result) on the owner thread. */
@@ -87,26 +74,46 @@ static ALWAYS_INLINE void fast_free_push(heap_t *heap, page_t *page, void *p) {
 
 /* Free p, fast_free_page's validated block of `page` in seg: the owner's
  * push, else another heap's block for this thread's foreign cache or
- * batches (a thread without a heap gets one first). */
-static ALWAYS_INLINE void fast_free_valid(heap_t *heap, segment_t *seg, page_t *page, void *p) {
-  if (likely(seg->heap == heap)) {
-    fast_free_push(heap, page, p);
-    return;
-  }
-  /* tail calls: no register saved on the owner's path */
+ * batches (a thread without a heap gets one first; brisk_free_foreign
+ * tests the block again). */
+/* p in seg, whose slice descriptor is `page`, belongs to another heap:
+ * this thread's foreign cache or batches (brisk_free_foreign tests the
+ * block), or a heap for a thread that has none first.  Tail calls: no
+ * register saved on the owner's path. */
+static ALWAYS_INLINE void fast_free_other(heap_t *heap, segment_t *seg, page_t *page, void *p) {
   if (unlikely(heap == &brisk_heap_empty))
     brisk_heap_free_orphan(seg, page, p);
   else
     brisk_free_foreign(heap, seg, page, p);
 }
 
+static ALWAYS_INLINE void fast_free_valid(heap_t *heap, segment_t *seg, page_t *page, void *p) {
+  if (likely(seg->heap == heap)) {
+    fast_free_push(heap, page, p);
+    return;
+  }
+  fast_free_other(heap, seg, page, p);
+}
+
+/* Ownership is tested before the block: the owner's test is
+ * page_fast_accepts, another thread's is brisk_free_foreign's own, which
+ * also accepts a block of a full page (the owner's free of one must move
+ * the page off the full list: its slow path). */
 static ALWAYS_INLINE void fast_free(void *p) {
   heap_t *heap = brisk_heap_tls;
-  segment_t *seg;
-  page_t *page = fast_free_page(p, &seg);
-  if (likely(page != NULL)) {
-    fast_free_valid(heap, seg, page, p);
-    return;
+  uintptr_t u = (uintptr_t)p;
+  if (likely(segbits_test(u))) {
+    segment_t *seg = segment_of_ptr(p);
+    page_t *page = slice_desc_of(seg, p); /* the head if fast_end != 0 */
+    if (likely(seg->heap == heap)) {
+      if (likely(page_fast_accepts(page, u))) {
+        fast_free_push(heap, page, p);
+        return;
+      }
+    } else {
+      fast_free_other(heap, seg, page, p);
+      return;
+    }
   }
   brisk_free_declined(p);
 }

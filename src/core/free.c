@@ -103,16 +103,6 @@ static void free_small(segment_t *seg, page_t *page, block_t *b, bool count) {
   brisk_remote_push(page, b, b, 1);
 }
 
-/* p of `page` (another thread heap's) from a thread heap whose foreign
- * cache of the class is full: the double-free check, the count, the
- * batch for its owner (core/remote.h). */
-static void remote_batch(heap_t *heap, page_t *page, void *p) {
-  block_t *b = (block_t *)p;
-  block_on_free(b);
-  brisk_event_free(heap, page->block_size, true);
-  brisk_remote_free(heap, page, b);
-}
-
 /* Keep block p (of `page`, another thread heap's) in the calling heap's
  * foreign cache fp of its class: the cache had `held` blocks before. */
 static ALWAYS_INLINE void foreign_keep_fast(heap_t *heap, page_t *fp, uint32_t held, void *p) {
@@ -125,34 +115,49 @@ static ALWAYS_INLINE void foreign_keep_fast(heap_t *heap, page_t *fp, uint32_t h
   if (unlikely(held == 0)) brisk_page_update_direct(heap, fp->bin); /* malloc takes from the cache now */
 }
 
-/* The foreign cache of p's class is full (or, in the sentinel, has no
- * room at all: reserved 0). */
-static NOINLINE void foreign_full(heap_t *heap, page_t *page, void *p) {
+/* A consumer's full cache goes to the transfer cache and p starts the
+ * next one; if the transfer cache takes none, p is batched for its
+ * owner. */
+static NOINLINE void foreign_spill_keep(heap_t *heap, page_t *page, void *p) {
   page_t *fp = &heap->foreign[page->bin];
-  if (fp->reserved == 0) { /* the sentinel: no heap, no batches */
-    brisk_free_declined(p);
+  if (brisk_foreign_spill(heap, page->bin)) {
+    foreign_keep_fast(heap, fp, 1, p); /* (the direct slot still points at the cache) */
     return;
   }
-  if (!heap->consumer || !brisk_foreign_spill(heap, page->bin)) {
-    remote_batch(heap, page, p); /* to the owner */
-    return;
-  }
-  foreign_keep_fast(heap, fp, 1, p); /* (the direct slot still points at the cache) */
+  block_on_free((block_t *)p);
+  event_free_fast(heap, page->block_size);
+  if (BRISK_FAST_STATS) STAT_ADD(heap->stats.remote_frees, 1);
+  brisk_remote_free(heap, page, (block_t *)p);
 }
 
-/* Free block p of `page` (fast_free_page's result), a page of another
- * thread heap (seg), into the calling thread's foreign cache of its class
+/* The foreign cache of p's class is full (or the class has none:
+ * reserved 0, blocks above BRISK_FOREIGN_BYTES): p goes into the batch
+ * for its owner (core/remote.h), counted as the fast path counts; a
+ * consumer's cache goes to the transfer cache first.  heap is a real
+ * heap (the sentinel keeps no batches).  A leaf but for tail calls. */
+static NOINLINE void foreign_full(heap_t *heap, page_t *page, void *p) {
+  if (heap->consumer) {
+    foreign_spill_keep(heap, page, p);
+    return;
+  }
+  block_on_free((block_t *)p);
+  event_free_fast(heap, page->block_size);
+  if (BRISK_FAST_STATS) STAT_ADD(heap->stats.remote_frees, 1);
+  brisk_remote_free(heap, page, (block_t *)p);
+}
+
+/* Free block p (a validated carved start of `page`, a page of another
+ * thread heap: seg) into the calling thread's foreign cache of its class
  * (core/foreign.h: reused by this thread's next mallocs of the class,
  * still counted used by its owner's page) when the cache has room, else
  * into the batch for its owner (core/remote.h); a consumer thread
  * (core/heap.c: it frees but does not allocate, so its cache never
  * drains) hands a full cache to the transfer cache instead
  * (core/transfer.h), from which allocating threads refill.  A
- * destroyable heap's block (never cached: core/owned.h) and a thread
- * without a heap (the sentinel's caches have no room and it keeps no
- * batches) go to the slow path.  Every way out but the cache push is a
- * tail call, so that the common case saves no register. */
-NOINLINE void brisk_free_foreign(heap_t *heap, segment_t *seg, page_t *page, void *p) {
+ * destroyable heap's block (never cached: core/owned.h) goes to the slow
+ * path.  Every way out but the cache push is a tail call, so that the
+ * common case saves no register. */
+static ALWAYS_INLINE void free_foreign_valid(heap_t *heap, segment_t *seg, page_t *page, void *p) {
   if (unlikely(seg->heap_kind != HEAP_THREAD)) {
     brisk_free_declined(p);
     return;
@@ -166,6 +171,29 @@ NOINLINE void brisk_free_foreign(heap_t *heap, segment_t *seg, page_t *page, voi
   foreign_keep_fast(heap, fp, held, p);
 }
 
+/* The block test of another heap's block on the fast path: the owner's
+ * (core/page.h page_fast_accepts), or the same test against the carved end
+ * of a page whose only flag is PAGE_IN_FULL (its owner parked it as full;
+ * the block stays used there, so the page stays as it is).  Relaxed
+ * reads: the owner may be changing them; a stale value errs towards
+ * declining (the page went full) or towards the value before the owner
+ * carved more, and a live block keeps its page from changing class. */
+static ALWAYS_INLINE bool foreign_block_ok(const page_t *page, uintptr_t u) {
+  if (likely(page_fast_accepts(page, u))) return true;
+  if (__atomic_load_n(&page->flags, __ATOMIC_RELAXED) != PAGE_IN_FULL) return false;
+  uint32_t off = (uint32_t)(u & (BRISK_SLICE_SIZE - 1));
+  uint32_t end = (uint32_t)__atomic_load_n(&page->capacity, __ATOMIC_RELAXED) * page->block_size;
+  return off < end && off * page->magic32 < page->magic32;
+}
+
+NOINLINE void brisk_free_foreign(heap_t *heap, segment_t *seg, page_t *page, void *p) {
+  if (unlikely(!foreign_block_ok(page, (uintptr_t)p))) {
+    brisk_free_declined(p);
+    return;
+  }
+  free_foreign_valid(heap, seg, page, p);
+}
+
 NOINLINE void brisk_free_in_segment(segment_t *seg, page_t *page, void *p) {
   if (page->kind != SPAN_PAGE) {
     if (page->kind == SPAN_LARGE) {
@@ -175,6 +203,14 @@ NOINLINE void brisk_free_in_segment(segment_t *seg, page_t *page, void *p) {
     brisk_output_fatal(page->kind == SPAN_FREE ? "double free or invalid pointer" : "free(): invalid pointer", p);
   }
   if (unlikely(!page_is_carved_block(page, p))) brisk_output_fatal("free(): invalid pointer", p);
+  heap_t *heap = brisk_heap_tls;
+  /* Another thread heap's block that the fast path declined (a block of
+   * a page of several slices, or one whose page state changed meanwhile):
+   * the foreign path, as the fast path would take it. */
+  if (seg->heap != heap && seg->heap_kind == HEAP_THREAD && heap != &brisk_heap_empty) {
+    free_foreign_valid(heap, seg, page, p);
+    return;
+  }
   free_small(seg, page, (block_t *)p, true);
 }
 

@@ -11,9 +11,11 @@
 /* Free of p inside segment seg (its region bit is set) whose span head is
  * `page`, when the fast path could not do it. */
 void brisk_free_in_segment(segment_t *seg, page_t *page, void *p);
-/* The free fast path's block p (validated carved start of `page`, in
- * segment seg) belongs to another heap: the foreign cache or the batch
- * of the calling thread, else the slow path (core/free.c). */
+/* The free fast path's pointer p, in segment seg of another heap, whose
+ * slice descriptor is `page`, from a thread with a heap: when p is a
+ * carved block start of a one-slice page without flags or with only
+ * PAGE_IN_FULL, the foreign cache or the batch of the calling thread,
+ * else the slow path (core/free.c). */
 void brisk_free_foreign(heap_t *heap, segment_t *seg, page_t *page, void *p);
 /* Every free that the fast path (core/fast.h, fast_free_page) declines:
  * a segment pointer goes to brisk_free_in_segment, anything else (NULL,

@@ -80,7 +80,8 @@ static void page_sync_fast(page_t *page) {
 }
 
 static void page_set_flags(page_t *page, uint8_t flags) {
-  page->flags = flags;
+  /* relaxed atomic: other threads' frees read it (core/free.c) */
+  __atomic_store_n(&page->flags, flags, __ATOMIC_RELAXED);
   page_sync_fast(page);
 }
 

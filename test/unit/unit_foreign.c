@@ -13,7 +13,9 @@
  * collects with brisk_page_collect_all); a thread without a heap gets one
  * at its first free of another thread's block (a consumer's: it caches
  * too, and hands full caches to the transfer cache); a thread's foreign
- * cache and batches are flushed when it exits; a
+ * cache and batches are flushed when it exits; a block of a class too
+ * big for any cache is batched at once (it once looped between the
+ * foreign path and the slow path); a
  * block freed twice while in a foreign cache aborts (forked child).
  */
 #include <fcntl.h>
@@ -45,6 +47,13 @@ static void job_alloc(void *arg) {
   }
   for (int i = 0; i < N_BIG; i++) big[i] = brisk_malloc(SZ_BIG);
   wh = brisk_heap_tls;
+}
+
+static void *huge_class_blk;
+/* A block of a class too big for any foreign cache (reserved 0). */
+static void job_alloc_uncached(void *arg) {
+  (void)arg;
+  huge_class_blk = brisk_malloc(100000);
 }
 
 static void job_collect(void *arg) {
@@ -205,6 +214,19 @@ int main(void) {
   own = brisk_malloc(SZ);
   UCHECK(segment_of_ptr(own)->heap == hm, "main malloc gave a foreign block");
   brisk_free(own);
+
+  /* ---- a class no foreign cache keeps (reserved 0): batched at once */
+  uworker_run(&W, job_alloc_uncached, NULL);
+  page_t *hp = page_of_ptr(huge_class_blk);
+  unsigned hbin = hp->bin;
+  UCHECK(hm->foreign[hbin].reserved == 0, "class %u has a foreign cache", hbin);
+  uint32_t hused = hp->used;
+  brisk_free(huge_class_blk);
+  UCHECK(held(hbin) == 0 && hm->remote_mask != 0, "uncached class: block not batched");
+  brisk_remote_flush_all(hm);
+  uworker_run(&W, job_collect, NULL);
+  UCHECK(hp->used == hused - 1, "uncached class: owner used %u, want %u", hp->used, hused - 1);
+
   uworker_stop(&W);
   brisk_check_heap(hm);
   return 0;
