@@ -163,9 +163,12 @@
 #endif
 
 /* Fast-path allocations granted at a time when no sampling asks for
- * fewer (observe/event.h, event_fast_regrant): large enough that the
- * regrant's slow-path call is never measurable. */
-#define BRISK_FAST_GRANT ((uint64_t)1 << 32)
+ * fewer (observe/event.h, event_fast_regrant).  The regrant's slow path
+ * is also the housekeeping tick of a thread whose allocations all take
+ * the fast path (core/heap.h brisk_heap_tick): small enough that such a
+ * thread still returns the memory of exited threads, large enough that
+ * it costs < 0.1 instruction per allocation. */
+#define BRISK_FAST_GRANT ((uint64_t)4096)
 
 /* Peak tracking (observe/event.c): a heap adds its net allocation to the
  * process total once it drifted this far from what it last added, and at
@@ -247,6 +250,9 @@
 #ifndef BRISK_ABANDONED_DIRTY_FACTOR
 #define BRISK_ABANDONED_DIRTY_FACTOR 2
 #endif
+
+/* Abandoned heaps the housekeeping visits per round (core/heap.c). */
+#define BRISK_JANITOR_VISITS 4
 
 /* Empty segments a heap keeps committed (dirty) for reuse; more are
  * released at once, and those kept are released (all but one, which is

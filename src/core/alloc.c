@@ -7,10 +7,11 @@
  * (observe/event.h): the fast path in core/fast.h, everything else in
  * heap_alloc or huge_alloc_counted below.
  * Guard sampling (safety/guard.h, BRISK_GUARD_SAMPLE=N): malloc and calloc
- * requests up to 4096 bytes are sampled, about one in N.  Those up to 1024
- * bytes are counted by the fast path's grant (N-1 on average, random),
- * whose expiry makes the next one the sample; the others (and those whose
- * page had no free block) by brisk_guard_tick here.  Aligned requests
+ * requests up to 4096 bytes are sampled, about one in N.  Those the
+ * malloc fast path serves (core/fast.h: sizes up to BRISK_CLASS_MAX) are
+ * counted by its grant (N-1 on average, random), whose expiry makes the
+ * next one the sample; the others (calloc above 1024 bytes, and requests
+ * whose page had no free block) by brisk_guard_tick here.  Aligned requests
  * (alignment > 16) are never sampled.
  * errno: every failed allocation sets ENOMEM; nothing else touches errno.
  */
@@ -58,10 +59,11 @@ static void *alloc_once(heap_t *heap, size_t size, bool *zeroed, size_t *usable)
 }
 
 /* Allocate size bytes (<= BRISK_REQUEST_MAX) for heap (a real heap);
- * sample: from the guarded pool (safety/guard.h) if it has a slot.
+ * sample: from the guarded pool (safety/guard.h) if it has a slot;
+ * periodic: the fast path's grant ran out (the housekeeping tick).
  * *zeroed tells whether the memory is known to be zero.  Out of memory:
  * give back what brisk keeps cached and try once more.  NULL on failure. */
-static void *heap_alloc(heap_t *heap, size_t size, bool sample, bool *zeroed) {
+static void *heap_alloc(heap_t *heap, size_t size, bool sample, bool periodic, bool *zeroed) {
   if (unlikely(heap->kind == HEAP_DEAD)) brisk_output_fatal("brisk_heap_malloc(): heap destroyed", heap);
   if (unlikely(heap->consumer)) {
     /* It allocates: no longer a consumer (core/heap.c).  What it cached
@@ -74,7 +76,7 @@ static void *heap_alloc(heap_t *heap, size_t size, bool sample, bool *zeroed) {
   check_point(heap);
   if (heap->remote_mask != 0) brisk_remote_flush_all(heap);
   if (remote_delayed_pending(heap)) brisk_page_collect_delayed(heap);
-  brisk_heap_tick(heap);
+  brisk_heap_tick(heap, periodic);
   size_t usable;
   void *p = NULL;
   if (unlikely(sample)) p = brisk_guard_alloc(heap, size, zeroed, &usable);
@@ -117,15 +119,20 @@ NOINLINE void *brisk_alloc_slow(size_t size, heap_t *heap) {
     brisk_heap_leave(heap);
     return p;
   }
-  bool sample;
+  bool sample, periodic = false;
   if (unlikely(heap->stats.fast_left < 0)) {
     /* The grant ran out: with sampling on, this allocation is the sample
-     * and the next grant is the next interval. */
+     * and the next grant is the next interval; either way it is the
+     * periodic housekeeping tick (core/heap.h). */
+    periodic = true;
     sample = guard_enabled() && size <= BRISK_GUARD_MAX && heap_sampled(heap);
     event_fast_regrant(heap, guard_enabled() ? brisk_guard_interval() - 1 : BRISK_FAST_GRANT);
   } else {
-    if (size <= BRISK_SMALL_MAX && !guard_enabled()) { /* (sampling counts these below) */
-      page_t *page = heap->direct[(size + 15) >> 4];
+    /* (sampling counts these below; a grant that this allocation would
+     * overdraw is renewed, and the allocation counted, by the path below) */
+    if (size <= BRISK_CLASS_MAX && !guard_enabled() && heap->stats.fast_left > 0) {
+      page_t *page = size <= BRISK_SMALL_MAX ? heap->direct[(size + 15) >> 4]
+                                             : heap->by_bin[sizeclass_bin_medium(size)];
       if (page->free != NULL) {
         /* The fast path declined a link it cannot check inline: a list's
          * last block, or a foreign-cache list crossing segments.  Pop it
@@ -137,17 +144,17 @@ NOINLINE void *brisk_alloc_slow(size_t size, heap_t *heap) {
         return b;
       }
     }
-    sample = heap_sampled(heap) && sample_slow(size); /* 1025..4096 bytes, or the page had no free block */
+    sample = heap_sampled(heap) && sample_slow(size); /* the fast path had no block to give */
   }
   bool zeroed;
-  void *p = heap_alloc(heap, size, sample, &zeroed);
+  void *p = heap_alloc(heap, size, sample, periodic, &zeroed);
   return p != NULL ? p : fail_nomem();
 }
 
 /* calloc's allocation from a real heap. */
 static void *calloc_on(heap_t *heap, size_t n) {
   bool zeroed;
-  void *p = heap_alloc(heap, n, heap_sampled(heap) && sample_slow(n), &zeroed);
+  void *p = heap_alloc(heap, n, heap_sampled(heap) && sample_slow(n), false, &zeroed);
   if (p == NULL) return fail_nomem();
   if (!zeroed) memset(p, 0, n);
   return p;
@@ -199,14 +206,14 @@ static void *aligned_on(heap_t *heap, size_t size, size_t align) {
     size_t rounded = size == 0 ? align : (size + align - 1) & ~(align - 1);
     brisk_assert(rounded <= BRISK_CLASS_MAX &&
                  brisk_sizeclass_size[brisk_sizeclass_bin(rounded)] % align == 0);
-    return heap_alloc(heap, rounded, false, &zeroed);
+    return heap_alloc(heap, rounded, false, false, &zeroed);
   }
   if (align <= BRISK_SLICE_SIZE && size <= BRISK_LARGE_MAX)
-    return heap_alloc(heap, size, false, &zeroed); /* large spans are slice-aligned */
+    return heap_alloc(heap, size, false, false, &zeroed); /* large spans are slice-aligned */
   if (align <= BRISK_LARGE_MAX / 2 && size + align <= BRISK_LARGE_MAX) {
     /* A large span with room for the alignment (never a small page). */
     size_t need = size + align > BRISK_CLASS_MAX ? size + align : BRISK_CLASS_MAX + 1;
-    return align_within(heap_alloc(heap, need, false, &zeroed), align);
+    return align_within(heap_alloc(heap, need, false, false, &zeroed), align);
   }
   return huge_alloc_counted(heap, size, align);
 }

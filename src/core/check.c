@@ -89,6 +89,14 @@ static void check_queues(const heap_t *heap) {
                                                            : &brisk_page_empty;
     /* The fast path may have emptied the foreign cache it points at. */
     REQUIRE(d == want || d == &heap->foreign[bin], "direct slot", d);
+    REQUIRE(heap->by_bin[bin] == d, "by_bin follows the direct slots", d);
+  }
+  for (unsigned bin = 1; bin < BRISK_BIN_COUNT; bin++) {
+    const page_t *d = heap->by_bin[bin];
+    const page_t *want = heap->foreign[bin].free != NULL && !heap->consumer ? &heap->foreign[bin]
+                         : heap->queues[bin].first != NULL ? heap->queues[bin].first
+                                                           : &brisk_page_empty;
+    REQUIRE(d == want || d == &heap->foreign[bin], "by_bin slot", d);
   }
 }
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* core/fast.h — the inline fast paths of malloc and free.
  *
- * malloc: one thread-local load, one table load, pop the page's free list.
+ * malloc: one thread-local load, one table load, pop the page's free list
+ * (sizes up to 1024 by (size + 15) >> 4; medium sizes up to
+ * BRISK_CLASS_MAX by the class formula, core/sizeclass.h).
  * free: one byte test that proves the pointer lies in a mapped brisk
  * segment (the segment is then addr & ~4 MiB); if this thread owns the
  * segment, the check that p is a carved block start of a one-slice page
@@ -27,19 +29,27 @@
 
 /* malloc from `heap`: the calling thread's (fast_malloc), or a heap made
  * by brisk_heap_new that the caller alone uses now (core/owned.h). */
-static ALWAYS_INLINE void *fast_malloc_in(heap_t *heap, size_t size) {
-  if (likely(size <= BRISK_SMALL_MAX)) {
-    page_t *page = heap->direct[(size + 15) >> 4];
-    block_t *next;
-    block_t *b = block_peek(&page->free, &next);
-    if (likely(b != NULL) && likely(event_fast_grant(heap))) {
-      block_take(&page->free, b, next);
-      page->used++;
-      event_alloc_fast(heap, size, page->block_size);
-      return b;
-    }
+/* Pop a block of `page` (the heap's choice for the class of size), or
+ * NULL when the slow path must run. */
+static ALWAYS_INLINE void *fast_pop(heap_t *heap, page_t *page, size_t size) {
+  block_t *next;
+  block_t *b = block_peek(&page->free, &next);
+  if (likely(b != NULL) && likely(event_fast_grant(heap))) {
+    block_take(&page->free, b, next);
+    page->used++;
+    event_alloc_fast(heap, size, page->block_size);
+    return b;
   }
-  return brisk_alloc_slow(size, heap);
+  return NULL;
+}
+
+static ALWAYS_INLINE void *fast_malloc_in(heap_t *heap, size_t size) {
+  void *p = NULL;
+  if (likely(size <= BRISK_SMALL_MAX))
+    p = fast_pop(heap, heap->direct[(size + 15) >> 4], size);
+  else if (size <= BRISK_CLASS_MAX) /* medium: the class by formula */
+    p = fast_pop(heap, heap->by_bin[sizeclass_bin_medium(size)], size);
+  return likely(p != NULL) ? p : brisk_alloc_slow(size, heap);
 }
 
 static ALWAYS_INLINE void *fast_malloc(size_t size) { return fast_malloc_in(brisk_heap_tls, size); }

@@ -43,6 +43,7 @@ static __thread uint8_t brisk_tls_state __attribute__((tls_model("initial-exec")
 #define EMPTY4 &brisk_page_empty, &brisk_page_empty, &brisk_page_empty, &brisk_page_empty
 #define EMPTY16 EMPTY4, EMPTY4, EMPTY4, EMPTY4
 heap_t brisk_heap_empty = {.direct = {EMPTY16, EMPTY16, EMPTY16, EMPTY16, &brisk_page_empty},
+                           .by_bin = {[0 ... BRISK_BIN_COUNT - 1] = &brisk_page_empty},
                            .source = &brisk_source_os};
 _Static_assert(BRISK_DIRECT_SLOTS == 65, "sentinel initialiser covers 65 direct slots");
 
@@ -51,6 +52,7 @@ static int thread_key_ready;
 
 void brisk_heap_setup(heap_t *h, uint32_t kind) {
   for (unsigned w = 0; w < BRISK_DIRECT_SLOTS; w++) h->direct[w] = &brisk_page_empty;
+  for (unsigned bin = 0; bin < BRISK_BIN_COUNT; bin++) h->by_bin[bin] = &brisk_page_empty;
   brisk_foreign_init(h);
   h->kind = kind;
   h->source = &brisk_source_os;
@@ -168,15 +170,18 @@ static void janitor(uint64_t now) {
   brisk_heaplist_abandon(h);
 }
 
-void brisk_heap_tick(heap_t *heap) {
+void brisk_heap_tick(heap_t *heap, bool periodic) {
   brisk_purge_tick(heap);
-  if ((++heap->house_ticks & 15) != 0) return;
+  if ((++heap->house_ticks & 15) != 0 && !periodic) return;
   /* Destroyed heaps' segments, four at a time: a bounded pause (a relaxed
    * peek when there are none). */
   brisk_segment_reap(4);
   brisk_huge_cache_trim(false); /* expired huge mappings, even when idle */
   brisk_transfer_tick();        /* batches nobody takes go home */
-  if (brisk_heaplist_has_abandoned()) janitor(brisk_os_now_ms());
+  if (brisk_heaplist_has_abandoned()) {
+    uint64_t now = brisk_os_now_ms();
+    for (unsigned k = 0; k < BRISK_JANITOR_VISITS; k++) janitor(now);
+  }
 }
 
 /* The free memory of the heaps of exited threads: each is taken off the

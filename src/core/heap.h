@@ -27,12 +27,14 @@ void brisk_heap_leave(heap_t *heap);
  * live blocks stay valid. */
 void brisk_heap_thread_done(void *heap);
 /* Housekeeping on allocation slow paths: the heap's own purge policy
- * (core/purge.h) and, once per 16 calls, the expired huge mappings and the
- * janitor: the abandoned heap
- * that waited longest gets its remote frees collected and its expired free
- * memory purged, so memory of exited threads goes back to the kernel after
- * the normal delay even when no thread adopts their heaps. */
-void brisk_heap_tick(heap_t *heap);
+ * (core/purge.h) and, once per 16 calls or when periodic (the fast
+ * path's grant ran out: every BRISK_FAST_GRANT allocations), the expired
+ * huge mappings, the transfer cache's idle batches and the janitor: up
+ * to BRISK_JANITOR_VISITS abandoned heaps that waited longest get their
+ * remote frees collected and their expired free memory purged, so
+ * memory of exited threads goes back to the kernel after the normal
+ * delay even when no thread adopts their heaps. */
+void brisk_heap_tick(heap_t *heap, bool periodic);
 /* Give back what heap (may be the sentinel), the heaps of exited threads
  * (waiting for adoption) and the process caches hold without need:
  * foreign and remote batches, the transfer cache, empty pages, dirty

@@ -87,11 +87,12 @@ static void page_set_flags(page_t *page, uint8_t flags) {
 
 void brisk_page_update_direct(heap_t *heap, unsigned bin) {
   uint32_t size = brisk_sizeclass_size[bin];
-  if (size > BRISK_SMALL_MAX) return;
   page_t *page = heap->queues[bin].first ? heap->queues[bin].first : &brisk_page_empty;
   /* a consumer's cache only stages batches for the transfer cache: its
    * mallocs must not hand back the blocks it was passed (core/alloc.c) */
   if (heap->foreign[bin].free != NULL && !heap->consumer) page = &heap->foreign[bin];
+  heap->by_bin[bin] = page;
+  if (size > BRISK_SMALL_MAX) return;
   uint32_t lo = bin == 1 ? 0 : (brisk_sizeclass_size[bin - 1] >> 4) + 1;
   for (uint32_t w = lo; w <= (size >> 4); w++) heap->direct[w] = page;
 }
@@ -211,7 +212,7 @@ static void page_retire(heap_t *heap, page_t *page) {
 /* ------------------------------------------------------------- allocation */
 
 void *brisk_page_alloc(heap_t *heap, unsigned bin) {
-  if (brisk_sizeclass_size[bin] <= BRISK_SMALL_MAX && heap->direct[brisk_sizeclass_size[bin] >> 4] == &heap->foreign[bin])
+  if (heap->by_bin[bin] == &heap->foreign[bin])
     brisk_page_update_direct(heap, bin); /* foreign cache emptied by the fast path */
   page_queue_t *q = &heap->queues[bin];
   page_t *page = q->first;

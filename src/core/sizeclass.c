@@ -59,9 +59,7 @@ const uint8_t brisk_sizeclass_direct[BRISK_DIRECT_SLOTS] = {
  * 2^e + k * 2^(e-2) for the smallest k in 1..4 that fits. */
 unsigned brisk_sizeclass_bin(size_t size) {
   if (size <= 128) return size <= 16 ? 1 : (unsigned)((size + 15) >> 4);
-  unsigned e = 63u - (unsigned)__builtin_clzll((unsigned long long)(size - 1));
-  unsigned k = (unsigned)(((size - 1) - ((size_t)1 << e)) >> (e - 2)) + 1;
-  return 8 + (e - 7) * 4 + k;
+  return sizeclass_bin_medium(size); /* (its formula holds from 129 bytes) */
 }
 
 /* Slices per page of a bin: one 64 KiB slice up to 8 KiB blocks (8 or more

@@ -18,6 +18,14 @@ static inline uint32_t bin_block_index(unsigned bin, uint32_t off) {
 static inline bool bin_is_block_start(unsigned bin, uint32_t off) {
   return (uint64_t)(brisk_sizeclass_magic[bin] * (uint64_t)off) < brisk_sizeclass_magic[bin];
 }
+/* Bin of a request of `size` bytes, BRISK_SMALL_MAX < size <=
+ * BRISK_CLASS_MAX: four classes per power of two (the malloc fast path
+ * of medium sizes inlines it). */
+static inline unsigned sizeclass_bin_medium(size_t size) {
+  unsigned e = 63u - (unsigned)__builtin_clzll((unsigned long long)(size - 1));
+  unsigned k = (unsigned)(((size - 1) - ((size_t)1 << e)) >> (e - 2)) + 1;
+  return 8 + (e - 7) * 4 + k;
+}
 /* Bin of a request of `size` bytes, 0 < size <= BRISK_CLASS_MAX. */
 unsigned brisk_sizeclass_bin(size_t size);
 /* Slices (64 KiB) per page of `bin`. */

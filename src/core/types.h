@@ -220,6 +220,8 @@ typedef struct quarantine_s quarantine_t;
 
 typedef struct heap_s {
   page_t *direct[BRISK_DIRECT_SLOTS]; /* (size+15)>>4 -> page to try first */
+  page_t *by_bin[BRISK_BIN_COUNT];    /* bin -> the same choice, for sizes above
+                                         BRISK_SMALL_MAX (the medium fast path) */
   heap_stats_t stats;
   page_queue_t queues[BRISK_BIN_COUNT]; /* pages with (maybe) free blocks */
   page_queue_t full;                    /* pages without free blocks */
