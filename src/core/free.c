@@ -115,6 +115,15 @@ static ALWAYS_INLINE void foreign_keep_fast(heap_t *heap, page_t *fp, uint32_t h
   if (unlikely(held == 0)) brisk_page_update_direct(heap, fp->bin); /* malloc takes from the cache now */
 }
 
+/* Block p of `page` (another thread heap's) into the batch for its owner
+ * (core/remote.h), counted as the fast path counts. */
+static ALWAYS_INLINE void foreign_to_owner(heap_t *heap, page_t *page, void *p) {
+  block_on_free((block_t *)p);
+  event_free_fast(heap, page->block_size);
+  if (BRISK_FAST_STATS) STAT_ADD(heap->stats.remote_frees, 1);
+  brisk_remote_free(heap, page, (block_t *)p);
+}
+
 /* A consumer's full cache goes to the transfer cache and p starts the
  * next one; if the transfer cache takes none, p is batched for its
  * owner. */
@@ -124,26 +133,20 @@ static NOINLINE void foreign_spill_keep(heap_t *heap, page_t *page, void *p) {
     foreign_keep_fast(heap, fp, 1, p); /* (the direct slot still points at the cache) */
     return;
   }
-  block_on_free((block_t *)p);
-  event_free_fast(heap, page->block_size);
-  if (BRISK_FAST_STATS) STAT_ADD(heap->stats.remote_frees, 1);
-  brisk_remote_free(heap, page, (block_t *)p);
+  foreign_to_owner(heap, page, p);
 }
 
 /* The foreign cache of p's class is full (or the class has none:
  * reserved 0, blocks above BRISK_FOREIGN_BYTES): p goes into the batch
- * for its owner (core/remote.h), counted as the fast path counts; a
- * consumer's cache goes to the transfer cache first.  heap is a real
- * heap (the sentinel keeps no batches).  A leaf but for tail calls. */
+ * for its owner; a consumer's cache goes to the transfer cache first.
+ * heap is a real heap (the sentinel keeps no batches).  A leaf but for
+ * tail calls. */
 static NOINLINE void foreign_full(heap_t *heap, page_t *page, void *p) {
   if (heap->consumer) {
     foreign_spill_keep(heap, page, p);
     return;
   }
-  block_on_free((block_t *)p);
-  event_free_fast(heap, page->block_size);
-  if (BRISK_FAST_STATS) STAT_ADD(heap->stats.remote_frees, 1);
-  brisk_remote_free(heap, page, (block_t *)p);
+  foreign_to_owner(heap, page, p);
 }
 
 /* Free block p (a validated carved start of `page`, a page of another

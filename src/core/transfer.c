@@ -26,7 +26,9 @@ typedef struct {
   pthread_mutex_t lock;
   uint32_t n;             /* batches held (relaxed peeks without the lock) */
   uint32_t takes;         /* batches ever taken */
-  uint32_t takes_seen;    /* takes at the tick's last visit (tick only) */
+  uint32_t takes_seen;    /* takes at the tick's last visit (ticks of any
+                             thread: relaxed atomics, a lost update only
+                             delays a give-back) */
   batch_t batch[BRISK_TRANSFER_BATCHES];
 } __attribute__((aligned(64))) tclass_t;
 
@@ -140,8 +142,8 @@ void brisk_transfer_tick(void) {
   tclass_t *c = &classes[bin];
   if (peek_n(c) == 0) return;
   uint32_t takes = __atomic_load_n(&c->takes, __ATOMIC_RELAXED);
-  if (takes != c->takes_seen) { /* in use: keep it */
-    c->takes_seen = takes;
+  if (takes != __atomic_load_n(&c->takes_seen, __ATOMIC_RELAXED)) { /* in use: keep it */
+    __atomic_store_n(&c->takes_seen, takes, __ATOMIC_RELAXED);
     return;
   }
   give_back(take_oldest(c));
