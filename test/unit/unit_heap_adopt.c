@@ -134,10 +134,10 @@ static void check_janitor(void) {
   UCHECK(h->dirty_bytes > 0, "nothing dirty to purge");
   fake_now = brisk_os_now_ms();
   brisk_os_clock_hook = fake_clock;
-  for (int i = 0; i < 64; i++) brisk_heap_tick(hm); /* not yet expired */
+  for (int i = 0; i < 64; i++) brisk_heap_tick(hm, false); /* not yet expired */
   UCHECK(h->dirty_bytes > 0, "janitor purged before the delay");
   fake_now += (uint64_t)brisk_options.purge_delay_ms + 1;
-  for (int i = 0; i < 64 && h->dirty_bytes > 0; i++) brisk_heap_tick(hm);
+  for (int i = 0; i < 64 && h->dirty_bytes > 0; i++) brisk_heap_tick(hm, false);
   brisk_os_clock_hook = NULL;
   UCHECK(h->dirty_bytes == 0, "janitor left %zu dirty bytes in an abandoned heap", h->dirty_bytes);
 }
