@@ -113,6 +113,10 @@ def workloads():
     add("python", "real", ["{python}", "{real}/work.py"], ["6000"], ["40000"],
         "python3 (PYTHONMALLOC=malloc): parse, objects, group, sort, json, regex",
         env={"PYTHONMALLOC": "malloc", "PYTHONHASHSEED": "0"})
+    add("server", "real", ["{python}", "{real}/server.py"], ["600"], ["3000"],
+        "python3's ThreadingHTTPServer on loopback (a thread per connection), 4 client "
+        "threads in the process, JSON replies (PYTHONMALLOC=malloc)",
+        env={"PYTHONMALLOC": "malloc", "PYTHONHASHSEED": "0"})
     add("sqlite", "real", ["sh", "-c",
                            'exec sqlite3 -cmd "CREATE TEMP TABLE p(n INT); INSERT INTO p VALUES($0);" '
                            ':memory: < "$1"', "{arg}", "{real}/work.sql"],
