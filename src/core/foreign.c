@@ -13,6 +13,16 @@
 #include "core/remote.h"
 #include "core/transfer.h"
 
+/* The most blocks the cache of bin keeps (read by the free fast path:
+ * core/free.c): a consumer's only stages batches for the transfer cache,
+ * so its classes without one keep none (else they would hold blocks, and
+ * their owners' pages, until the thread allocates or exits). */
+static uint16_t class_cap(unsigned bin, bool consumer) {
+  if (consumer && !brisk_transfer_serves(bin)) return 0;
+  uint32_t cap = BRISK_FOREIGN_BYTES / brisk_sizeclass_size[bin];
+  return (uint16_t)(cap < BRISK_FOREIGN_MAX ? cap : BRISK_FOREIGN_MAX);
+}
+
 void brisk_foreign_init(heap_t *heap) {
   for (unsigned bin = 1; bin < BRISK_BIN_COUNT; bin++) {
     page_t *fp = &heap->foreign[bin];
@@ -20,10 +30,13 @@ void brisk_foreign_init(heap_t *heap) {
     fp->flags = PAGE_NOT_SMALL;
     fp->bin = (uint8_t)bin;
     fp->block_size = brisk_sizeclass_size[bin];
-    /* the most blocks it keeps (read by the free fast path: core/fast.h) */
-    uint32_t cap = BRISK_FOREIGN_BYTES / fp->block_size;
-    fp->reserved = (uint16_t)(cap < BRISK_FOREIGN_MAX ? cap : BRISK_FOREIGN_MAX);
+    fp->reserved = class_cap(bin, false);
   }
+}
+
+void brisk_foreign_set_consumer(heap_t *heap, bool consumer) {
+  heap->consumer = consumer;
+  for (unsigned bin = 1; bin < BRISK_BIN_COUNT; bin++) heap->foreign[bin].reserved = class_cap(bin, consumer);
 }
 
 bool brisk_foreign_spill(heap_t *heap, unsigned bin) {

@@ -19,6 +19,10 @@
 
 /* Set up heap's pseudo-pages (a fresh heap). */
 void brisk_foreign_init(heap_t *heap);
+/* Make heap a consumer (core/heap.c) or not, with the cache limits that
+ * go with it.  Precondition: the caches of the classes without a
+ * transfer cache are empty (a new or adopted heap, or one just flushed). */
+void brisk_foreign_set_consumer(heap_t *heap, bool consumer);
 /* Keep b (another heap's block of `page`, already through block_on_free)
  * if the class has room.  False: the caller frees it remotely. */
 bool brisk_foreign_keep(heap_t *heap, page_t *page, block_t *b);

@@ -119,7 +119,7 @@ NOINLINE void brisk_heap_free_orphan(segment_t *seg, page_t *page, void *p) {
     brisk_free_declined(p);
     return;
   }
-  h->consumer = 1; /* until its first malloc slow path (core/alloc.c) */
+  brisk_foreign_set_consumer(h, true); /* until its first allocation slow path (core/alloc.c) */
   brisk_free_foreign(h, seg, page, p);
   brisk_heap_leave(h);
 }

@@ -13,7 +13,8 @@
  * batch aborts as a double free (forked child).  The housekeeping tick
  * leaves a class alone while batches are being taken and gives one batch
  * back to the owners once none was taken between two visits; brisk_trim
- * gives back all.  Blocks of a destroyable heap never enter a batch.
+ * gives back all.  A consumer keeps no block of a class without transfer
+ * cache.  Blocks of a destroyable heap never enter a batch.
  */
 #include <signal.h>
 #include <string.h>
@@ -74,6 +75,25 @@ static void *consume_owned(void *arg) {
   (void)arg;
   for (int i = 0; i < N; i++) brisk_free(blk[i]);
   UCHECK(brisk_heap_tls->foreign[bin].used == 0, "a destroyable heap's block was cached");
+  return NULL;
+}
+
+/* A consumer frees a block of a class without transfer cache: it keeps
+ * none of those (they would hold their pages until it allocates or
+ * exits), the block is batched for its owner at once. */
+static void *big_blk;
+static void job_alloc_big(void *arg) {
+  (void)arg;
+  big_blk = brisk_malloc(8192);
+}
+static void *consume_big(void *arg) {
+  (void)arg;
+  brisk_free(big_blk);
+  heap_t *h = brisk_heap_tls;
+  unsigned b = brisk_sizeclass_bin(8192);
+  UCHECK(h->consumer == 1 && h->foreign[b].used == 0 && h->foreign[b].reserved == 0,
+         "a consumer cached a block of a class without transfer cache");
+  UCHECK(h->remote_mask != 0, "the block was not batched for its owner");
   return NULL;
 }
 
@@ -155,6 +175,11 @@ int main(void) {
   UCHECK(brisk_transfer_blocks(bin) == 3 * FM, "second round: transfer holds %zu", brisk_transfer_blocks(bin));
   brisk_trim();
   UCHECK(brisk_transfer_blocks(bin) == 0, "brisk_trim left %zu blocks batched", brisk_transfer_blocks(bin));
+
+  /* ---- a consumer keeps no block of a class without transfer cache */
+  uworker_run(&W, job_alloc_big, NULL);
+  UCHECK(pthread_create(&t, NULL, consume_big, NULL) == 0, "pthread_create");
+  pthread_join(t, NULL);
 
   /* ---- a destroyable heap's blocks are never batched */
   brisk_heap_t *oh = brisk_heap_new();
