@@ -74,8 +74,9 @@ void brisk_remote_free(heap_t *heap, page_t *page, block_t *b) {
     brisk_remote_push(page, b, b, 1);
     return;
   }
-  /* Descriptor address bits 6..11 give the slice, bits 22.. the segment. */
-  unsigned i = (unsigned)(((uintptr_t)page >> 6) ^ ((uintptr_t)page >> BRISK_SEGMENT_SHIFT)) &
+  /* Descriptor address bits 7..12 give the slice (128-byte descriptors),
+   * bits 22.. the segment. */
+  unsigned i = (unsigned)(((uintptr_t)page >> 7) ^ ((uintptr_t)page >> BRISK_SEGMENT_SHIFT)) &
                (BRISK_REMOTE_SLOTS - 1);
   remote_slot_t *slot = &heap->remote[i];
   if (unlikely(slot->page != page)) {

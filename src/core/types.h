@@ -88,8 +88,8 @@ enum {
  *    are 0, and then fast_end == min(capacity * block_size, 65535): the
  *    free fast path accepts exactly the carved block starts below it. */
 typedef struct page_s {
-  block_t *free;        /* owner-only list of free blocks */
-  uint32_t used;        /* live blocks (see invariant) */
+  /* Line 1: read by every thread's free of the page's blocks (the block
+   * test, the class, the remote-free protocol), written rarely. */
   uint8_t flags;        /* PAGE_* bits */
   uint8_t kind;         /* SPAN_* */
   uint8_t bin;          /* size class (SPAN_PAGE) */
@@ -111,8 +111,14 @@ typedef struct page_s {
   _Atomic uintptr_t xfree; /* remote-free list | XF_* state */
   struct page_s *next;     /* bin queue / full list / free-span bin */
   struct page_s *prev;
+  /* Line 2: written by the owner on every malloc and free of the page.
+   * Apart from line 1 so that another thread's free, which reads line 1,
+   * does not take the line the owner is writing (one coherence miss for
+   * each of them per remote free: larson -11%, xmalloc-2 -11%). */
+  block_t *free __attribute__((aligned(64))); /* owner-only list of free blocks */
+  uint32_t used;           /* live blocks (see invariant) */
 } page_t;
-_Static_assert(sizeof(page_t) == 64, "page descriptors are one cache line");
+_Static_assert(sizeof(page_t) == 128, "page descriptors are two cache lines (above)");
 
 typedef struct page_queue_s {
   page_t *first;
@@ -135,6 +141,7 @@ typedef struct segment_s {
                              slice i is PROT_NONE (core/segment.c, core/span.c) */
   page_t pages[BRISK_SLICES_PER_SEGMENT];
 } segment_t;
+_Static_assert(sizeof(segment_t) <= BRISK_SLICE_SIZE, "the segment header fits in its first slice");
 
 #define BRISK_SEGMENT_MAGIC 0x5e67b15cu
 #define BRISK_SEGMENT_MASK (BRISK_SEGMENT_SIZE - 1)
