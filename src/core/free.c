@@ -175,22 +175,20 @@ static ALWAYS_INLINE void free_foreign_valid(heap_t *heap, segment_t *seg, page_
 }
 
 /* The block test of another heap's block on the fast path: the owner's
- * (core/page.h page_fast_accepts), or the same test against the carved end
- * of a page whose only flag is PAGE_IN_FULL (its owner parked it as full;
- * the block stays used there, so the page stays as it is).  Relaxed
- * reads: the owner may be changing them; a stale value errs towards
- * declining (the page went full) or towards the value before the owner
- * carved more, and a live block keeps its page from changing class. */
-static ALWAYS_INLINE bool foreign_block_ok(const page_t *page, uintptr_t u) {
-  if (likely(page_fast_accepts(page, u))) return true;
-  if (__atomic_load_n(&page->flags, __ATOMIC_RELAXED) != PAGE_IN_FULL) return false;
-  uint32_t off = (uint32_t)(u & (BRISK_SLICE_SIZE - 1));
-  uint32_t end = (uint32_t)__atomic_load_n(&page->capacity, __ATOMIC_RELAXED) * page->block_size;
-  return off < end && off * page->magic32 < page->magic32;
+ * (core/page.h page_fast_accepts), or, on a one-slice page whose only flag
+ * is PAGE_IN_FULL (its owner parked it as full; the block stays used
+ * there, so the page stays as it is), the slow path's carved-block test.
+ * Relaxed reads: the owner may be changing them; a stale value errs
+ * towards declining (the page went full) or towards the capacity before
+ * the owner carved more, and a live block keeps its page from changing
+ * class. */
+static ALWAYS_INLINE bool foreign_block_ok(const page_t *page, const void *p) {
+  if (likely(page_fast_accepts(page, (uintptr_t)p))) return true;
+  return __atomic_load_n(&page->flags, __ATOMIC_RELAXED) == PAGE_IN_FULL && page_is_carved_block(page, p);
 }
 
 NOINLINE void brisk_free_foreign(heap_t *heap, segment_t *seg, page_t *page, void *p) {
-  if (unlikely(!foreign_block_ok(page, (uintptr_t)p))) {
+  if (unlikely(!foreign_block_ok(page, p))) {
     brisk_free_declined(p);
     return;
   }
