@@ -28,6 +28,8 @@
  * regions of the mapping point to the header in the segmap (tag bit 1),
  * also while the mapping sits in the cache (then live == 0, so a double
  * free is caught).
+ * A request no cached mapping fits alone is built from several: their
+ * pages are moved (mremap) side by side into a fresh range (cache_gather).
  * Limits: the cache holds at most BRISK_HUGE_CACHE_ENTRIES mappings and
  * huge_cache_kib bytes, or as many bytes as are live in huge blocks when
  * that is more (brisk_huge_cache_limit); entries unused for 10 x purge_delay_ms are
@@ -293,6 +295,72 @@ static huge_t *cache_fit(huge_t *h, size_t need, size_t malign) {
   return nh;
 }
 
+/* Take cached mappings out of the cache, biggest first, until their bytes
+ * reach `need` or the cache is empty (lock held).  Returns how many went
+ * to out[]. */
+static unsigned cache_gather_locked(huge_t **out, size_t need) {
+  unsigned n = 0;
+  size_t got = 0;
+  while (got < need && cache_n > 0) {
+    unsigned big = 0;
+    for (unsigned i = 1; i < cache_n; i++)
+      if (cache[i]->map_size > cache[big]->map_size) big = i;
+    out[n] = cache_take_locked(big);
+    got += out[n++]->map_size;
+  }
+  return n;
+}
+
+/* Build a mapping of `need` bytes aligned to malign out of the cached
+ * mappings pieces[0..n) (none big enough alone, together maybe): a fresh
+ * range is mapped and the pieces' pages are moved into it one after
+ * another (mremap: page tables move, no copy and no fault), so a working
+ * set of big blocks of changing sizes reuses the pages it freed instead
+ * of faulting new ones while old ones wait in the cache to expire.  What
+ * the pieces do not cover reads as zero (the range's own pages).  The
+ * part of the last piece that is not needed stays cached (its head, with
+ * its header); a piece the kernel refuses to move (or whose guard it
+ * will not open) goes back to the cache whole.  NULL when the range
+ * cannot be mapped (every piece back in the cache). */
+static huge_t *cache_gather(huge_t **pieces, unsigned n, size_t need, size_t malign) {
+  uint8_t *dst = brisk_os_map_aligned(need, malign);
+  if (dst != NULL && brisk_segmap_set((uintptr_t)dst, need, (uintptr_t)dst | SEGMAP_HUGE) != 0) {
+    brisk_os_unmap(dst, need);
+    dst = NULL;
+  }
+  size_t at = 0;
+  for (unsigned i = 0; i < n; i++) {
+    huge_t *p = pieces[i];
+    size_t size = p->map_size, take = size < need - at ? size : need - at;
+    /* mremap needs the range as one kernel mapping: open the guard */
+    if (dst == NULL || take == 0 || !guard_to(p, size)) {
+      cache_insert(p);
+      continue;
+    }
+    /* Unregister before the move: the old range is free for the kernel
+     * to hand out the moment mremap returns. */
+    brisk_segmap_clear((uintptr_t)p, size);
+    bool moved = brisk_os_move((uint8_t *)p + (size - take), take, dst + at, take);
+    if (moved) {
+      at += take;
+      size -= take;
+    }
+    if (size > 0) { /* what is left (or all of it) stays cached; its leaves exist */
+      brisk_segmap_set((uintptr_t)p, size, (uintptr_t)p | SEGMAP_HUGE);
+      p->map_size = size;
+      p->guard_at = size;
+      cache_insert(p);
+    }
+  }
+  if (dst == NULL) return NULL;
+  huge_t *h = (huge_t *)dst;
+  h->magic = BRISK_HUGE_MAGIC;
+  h->map_size = need;
+  h->guard_at = need;
+  guard_to(h, need - HUGE_GUARD_BYTES); /* refused: no guard */
+  return h;
+}
+
 void *brisk_huge_alloc(size_t size, size_t align, bool *zeroed) {
   size_t off = block_offset(align);
   *zeroed = false;
@@ -304,11 +372,16 @@ void *brisk_huge_alloc(size_t size, size_t align, bool *zeroed) {
   uint64_t now = brisk_os_now_ms();
   pthread_mutex_lock(&huge_lock);
   unsigned nexp = cache_expire_locked(expired, now, false);
-  unsigned best = cache_pick_locked(need, malign);
-  if (best < cache_n) h = cache_take_locked(best);
+  unsigned best = cache_pick_locked(need, malign), npieces = 0;
+  huge_t *pieces[BRISK_HUGE_CACHE_ENTRIES];
+  if (best < cache_n && (cache[best]->map_size >= need || cache_n == 1))
+    h = cache_take_locked(best); /* fits, or grows alone */
+  else if (cache_n > 0)
+    npieces = cache_gather_locked(pieces, need);
   pthread_mutex_unlock(&huge_lock);
   for (unsigned i = 0; i < nexp; i++) unmap_huge(expired[i]);
   if (h != NULL) h = cache_fit(h, need, malign);
+  if (npieces > 0) h = cache_gather(pieces, npieces, need, malign);
   if (h == NULL) {
     h = brisk_os_map_aligned(need, malign);
     if (h == NULL) return NULL;
