@@ -54,25 +54,38 @@ static page_t *checked_span(segment_t *seg, const void *p, const char *fn) {
   }
 }
 
-size_t brisk_free_usable_checked(const void *p, const char *fn) {
-  if (unlikely(guard_owns(p))) return brisk_guard_usable(p, fn); /* a sampled block */
+page_t *brisk_free_span_checked(const void *p, const char *fn, size_t *usable) {
+  if (unlikely(guard_owns(p))) { /* a sampled block */
+    *usable = brisk_guard_usable(p, fn);
+    return NULL;
+  }
   uintptr_t u = (uintptr_t)p;
   uintptr_t e = brisk_segmap_get(u);
   if (e & SEGMAP_HUGE) {
     huge_t *h = (huge_t *)SEGMAP_PTR(e);
     if (!huge_is_live_block(h, p)) brisk_output_fatal(fn, p);
-    return brisk_huge_usable(h, p);
+    *usable = brisk_huge_usable(h, p);
+    return NULL;
   }
   if (e == 0 || SEGMAP_PTR(e) != (u & ~(uintptr_t)BRISK_SEGMENT_MASK)) {
     if (zero_owns(p)) { /* a malloc(0) pointer: no usable byte */
       brisk_zero_check(p, fn);
-      return 0;
+      *usable = 0;
+      return NULL;
     }
     brisk_output_fatal(fn, p);
   }
-  segment_t *seg = (segment_t *)SEGMAP_PTR(e);
-  page_t *page = checked_span(seg, p, fn);
-  return (size_t)(page_block_start(page, p) + page->block_size - (const uint8_t *)p);
+  page_t *page = checked_span((segment_t *)SEGMAP_PTR(e), p, fn);
+  /* a small block is checked to be a block start: all of it is usable */
+  *usable = page->kind == SPAN_PAGE ? page->block_size
+                                    : (size_t)(page_area(page) + page->block_size - (const uint8_t *)p);
+  return page;
+}
+
+size_t brisk_free_usable_checked(const void *p, const char *fn) {
+  size_t usable;
+  brisk_free_span_checked(p, fn, &usable);
+  return usable;
 }
 
 size_t brisk_free_usable(const void *p) {

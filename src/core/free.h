@@ -32,6 +32,10 @@ void brisk_free_slow(void *p);
  * "brisk: <fn>: invalid pointer" when p is not a live block's start (an
  * interior pointer is accepted only into a span holding aligned blocks). */
 size_t brisk_free_usable_checked(const void *p, const char *fn);
+/* The same check, also giving the segment span that holds p: NULL when p
+ * is a huge block, a guarded sample or a malloc(0) pointer (realloc's
+ * one lookup). */
+page_t *brisk_free_span_checked(const void *p, const char *fn, size_t *usable);
 /* malloc_usable_size: 0 for NULL, else as above. */
 size_t brisk_free_usable(const void *p);
 /* free_sized / free_aligned_sized: abort when p is not a live block or

@@ -23,22 +23,22 @@
 #include "safety/guard.h"
 #include "safety/zero.h"
 
-/* Try to serve realloc(p, size) without moving; true when done. */
-static bool resize_in_place(heap_t *heap, void *p, size_t usable, size_t size, void **out) {
-  if (guard_owns(p)) return false; /* a guarded sample always moves */
-  uintptr_t e = brisk_segmap_get((uintptr_t)p);
-  if (e & SEGMAP_HUGE) {
-    huge_t *h = (huge_t *)SEGMAP_PTR(e);
-    if (size <= BRISK_LARGE_MAX) return false; /* moves down to a segment */
-    void *q = brisk_huge_realloc(h, p, size);
+/* Try to serve realloc(p, size) without moving; true when done.  page:
+ * the segment span holding p, NULL for a huge block or a guarded sample
+ * (which always moves). */
+static bool resize_in_place(heap_t *heap, page_t *page, void *p, size_t usable, size_t size, void **out) {
+  if (page == NULL) {
+    if (guard_owns(p)) return false;
+    if (size <= BRISK_LARGE_MAX) return false; /* a huge block moves down to a segment */
+    void *q = brisk_huge_realloc((huge_t *)SEGMAP_PTR(brisk_segmap_get((uintptr_t)p)), p, size);
     if (q == NULL) return false;
     brisk_event_resize(heap, usable, brisk_free_usable(q));
     *out = q;
     return true;
   }
-  segment_t *seg = (segment_t *)SEGMAP_PTR(e);
-  page_t *page = page_of(seg, p);
-  if (page->kind == SPAN_LARGE && seg->heap == heap && (uint8_t *)p == page_area(page)) {
+  if (page->kind == SPAN_LARGE) {
+    segment_t *seg = (segment_t *)((uintptr_t)p & ~(uintptr_t)BRISK_SEGMENT_MASK);
+    if (seg->heap != heap || (uint8_t *)p != page_area(page)) return false;
     if (size > BRISK_CLASS_MAX && size <= usable) {
       brisk_large_shrink(heap, page, size);
       *out = p;
@@ -50,12 +50,26 @@ static bool resize_in_place(heap_t *heap, void *p, size_t usable, size_t size, v
     }
     return false;
   }
-  /* Keep a block unless moving to a smaller class saves a quarter. */
-  if (size <= usable && (size > BRISK_CLASS_MAX || brisk_sizeclass_size[brisk_sizeclass_bin(size)] > usable - usable / 4)) {
+  /* A small block stays unless moving to a smaller class saves a quarter
+   * (a size above three quarters of the block cannot: no class lookup). */
+  size_t keep = usable - usable / 4;
+  if (size <= usable && (size > keep || brisk_sizeclass_size[brisk_sizeclass_bin(size)] > keep)) {
     *out = p;
     return true;
   }
   return false;
+}
+
+/* realloc's inline lookup of a small block: p lies in a segment (the
+ * byte map) and is a carved block start of its page, not marked free.
+ * NULL when it is anything else: brisk_free_span_checked then decides
+ * (and aborts on a bad pointer). */
+static ALWAYS_INLINE page_t *fast_span(const void *p) {
+  if (!segbits_test((uintptr_t)p)) return NULL;
+  page_t *page = page_of(segment_of_ptr(p), p);
+  if (page->kind != SPAN_PAGE || !page_is_carved_block(page, p) || block_is_free((const block_t *)p))
+    return NULL;
+  return page;
 }
 
 /* realloc(p, size) of a live malloc(0) pointer p (size > 0). */
@@ -75,13 +89,18 @@ void *brisk_realloc_in(heap_t *heap, void *p, size_t size) {
     return NULL;
   }
   if (zero_owns(p)) return realloc_zero(p, size);
-  size_t usable = brisk_free_usable_checked(p, "realloc(): invalid pointer");
+  size_t usable;
+  page_t *page = fast_span(p);
+  if (page != NULL)
+    usable = page->block_size;
+  else
+    page = brisk_free_span_checked(p, "realloc(): invalid pointer", &usable);
   if (size > BRISK_REQUEST_MAX) {
     errno = ENOMEM;
     return NULL;
   }
   void *q;
-  if (resize_in_place(heap, p, usable, size, &q)) return q;
+  if (resize_in_place(heap, page, p, usable, size, &q)) return q;
   q = fast_malloc_in(heap, size);
   if (q == NULL) return NULL; /* errno is ENOMEM; p is intact */
   memcpy(q, p, usable < size ? usable : size);
