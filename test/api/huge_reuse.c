@@ -13,6 +13,7 @@
  * The fault bound needs the default huge cache (BRISK_HUGE_CACHE_KIB);
  * the rest holds on any allocator. */
 #include "check.h"
+#include "pattern.h"
 #include <malloc.h>
 #include <stdint.h>
 #include <sys/resource.h>
@@ -23,42 +24,21 @@ static long minflt(void) {
   return u.ru_minflt;
 }
 
-static uint64_t pat(uint64_t off, uint64_t seed) { return (off * 0x9E3779B97F4A7C15ull) ^ seed; }
-
-/* one word per 1 KiB, and the last word */
-static void fill(unsigned char *p, size_t n, uint64_t seed) {
-  for (size_t off = 0; off + 16 <= n; off += 1024) {
-    uint64_t w = pat(off, seed);
-    memcpy(p + off, &w, 8);
-  }
-  uint64_t w = pat(n - 8, seed);
-  memcpy(p + n - 8, &w, 8);
-}
-
-static void verify(const unsigned char *p, size_t n, uint64_t seed) {
-  for (size_t off = 0; off + 16 <= n; off += 1024) {
-    uint64_t w;
-    memcpy(&w, p + off, 8);
-    CHECK(w == pat(off, seed), "word at %zu of a %zu-byte block lost", off, n);
-  }
-  uint64_t w;
-  memcpy(&w, p + n - 8, 8);
-  CHECK(w == pat(n - 8, seed), "last word of a %zu-byte block lost", n);
+/* The block's pattern (pattern.h: its sampled regions, 64 bytes every
+ * 64 KiB among them, so a piece moved to the wrong place shows). */
+static void verify(const unsigned char *p, size_t n, size_t limit, uint64_t tag) {
+  size_t bad = pat_check(p, n, limit, tag);
+  CHECK(bad == SIZE_MAX, "byte %zu of a %zu-byte block lost", bad, n);
 }
 
 static void check_zero(const unsigned char *p, size_t n) {
-  for (size_t off = 0; off < n; off += 512)
-    CHECK(p[off] == 0 && p[off + 511 < n ? off + 511 : n - 1] == 0, "calloc(%zu) not zero near %zu", n,
-          off);
+  size_t bad = pat_check_zero(p, n);
+  CHECK(bad == SIZE_MAX, "calloc(%zu) not zero at %zu", n, bad);
+  for (size_t off = 0; off < n; off += 4096) CHECK(p[off] == 0, "calloc(%zu) not zero at %zu", n, off);
 }
 
 static uint64_t rng = 0x2545F4914F6CDD1Dull;
-static uint64_t next(void) {
-  rng ^= rng << 13;
-  rng ^= rng >> 7;
-  rng ^= rng << 17;
-  return rng;
-}
+static uint64_t next(void) { return rng_next(&rng); }
 
 int main(void) {
   /* 1. pieces of 6 + 7 + 9 MiB make one of 20 MiB */
@@ -75,14 +55,14 @@ int main(void) {
   unsigned char *p = malloc(big);
   CHECK(p != NULL, "malloc(20 MiB)");
   CHECK(malloc_usable_size(p) >= big, "usable %zu < %zu", malloc_usable_size(p), big);
-  fill(p, big, 1);
-  for (size_t off = 0; off < big; off += 4096) p[off + 8] = (unsigned char)off;
+  for (size_t off = 0; off < big; off += 4096) p[off + 8] = (unsigned char)(off >> 12);
+  pat_fill(p, big, 1);
   long faults = minflt() - before;
   long fresh = (long)(big / 4096);
   NOTE("20 MiB block over freed 6+7+9 MiB: %ld page faults (fresh memory: %ld)", faults, fresh);
   if (on_brisk() && getenv("BRISK_HUGE_CACHE_KIB") == NULL)
     CHECK(faults < fresh / 4, "%ld faults writing a block that freed blocks could have made up", faults);
-  verify(p, big, 1);
+  verify(p, big, big, 1);
 
   /* 2. calloc over dirty pieces */
   unsigned char *q = malloc(5 * MiB);
@@ -105,21 +85,16 @@ int main(void) {
   for (uint64_t op = 0; op < OPS; op++) {
     int k = (int)(next() % LIVE);
     if (v[k] != NULL) {
-      verify(v[k], len[k], seed[k]);
+      verify(v[k], len[k], len[k], seed[k]);
       if (next() % 8 == 0) { /* realloc: contents kept up to the smaller size */
         size_t m = 2 * MiB + next() % (23 * MiB);
         unsigned char *r = realloc(v[k], m);
         CHECK(r != NULL, "realloc(%zu)", m);
-        size_t keep = m < len[k] ? m : len[k];
-        for (size_t off = 0; off + 16 <= keep; off += 1024) {
-          uint64_t w;
-          memcpy(&w, r + off, 8);
-          CHECK(w == pat(off, seed[k]), "realloc lost the word at %zu", off);
-        }
+        verify(r, len[k], m < len[k] ? m : len[k], seed[k]);
         v[k] = r;
         len[k] = m;
         seed[k] = op + 1000;
-        fill(r, m, seed[k]);
+        pat_fill(r, m, seed[k]);
         continue;
       }
       memset(v[k], 0xEE, len[k]); /* dirty when freed */
@@ -136,11 +111,11 @@ int main(void) {
     }
     len[k] = n;
     seed[k] = op;
-    fill(v[k], n, op);
+    pat_fill(v[k], n, op);
   }
   for (int k = 0; k < LIVE; k++) {
     if (v[k] == NULL) continue;
-    verify(v[k], len[k], seed[k]);
+    verify(v[k], len[k], len[k], seed[k]);
     free(v[k]);
   }
   puts("ok");
