@@ -128,22 +128,6 @@ NOINLINE void *brisk_alloc_slow(size_t size, heap_t *heap) {
     sample = guard_enabled() && size <= BRISK_GUARD_MAX && heap_sampled(heap);
     event_fast_regrant(heap, guard_enabled() ? brisk_guard_interval() - 1 : BRISK_FAST_GRANT);
   } else {
-    /* (sampling counts these below; a grant that this allocation would
-     * overdraw is renewed, and the allocation counted, by the path below) */
-    if (size <= BRISK_CLASS_MAX && !guard_enabled() && heap->stats.fast_left > 0) {
-      page_t *page = size <= BRISK_SMALL_MAX ? heap->direct[(size + 15) >> 4]
-                                             : heap->by_bin[sizeclass_bin_medium(size)];
-      if (page->free != NULL) {
-        /* The fast path declined a link it cannot check inline: a list's
-         * last block, or a foreign-cache list crossing segments.  Pop it
-         * with the full check, as the fast path would. */
-        block_t *b = block_pop(&page->free);
-        page->used++;
-        (void)event_fast_grant(heap); /* counted as the fast path counts */
-        event_alloc_fast(heap, size, page->block_size);
-        return b;
-      }
-    }
     sample = heap_sampled(heap) && sample_slow(size); /* the fast path had no block to give */
   }
   bool zeroed;

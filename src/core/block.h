@@ -35,6 +35,7 @@
 #ifndef BRISK_CORE_BLOCK_H
 #define BRISK_CORE_BLOCK_H
 
+#include "core/segmap.h"
 #include "core/types.h"
 
 /* Per-process secrets of free marks and links (core/block.c): drawn
@@ -120,9 +121,14 @@ static ALWAYS_INLINE block_t *block_pop(block_t **list) {
 
 /* The fast path's pop, in two steps so that the caller can decline in
  * between: block_peek returns the first block of *list and its successor
- * in *next when the link passes the inline check, NULL otherwise (an
- * empty list, its last block, a link to another segment, or damage: the
- * slow path's block_pop sorts these out).  block_take then hands b out. */
+ * in *next when the link passes the check, NULL otherwise (an empty list,
+ * or damage: the slow path's block_pop aborts on it).  A link that fails
+ * the two-instruction test — the end of the list, or a block of another
+ * segment on a foreign cache's list — is checked as brisk_block_link_cold
+ * checks it (NULL, or a 16-byte-aligned address in a brisk segment), on
+ * the branch off the hot line: larson's foreign caches, whose lists cross
+ * segments, took a third of their mallocs through the slow path for it.
+ * block_take then hands b out. */
 static ALWAYS_INLINE block_t *block_peek(block_t *const *list, block_t **next) {
   block_t *b = *list;
   if (b == NULL) return NULL;
@@ -131,7 +137,12 @@ static ALWAYS_INLINE block_t *block_peek(block_t *const *list, block_t **next) {
     return b;
   }
   uintptr_t t = block_link_delta(b);
-  if (unlikely(t & BLOCK_LINK_NEAR_MASK)) return NULL;
+  if (unlikely(t & BLOCK_LINK_NEAR_MASK)) {
+    uintptr_t n = t ^ (uintptr_t)b;
+    if (n != 0 && ((n & (BRISK_ALIGN - 1)) != 0 || !segbits_test(n))) return NULL;
+    *next = (block_t *)n;
+    return b;
+  }
   *next = (block_t *)(t ^ (uintptr_t)b);
   return b;
 }
