@@ -59,20 +59,6 @@ bool brisk_foreign_refill(heap_t *heap, unsigned bin) {
   return true;
 }
 
-bool brisk_foreign_keep(heap_t *heap, page_t *page, block_t *b) {
-  unsigned bin = page->bin;
-  page_t *fp = &heap->foreign[bin];
-  uint32_t n = 0u - fp->used; /* blocks held */
-  if (n >= fp->reserved) {
-    if (fp->reserved == 0 || !heap->consumer || !brisk_foreign_spill(heap, bin)) return false;
-    n = 1; /* the direct slot still points at the cache */
-  }
-  block_push(&fp->free, b);
-  fp->used--;
-  if (n == 0) brisk_page_update_direct(heap, bin);
-  return true;
-}
-
 void *brisk_foreign_pop(heap_t *heap, unsigned bin) {
   page_t *fp = &heap->foreign[bin];
   if (fp->free == NULL) return NULL;

@@ -23,9 +23,6 @@ void brisk_foreign_init(heap_t *heap);
  * go with it.  Precondition: the caches of the classes without a
  * transfer cache are empty (a new or adopted heap, or one just flushed). */
 void brisk_foreign_set_consumer(heap_t *heap, bool consumer);
-/* Keep b (another heap's block of `page`, already through block_on_free)
- * if the class has room.  False: the caller frees it remotely. */
-bool brisk_foreign_keep(heap_t *heap, page_t *page, block_t *b);
 /* The class's cache is full: hand its blocks to the transfer cache
  * (core/transfer.h) as one batch, leaving it empty (the direct slot is
  * left as it was: the caller keeps a block next).  False, nothing done,

@@ -94,7 +94,11 @@ size_t brisk_free_usable(const void *p) {
 }
 
 /* A small block b of `page` goes back to its owner: the local free list,
- * or this thread's foreign cache / remote batches.  count: report the
+ * or the owner's remote list (a batch of this thread's when it has a
+ * heap).  Another thread heap's block that the program frees takes the
+ * foreign path instead (brisk_free_in_segment: cache or batch); here come
+ * the blocks of heaps that can be destroyed, those a thread without a
+ * heap frees, and quarantined blocks on their release.  count: report the
  * free to the event hook (false: it was reported when the program freed
  * it, core/quarantine.c). */
 static void free_small(segment_t *seg, page_t *page, block_t *b, bool count) {
@@ -109,7 +113,6 @@ static void free_small(segment_t *seg, page_t *page, block_t *b, bool count) {
   block_on_free(b);
   if (count) brisk_event_free(heap, page->block_size, true);
   if (seg->heap_kind == HEAP_THREAD && heap != &brisk_heap_empty) {
-    if (brisk_foreign_keep(heap, page, b)) return;
     brisk_remote_free(heap, page, b);
     return;
   }
