@@ -179,8 +179,11 @@ void brisk_heap_tick(heap_t *heap, bool periodic) {
   brisk_huge_cache_trim(false); /* expired huge mappings, even when idle */
   brisk_transfer_tick();        /* batches nobody takes go home */
   if (brisk_heaplist_has_abandoned()) {
+    /* each abandoned heap at most once a round */
+    uint32_t visits = brisk_heaplist_abandoned_count();
+    if (visits > BRISK_JANITOR_VISITS) visits = BRISK_JANITOR_VISITS;
     uint64_t now = brisk_os_now_ms();
-    for (unsigned k = 0; k < BRISK_JANITOR_VISITS; k++) janitor(now);
+    while (visits-- > 0) janitor(now);
   }
 }
 
