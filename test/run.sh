@@ -116,6 +116,7 @@ stress_tests() { # stress_tests TAG BINDIR ENV...
   esac
   add "stress/mix4@$tag" 120 "$@" "$dir/stress_mix" -t 4 -s "$secs"
   add "stress/mix16@$tag" 120 "$@" "$dir/stress_mix" -t 16 -s "$secs"
+  add "stress/huge@$tag" 120 "$@" "$dir/stress_huge" -t 4 -s 1
   if [[ $tag == tsan ]]; then
     add "stress/churn@$tag" 180 "$@" "$dir/stress_churn" -n "$churn" -R 0
     add "stress/signal@$tag" 120 "$@" "$dir/stress_signal" -s 1
@@ -157,6 +158,7 @@ option_tests() { # option_tests TAG ENV...
   shift
   api_tests "$tag" "$@" LD_PRELOAD="$ROOT/build/libbrisk.so"
   add "stress/mix4@$tag" 120 "$@" "$T/stress/stress_mix" -t 4 -s 2
+  add "stress/huge@$tag" 120 "$@" "$T/stress/stress_huge" -t 4 -s 1
   add "stress/churn@$tag" 120 "$@" "$T/stress/stress_churn" -n 2000
   add "stress/oom@$tag" 120 "$@" "$T/stress/stress_oom"
   add "stress/fork@$tag" 120 "$@" "$T/stress/stress_fork" -f 100 -g 100
