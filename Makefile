@@ -158,17 +158,23 @@ clean:
 # ------------------------------------------------------------------ install
 #   make install   PREFIX=/usr/local DESTDIR= LIBDIR=$(PREFIX)/lib (set it to
 #                  e.g. /usr/lib/x86_64-linux-gnu for multiarch) INCLUDEDIR=
-#                  BINDIR= MANDIR= DOCDIR= PKGCONFIGDIR= CMAKEDIR=
+#                  BINDIR= MANDIR= DOCDIR= PKGCONFIGDIR= CMAKEDIR= DATADIR=
 #   make uninstall the same variables: removes exactly the files install
-#                  wrote, and its own directories (cmake/brisk, doc/brisk)
+#                  wrote, and its own directories (cmake/brisk, doc/brisk,
+#                  LIBDIR/brisk, DATADIR/brisk)
 #   make deb       build/deb/{libbrisk0,libbrisk-dev,brisk}_VERSION_ARCH.deb
 #                  (packaging/mkdeb.sh; DEBDIR= to put them elsewhere)
 # Installed: libbrisk.so.VERSION, the soname link libbrisk.so.0 and the
 # development link libbrisk.so; libbrisk.a; brisk.h; the launcher brisk;
 # brisk(1) and brisk(3); brisk.pc; the CMake package (brisk::brisk,
-# brisk::static); LICENSE.  The pkg-config and CMake files find their
-# directories relative to themselves where they can, so a DESTDIR tree is
-# usable in place (PKG_CONFIG_SYSROOT_DIR, CMAKE_PREFIX_PATH).
+# brisk::static); LICENSE; for `brisk trace` the tracing library in a
+# directory of its own, LIBDIR/brisk/libbrisk-trace.so (it carries the
+# soname libbrisk.so.0, so it must stay out of ldconfig's directories),
+# and for `brisk report` the report tool and the chart library it inlines
+# in DATADIR/brisk (brisk_report.py, vendor/).  The pkg-config and CMake
+# files find their directories relative to themselves where they can, so a
+# DESTDIR tree is usable in place (PKG_CONFIG_SYSROOT_DIR,
+# CMAKE_PREFIX_PATH).
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
@@ -177,26 +183,37 @@ MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/brisk
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 CMAKEDIR ?= $(LIBDIR)/cmake/brisk
+DATADIR ?= $(PREFIX)/share
+TRACELIBDIR = $(LIBDIR)/brisk
+REPORTDIR = $(DATADIR)/brisk
+VENDOR_FILES := $(notdir $(wildcard tools/vendor/*))
 
 INSTALL_FILES = $(LIBDIR)/libbrisk.so.$(VERSION) $(LIBDIR)/$(SONAME) $(LIBDIR)/libbrisk.so \
   $(LIBDIR)/libbrisk.a $(INCLUDEDIR)/brisk.h $(BINDIR)/brisk \
   $(MANDIR)/man1/brisk.1 $(MANDIR)/man3/brisk.3 $(PKGCONFIGDIR)/brisk.pc \
-  $(CMAKEDIR)/brisk-config.cmake $(CMAKEDIR)/brisk-config-version.cmake $(DOCDIR)/LICENSE
+  $(CMAKEDIR)/brisk-config.cmake $(CMAKEDIR)/brisk-config-version.cmake $(DOCDIR)/LICENSE \
+  $(TRACELIBDIR)/libbrisk-trace.so $(REPORTDIR)/brisk_report.py \
+  $(addprefix $(REPORTDIR)/vendor/,$(VENDOR_FILES))
 # ${prefix}-relative forms for brisk.pc; paths relative to the launcher and
 # to the CMake files (realpath -m: the directories need not exist yet).
 pc_dir = $(if $(filter $(PREFIX)/%,$(1)),$${prefix}$(patsubst $(PREFIX)%,%,$(1)),$(1))
 rel_path = $(shell realpath -m --relative-to='$(1)' '$(2)')
 
-install: lib build/brisk
+install: lib build/brisk trace
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(BINDIR) \
 	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(DOCDIR) \
-	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(CMAKEDIR)
+	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(CMAKEDIR) $(DESTDIR)$(TRACELIBDIR) \
+	  $(DESTDIR)$(REPORTDIR)/vendor
+	install -m 644 build/libbrisk-trace.so $(DESTDIR)$(TRACELIBDIR)/libbrisk-trace.so
+	install -m 755 build/brisk_report.py $(DESTDIR)$(REPORTDIR)/brisk_report.py
+	install -m 644 $(addprefix build/vendor/,$(VENDOR_FILES)) $(DESTDIR)$(REPORTDIR)/vendor/
 	install -m 755 build/$(SONAME) $(DESTDIR)$(LIBDIR)/libbrisk.so.$(VERSION)
 	ln -sfn libbrisk.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sfn $(SONAME) $(DESTDIR)$(LIBDIR)/libbrisk.so
 	install -m 644 build/libbrisk.a $(DESTDIR)$(LIBDIR)/libbrisk.a
 	install -m 644 include/brisk.h $(DESTDIR)$(INCLUDEDIR)/brisk.h
-	sed 's|^rel_libdir=.*|rel_libdir=$(call rel_path,$(BINDIR),$(LIBDIR))|' build/brisk \
+	sed -e 's|^rel_libdir=.*|rel_libdir=$(call rel_path,$(BINDIR),$(LIBDIR))|' \
+	  -e 's|^rel_reportdir=.*|rel_reportdir=$(call rel_path,$(BINDIR),$(REPORTDIR))|' build/brisk \
 	  > $(DESTDIR)$(BINDIR)/brisk && chmod 755 $(DESTDIR)$(BINDIR)/brisk
 	install -m 644 docs/man/brisk.1 $(DESTDIR)$(MANDIR)/man1/brisk.1
 	install -m 644 docs/man/brisk.3 $(DESTDIR)$(MANDIR)/man3/brisk.3
@@ -214,13 +231,14 @@ install: lib build/brisk
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALL_FILES))
-	rmdir $(DESTDIR)$(CMAKEDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+	rmdir $(DESTDIR)$(CMAKEDIR) $(DESTDIR)$(DOCDIR) $(DESTDIR)$(TRACELIBDIR) \
+	  $(DESTDIR)$(REPORTDIR)/vendor $(DESTDIR)$(REPORTDIR) 2>/dev/null || true
 
 # Debian packages (dpkg-deb; no debhelper needed): staged by `make install`
 # into $(DEBDIR)/root with the Debian layout, then split by mkdeb.sh.
 DEBDIR ?= build/deb
 DEB_MULTIARCH = $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || $(CC) -print-multiarch)
-deb: lib build/brisk
+deb: lib build/brisk trace
 	rm -rf $(DEBDIR)/root
 	$(MAKE) --no-print-directory install DESTDIR='$(abspath $(DEBDIR))/root' PREFIX=/usr \
 	  LIBDIR=/usr/lib/$(DEB_MULTIARCH) DOCDIR=/usr/share/doc/brisk

@@ -7,7 +7,9 @@
 #   libbrisk0      libbrisk.so.VERSION and its soname link libbrisk.so.0
 #   libbrisk-dev   brisk.h, libbrisk.a, libbrisk.so, brisk.pc, the CMake
 #                  package, brisk(3)
-#   brisk          the launcher /usr/bin/brisk, brisk(1)
+#   brisk          the launcher /usr/bin/brisk, brisk(1), the tracing
+#                  library /usr/lib/MULTIARCH/brisk/libbrisk-trace.so and
+#                  the report tool /usr/share/brisk/ (brisk trace, report)
 # Each gets /usr/share/doc/PKG/{copyright,changelog.gz}; binaries are
 # stripped as dh_strip does, man pages compressed with gzip -9n, control
 # files from packaging/debian/ (Depends of libbrisk0 by dpkg-shlibdeps when
@@ -37,7 +39,8 @@ take libbrisk0 "$lib/libbrisk.so.$version" "$lib/libbrisk.so.0"
 take libbrisk-dev usr/include/brisk.h "$lib/libbrisk.a" "$lib/libbrisk.so" \
   "$lib/pkgconfig/brisk.pc" "$lib/cmake/brisk/brisk-config.cmake" \
   "$lib/cmake/brisk/brisk-config-version.cmake" usr/share/man/man3/brisk.3
-take brisk usr/bin/brisk usr/share/man/man1/brisk.1
+take brisk usr/bin/brisk usr/share/man/man1/brisk.1 "$lib/brisk/libbrisk-trace.so" \
+  usr/share/brisk/brisk_report.py $(cd "$root" && ls -d usr/share/brisk/vendor/*)
 rm -f "$root/usr/share/doc/brisk/LICENSE" # Debian: the copyright file says it
 left=$(find "$root" -type f -o -type l)
 [[ -z $left ]] || { echo "mkdeb: files in no package: $left" >&2; exit 1; }
@@ -48,6 +51,9 @@ strip --remove-section=.comment --remove-section=.note --strip-unneeded \
 strip --strip-debug --remove-section=.comment --remove-section=.note \
   --enable-deterministic-archives "$debdir/libbrisk-dev/$lib/libbrisk.a"
 chmod 644 "$debdir/libbrisk0/$lib/libbrisk.so.$version"
+strip --remove-section=.comment --remove-section=.note --strip-unneeded \
+  "$debdir/brisk/$lib/brisk/libbrisk-trace.so"
+chmod 644 "$debdir/brisk/$lib/brisk/libbrisk-trace.so"
 
 shlibs=""
 if command -v dpkg-shlibdeps >/dev/null 2>&1; then

@@ -18,12 +18,14 @@
 # to FILE, docs/trace-format.md); `report` reads such a file
 # (brisk_report.py, docs/report.md).  See brisk(1).
 # `make` writes build/brisk from this file (@VERSION@, @SONAME@ filled in);
-# `make install` also sets rel_libdir: the library directory relative to
-# the installed script's own.
+# `make install` also sets rel_libdir and rel_reportdir: the library
+# directory (the tracing library lives in its brisk/ subdirectory) and the
+# report tool's directory, relative to the installed script's own.
 set -eu
 version=@VERSION@
 soname=@SONAME@
 rel_libdir=../lib
+rel_reportdir=../share/brisk
 here=$(cd "$(dirname "$0")" && pwd)
 
 usage() {
@@ -95,8 +97,8 @@ do_trace() {
     shift
   done
   [ $# -ge 1 ] || bad_usage
-  tlib=$(find_lib "$here/libbrisk-trace.so" "$here/$rel_libdir/libbrisk-trace.so")
-  [ -n "$tlib" ] || { echo "brisk: libbrisk-trace.so not found next to $0 or in $here/$rel_libdir" >&2; exit 1; }
+  tlib=$(find_lib "$here/libbrisk-trace.so" "$here/$rel_libdir/brisk/libbrisk-trace.so")
+  [ -n "$tlib" ] || { echo "brisk: libbrisk-trace.so not found next to $0 or in $here/$rel_libdir/brisk" >&2; exit 1; }
   case $out in /*) ;; *) out=$PWD/$out ;; esac
   rm -f "$out" "$out".[0-9]*
   pre=$tlib
@@ -112,12 +114,12 @@ do_trace() {
 }
 
 # brisk report FILE [...]: the report tool beside the launcher (build
-# tree) or in the shared data directory (installed).
+# tree) or in the shared data directory (installed: rel_reportdir).
 do_report() {
-  for c in "$here/brisk_report.py" "$here/../share/brisk/brisk_report.py"; do
+  for c in "$here/brisk_report.py" "$here/$rel_reportdir/brisk_report.py"; do
     [ -f "$c" ] && exec python3 "$c" "$@"
   done
-  echo "brisk: brisk_report.py not found next to $0 or in $here/../share/brisk" >&2
+  echo "brisk: brisk_report.py not found next to $0 or in $here/$rel_reportdir" >&2
   exit 1
 }
 

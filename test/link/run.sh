@@ -262,6 +262,29 @@ item_cmake() {
 
 listing() { (cd "$1" && find . -printf '%y %p %l\n' | sed 's/ $//' | sort); }
 
+# installed_trace_report LAUNCHER TRACELIB — `brisk trace` runs a program
+# on the installed tracing library and `brisk report` (the installed tool,
+# its chart library beside it) reads the trace: 100 allocations of 100
+# bytes, 50 freed, found in the JSON and written as HTML.
+installed_trace_report() {
+  local b=$1 tlib=$2 got
+  need python3 python3
+  printf '%s\n' '#include <stdlib.h>' '#include <string.h>' \
+    'int main(void) {' '  void *k[100];' \
+    '  for (int i = 0; i < 100; i++) { k[i] = malloc(100); memset(k[i], 1, 100); }' \
+    '  for (int i = 0; i < 50; i++) free(k[i]);' '  return 0;' '}' >"$W/leaky.c"
+  $CC -O0 -o "$W/leaky" "$W/leaky.c" || fail "compile leaky.c"
+  (cd "$W" && "$b" trace -o "$W/leaky.trace" -- "$W/leaky") || fail "installed brisk trace"
+  (cd "$W" && "$b" trace -o "$W/maps.trace" -- cat /proc/self/maps) | grep -q -- "$tlib" ||
+    fail "brisk trace did not preload the installed $tlib"
+  got=$("$b" report "$W/leaky.trace" --json | python3 -c 'import json, sys; d = json.load(sys.stdin); print(d["allocations"], d["frees"], d["leaked_blocks"], d["leaked_bytes"])') ||
+    fail "installed brisk report --json"
+  [[ $got == "100 50 50 5000" ]] || fail "installed brisk report: allocations frees leaked_blocks leaked_bytes = $got, want 100 50 50 5000"
+  "$b" report "$W/leaky.trace" -o "$W/leaky.html" >/dev/null || fail "installed brisk report -o html"
+  grep -q 'echarts' "$W/leaky.html" || fail "the installed report's HTML lacks its chart library"
+  note "installed brisk trace + report: $got (allocations frees leaked blocks bytes), HTML $(wc -c <"$W/leaky.html") bytes"
+}
+
 item_install() {
   need pkg-config pkg-config
   local D=$W/sys L=/usr/lib/$MA f
@@ -291,6 +314,14 @@ item_install() {
 ./usr/share/doc/brisk/LICENSE
 ./usr/share/man/man1/brisk.1
 ./usr/share/man/man3/brisk.3
+.$L/brisk
+.$L/brisk/libbrisk-trace.so
+./usr/share/brisk
+./usr/share/brisk/brisk_report.py
+./usr/share/brisk/vendor
+./usr/share/brisk/vendor/LICENSE-echarts
+./usr/share/brisk/vendor/README.md
+./usr/share/brisk/vendor/echarts.min.js
 EOF
   sort -o "$W/expected" "$W/expected"
   diff "$W/expected" "$W/added" >"$W/diff" || { cat "$W/diff"; fail "make install wrote other files than expected (< expected, > written)"; }
@@ -303,6 +334,7 @@ EOF
   $CC -Iinclude test/link/prog.c -o "$W/plain" -ldl || fail "compile plain prog.c"
   not_on_brisk "plain prog.c" "$W/plain"
   on_brisk "installed launcher" "$D$L/libbrisk.so.$VERSION" "$D/usr/bin/brisk" run -- "$W/plain"
+  installed_trace_report "$D/usr/bin/brisk" "$D$L/brisk/libbrisk-trace.so"
   make -s --no-print-directory uninstall DESTDIR="$D" PREFIX=/usr LIBDIR="$L" >"$W/un.log" 2>&1 ||
     { cat "$W/un.log"; fail "make uninstall"; }
   listing "$D" >"$W/after-uninstall"
@@ -341,7 +373,12 @@ item_deb() {
 .$L/cmake/brisk/brisk-config-version.cmake
 ./usr/share/man/man3/brisk.3.gz"
   want[brisk]="./usr/bin/brisk
-./usr/share/man/man1/brisk.1.gz"
+./usr/share/man/man1/brisk.1.gz
+.$L/brisk/libbrisk-trace.so
+./usr/share/brisk/brisk_report.py
+./usr/share/brisk/vendor/LICENSE-echarts
+./usr/share/brisk/vendor/README.md
+./usr/share/brisk/vendor/echarts.min.js"
   for p in libbrisk0 libbrisk-dev brisk; do
     f=$O/${p}_${VERSION}_${arch}.deb
     [[ -f $f ]] || fail "make deb did not write $f"
@@ -364,6 +401,7 @@ item_deb() {
   [[ $("$X/usr/bin/brisk" --version | head -n 1) == "brisk $VERSION" ]] || fail "unpacked brisk --version"
   $CC -Iinclude test/link/prog.c -o "$W/plain" -ldl || fail "compile plain prog.c"
   on_brisk "unpacked launcher" "$X$L/libbrisk.so.$VERSION" "$X/usr/bin/brisk" run -- "$W/plain"
+  installed_trace_report "$X/usr/bin/brisk" "$X$L/brisk/libbrisk-trace.so"
   lintian --tag-display-limit 0 "$O"/*.deb >"$W/lintian" 2>&1
   prefix lintian <"$W/lintian"
   grep -q '^E: ' "$W/lintian" && fail "lintian reports errors"
