@@ -155,6 +155,7 @@ static page_t *page_new(heap_t *heap, unsigned bin) {
   page->magic32 = UINT32_MAX / page->block_size + 1;
   page->free = NULL;
   page->used = 0;
+  page->passed = 0;
   brisk_remote_page_reset(page);
   page_set_flags(page, slices > 1 ? PAGE_MULTI : 0);
   STAT_ADD(heap->stats.class_pages[bin], 1);
@@ -218,12 +219,26 @@ void *brisk_page_alloc(heap_t *heap, unsigned bin) {
   page_t *page = q->first;
   if (BRISK_RANDOM_ORDER) /* start at one of the first four pages */
     for (uint64_t k = rng_next(&heap->rng) & 3; k > 0 && page != NULL && page->next != NULL; k--) page = page->next;
+  bool rotated = false;
   while (page != NULL) {
     page_t *next = page->next;
     if (page->free != NULL || page_collect(page)) break;
     if (page->capacity < page->reserved) {
       page_extend(heap, page);
       break;
+    }
+    if (!page->passed && next != NULL) {
+      /* Found without a free block the first time: to the back of the
+       * queue rather than the full list, so that the frees of its blocks
+       * stay on the fast path (a full page's go through the slow one, and
+       * the first of them brings it back: with a steady working set every
+       * page went full, came back for one block and went full again). */
+      page->passed = 1;
+      queue_remove(q, page);
+      queue_push_back(q, page);
+      rotated = true;
+      page = next;
+      continue;
     }
     if (page_to_full(heap, page)) {
       page = next;
@@ -239,6 +254,8 @@ void *brisk_page_alloc(heap_t *heap, unsigned bin) {
   } else {
     move_to_front(heap, page);
   }
+  page->passed = 0;
+  if (rotated) brisk_page_update_direct(heap, bin);
   block_t *b = block_pop(&page->free);
   page->used++;
   return b;

@@ -117,6 +117,9 @@ typedef struct page_s {
    * each of them per remote free: larson -11%, xmalloc-2 -11%). */
   block_t *free __attribute__((aligned(64))); /* owner-only list of free blocks */
   uint32_t used;           /* live blocks (see invariant) */
+  uint8_t passed;          /* owner: the allocation slow path found the page
+                              without a free block once and moved it to the
+                              back of its queue (core/page.c) */
 } page_t;
 _Static_assert(sizeof(page_t) == 128, "page descriptors are two cache lines (above)");
 
