@@ -30,8 +30,7 @@ static uintptr_t inverse(uintptr_t m) {
 
 NOINLINE block_t *brisk_block_link_cold(const block_t *b, uintptr_t t) {
   uintptr_t next = t ^ (uintptr_t)b;
-  if (next == 0) return NULL;
-  if ((next & (BRISK_ALIGN - 1)) == 0 && segbits_test(next)) return (block_t *)next;
+  if (block_link_far_ok(next)) return (block_t *)next;
   brisk_page_list_damaged(b);
 }
 

@@ -60,6 +60,13 @@ block_t *brisk_block_link_cold(const block_t *b, uintptr_t t);
 /* next ^ b for a link the inline check accepts: same segment, aligned. */
 #define BLOCK_LINK_NEAR_MASK (~(uintptr_t)(BRISK_SEGMENT_SIZE - BRISK_ALIGN))
 
+/* The full test of a decoded link `next` that the near test refused: the
+ * end of a list (0), or a 16-byte-aligned address in a brisk segment (the
+ * lists that cross segments: foreign caches, delayed frees). */
+static ALWAYS_INLINE bool block_link_far_ok(uintptr_t next) {
+  return next == 0 || ((next & (BRISK_ALIGN - 1)) == 0 && segbits_test(next));
+}
+
 static ALWAYS_INLINE uintptr_t block_free_mark(const block_t *b) {
   return brisk_block_key ^ (uintptr_t)b;
 }
@@ -124,9 +131,8 @@ static ALWAYS_INLINE block_t *block_pop(block_t **list) {
  * in *next when the link passes the check, NULL otherwise (an empty list,
  * or damage: the slow path's block_pop aborts on it).  A link that fails
  * the two-instruction test — the end of the list, or a block of another
- * segment on a foreign cache's list — is checked as brisk_block_link_cold
- * checks it (NULL, or a 16-byte-aligned address in a brisk segment), on
- * the branch off the hot line: larson's foreign caches, whose lists cross
+ * segment on a foreign cache's list — gets block_link_far_ok, the test
+ * brisk_block_link_cold makes, on the branch off the hot line: larson's foreign caches, whose lists cross
  * segments, took a third of their mallocs through the slow path for it.
  * block_take then hands b out. */
 static ALWAYS_INLINE block_t *block_peek(block_t *const *list, block_t **next) {
@@ -139,7 +145,7 @@ static ALWAYS_INLINE block_t *block_peek(block_t *const *list, block_t **next) {
   uintptr_t t = block_link_delta(b);
   if (unlikely(t & BLOCK_LINK_NEAR_MASK)) {
     uintptr_t n = t ^ (uintptr_t)b;
-    if (n != 0 && ((n & (BRISK_ALIGN - 1)) != 0 || !segbits_test(n))) return NULL;
+    if (!block_link_far_ok(n)) return NULL;
     *next = (block_t *)n;
     return b;
   }

@@ -68,6 +68,17 @@ static void check_segment(const heap_t *heap, const segment_t *seg, size_t *dirt
   REQUIRE(used == seg->used_slices, "used_slices", seg);
 }
 
+/* Whether d is what a direct / by_bin slot of bin must point at: the
+ * class's foreign cache when it holds blocks (not for a consumer), else the
+ * first page of its queue, else the empty page; or the foreign cache the
+ * fast path may have emptied. */
+static bool slot_ok(const heap_t *heap, unsigned bin, const page_t *d) {
+  const page_t *want = heap->foreign[bin].free != NULL && !heap->consumer ? &heap->foreign[bin]
+                       : heap->queues[bin].first != NULL ? heap->queues[bin].first
+                                                         : &brisk_page_empty;
+  return d == want || d == &heap->foreign[bin];
+}
+
 /* Queues: every page of bin queue b is a SPAN_PAGE of bin b without
  * PAGE_IN_FULL; the full list holds PAGE_IN_FULL pages; direct slots. */
 static void check_queues(const heap_t *heap) {
@@ -84,20 +95,11 @@ static void check_queues(const heap_t *heap) {
   for (unsigned w = 0; w < BRISK_DIRECT_SLOTS; w++) {
     const page_t *d = heap->direct[w];
     unsigned bin = brisk_sizeclass_direct[w];
-    const page_t *want = heap->foreign[bin].free != NULL && !heap->consumer ? &heap->foreign[bin]
-                         : heap->queues[bin].first != NULL ? heap->queues[bin].first
-                                                           : &brisk_page_empty;
-    /* The fast path may have emptied the foreign cache it points at. */
-    REQUIRE(d == want || d == &heap->foreign[bin], "direct slot", d);
+    REQUIRE(slot_ok(heap, bin, d), "direct slot", d);
     REQUIRE(heap->by_bin[bin] == d, "by_bin follows the direct slots", d);
   }
-  for (unsigned bin = 1; bin < BRISK_BIN_COUNT; bin++) {
-    const page_t *d = heap->by_bin[bin];
-    const page_t *want = heap->foreign[bin].free != NULL && !heap->consumer ? &heap->foreign[bin]
-                         : heap->queues[bin].first != NULL ? heap->queues[bin].first
-                                                           : &brisk_page_empty;
-    REQUIRE(d == want || d == &heap->foreign[bin], "by_bin slot", d);
-  }
+  for (unsigned bin = 1; bin < BRISK_BIN_COUNT; bin++)
+    REQUIRE(slot_ok(heap, bin, heap->by_bin[bin]), "by_bin slot", heap->by_bin[bin]);
 }
 
 void brisk_check_heap(heap_t *heap) {

@@ -248,14 +248,15 @@ void *brisk_page_alloc(heap_t *heap, unsigned bin) {
     break;
   }
   if (page == NULL) {
-    page = page_new(heap, bin);
+    page = page_new(heap, bin); /* at the front, direct slots updated */
     if (page == NULL) return NULL;
     page_extend(heap, page);
-  } else {
-    move_to_front(heap, page);
+  } else if (q->first != page) {
+    move_to_front(heap, page); /* direct slots updated */
+  } else if (rotated) {
+    brisk_page_update_direct(heap, bin); /* first now that those before it went back */
   }
   page->passed = 0;
-  if (rotated) brisk_page_update_direct(heap, bin);
   block_t *b = block_pop(&page->free);
   page->used++;
   return b;
