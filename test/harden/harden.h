@@ -39,6 +39,16 @@ static inline void *opaque_ptr(void *p) {
   return p;
 }
 
+/* A block start in the page of p (an n-byte block, n <= 8 KiB) that the
+ * program was never given: 100 blocks further on, wrapping within the
+ * page's first 300 (never carved, or carved and still free).  Pages of
+ * blocks up to 8 KiB are one 64 KiB slice with blocks from its start. */
+static inline char *never_given_block(const void *p, size_t n) {
+  uintptr_t base = (uintptr_t)p & ~(uintptr_t)0xffff;
+  size_t idx = ((uintptr_t)p - base) / n;
+  return (char *)(base + ((idx + 100) % 300) * n);
+}
+
 /* Print the pointer the expectation names, before the misuse. */
 static inline void show(const void *p) {
   printf("PTR=%p\n", p);
