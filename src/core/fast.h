@@ -29,26 +29,12 @@
 
 /* malloc from `heap`: the calling thread's (fast_malloc), or a heap made
  * by brisk_heap_new that the caller alone uses now (core/owned.h). */
-/* Pop a block of `page` (the heap's choice for the class of size), or
- * NULL when the slow path must run. */
-static ALWAYS_INLINE void *fast_pop(heap_t *heap, page_t *page, size_t size) {
-  block_t *next;
-  block_t *b = block_peek(&page->free, &next);
-  if (likely(b != NULL) && likely(event_fast_grant(heap))) {
-    block_take(&page->free, b, next);
-    page->used++;
-    event_alloc_fast(heap, size, page->block_size);
-    return b;
-  }
-  return NULL;
-}
-
 static ALWAYS_INLINE void *fast_malloc_in(heap_t *heap, size_t size) {
   void *p = NULL;
   if (likely(size <= BRISK_SMALL_MAX))
-    p = fast_pop(heap, heap->direct[(size + 15) >> 4], size);
+    p = page_pop_fast(heap, heap->direct[(size + 15) >> 4], size);
   else if (size <= BRISK_CLASS_MAX) /* medium: the class by formula */
-    p = fast_pop(heap, heap->by_bin[sizeclass_bin_medium(size)], size);
+    p = page_pop_fast(heap, heap->by_bin[sizeclass_bin_medium(size)], size);
   return likely(p != NULL) ? p : brisk_alloc_slow(size, heap);
 }
 

@@ -5,9 +5,11 @@
 #ifndef BRISK_CORE_PAGE_H
 #define BRISK_CORE_PAGE_H
 
+#include "core/block.h"
 #include "core/segment.h"
 #include "core/sizeclass.h"
 #include "core/types.h"
+#include "observe/event.h"
 
 /* Start of the block of span `page` (SPAN_PAGE or SPAN_LARGE) holding p. */
 static inline uint8_t *page_block_start(const page_t *page, const void *p) {
@@ -46,6 +48,22 @@ static ALWAYS_INLINE bool page_fast_accepts(const page_t *page, uintptr_t u) {
   uint16_t end = page->fast_end;
 #endif
   return likely((uint16_t)off < end && off * page->magic32 < page->magic32);
+}
+
+/* The malloc fast path's pop (core/fast.h, and the slow path's retry
+ * after a drained foreign cache): a block of `page`, the heap's choice
+ * for the class of size, counted; NULL when the slow path must run (no
+ * free block, a link that fails its check, or the grant ran out). */
+static ALWAYS_INLINE void *page_pop_fast(heap_t *heap, page_t *page, size_t size) {
+  block_t *next;
+  block_t *b = block_peek(&page->free, &next);
+  if (likely(b != NULL) && likely(event_fast_grant(heap))) {
+    block_take(&page->free, b, next);
+    page->used++;
+    event_alloc_fast(heap, size, page->block_size);
+    return b;
+  }
+  return NULL;
 }
 
 /* Point the direct slots of `bin` at the class's foreign cache when it
