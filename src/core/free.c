@@ -128,7 +128,10 @@ static ALWAYS_INLINE void foreign_keep_fast(heap_t *heap, page_t *fp, uint32_t h
   fp->used--;
   event_free_fast(heap, fp->block_size);
   if (BRISK_FAST_STATS) STAT_ADD(heap->stats.remote_frees, 1);
-  if (unlikely(held == 0)) brisk_page_update_direct(heap, fp->bin); /* malloc takes from the cache now */
+  if (unlikely(held == 0)) { /* malloc takes from the cache now, a consumer's never */
+    if (likely(!heap->consumer)) page_direct_set(heap, fp->bin, fp);
+    else brisk_page_update_direct(heap, fp->bin);
+  }
 }
 
 /* Block p of `page` (another thread heap's) into the batch for its owner

@@ -86,15 +86,11 @@ static void page_set_flags(page_t *page, uint8_t flags) {
 }
 
 void brisk_page_update_direct(heap_t *heap, unsigned bin) {
-  uint32_t size = brisk_sizeclass_size[bin];
   page_t *page = heap->queues[bin].first ? heap->queues[bin].first : &brisk_page_empty;
   /* a consumer's cache only stages batches for the transfer cache: its
    * mallocs must not hand back the blocks it was passed (core/alloc.c) */
   if (heap->foreign[bin].free != NULL && !heap->consumer) page = &heap->foreign[bin];
-  heap->by_bin[bin] = page;
-  if (size > BRISK_SMALL_MAX) return;
-  uint32_t lo = bin == 1 ? 0 : (brisk_sizeclass_size[bin - 1] >> 4) + 1;
-  for (uint32_t w = lo; w <= (size >> 4); w++) heap->direct[w] = page;
+  page_direct_set(heap, bin, page);
 }
 
 static void move_to_front(heap_t *heap, page_t *page) {

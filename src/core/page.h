@@ -66,6 +66,18 @@ static ALWAYS_INLINE void *page_pop_fast(heap_t *heap, page_t *page, size_t size
   return NULL;
 }
 
+/* Point heap->by_bin[bin] and the direct slots of `bin` (sizes up to
+ * BRISK_SMALL_MAX) at `page`: their one writer once the heap is set up
+ * (core/heap.c). */
+static ALWAYS_INLINE void page_direct_set(heap_t *heap, unsigned bin, page_t *page) {
+  heap->by_bin[bin] = page;
+  uint32_t size = brisk_sizeclass_size[bin];
+  if (size > BRISK_SMALL_MAX) return;
+  uint32_t w = bin == 1 ? 0 : (brisk_sizeclass_size[bin - 1] >> 4) + 1;
+  do heap->direct[w] = page;
+  while (++w <= (size >> 4));
+}
+
 /* Point the direct slots of `bin` at the class's foreign cache when it
  * holds blocks, else at the first page of its queue (or the empty page). */
 void brisk_page_update_direct(heap_t *heap, unsigned bin);
