@@ -16,7 +16,10 @@
  * cache and batches are flushed when it exits; a block of a class too
  * big for any cache is batched at once (it once looped between the
  * foreign path and the slow path); a
- * block freed twice while in a foreign cache aborts (forked child).
+ * block freed twice while in a foreign cache aborts (forked child); a
+ * cache drained with nothing else due takes the slow path's shortcut
+ * (core/alloc.c refill: no housekeeping tick) back to the class's own
+ * pages, each malloc counted once.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -226,6 +229,44 @@ int main(void) {
   brisk_remote_flush_all(hm);
   uworker_run(&W, job_collect, NULL);
   UCHECK(hp->used == hused - 1, "uncached class: owner used %u, want %u", hp->used, hused - 1);
+
+  /* ---- a cache drained with nothing else due (no batch, no delayed
+   * free, the grant not spent): the slow path's shortcut (core/alloc.c,
+   * refill) points the slot back at the class's own pages, and the
+   * statistics count each malloc once */
+  uworker_run(&W, job_alloc, NULL);
+  brisk_remote_flush_all(hm);
+  enum { K = 8 };
+  for (int i = 0; i < K; i++) brisk_free(blk[i]);
+  UCHECK(held(bin) == K && *slot == fp && hm->remote_mask == 0, "drain: %u held, mask %#lx", held(bin),
+         (unsigned long)hm->remote_mask);
+  /* a grant far from spent, the count (fast_grant - fast_left) unchanged */
+  int64_t d = 1000 - hm->stats.fast_left;
+  hm->stats.fast_left += d;
+  hm->stats.fast_grant += (uint64_t)d;
+  uint32_t ticks = hm->house_ticks;
+  brisk_stats_t s0, s1;
+  UCHECK(brisk_stats_get(&s0) == 0, "stats");
+  for (int i = K - 1; i >= 0; i--) UCHECK(brisk_malloc(SZ) == blk[i], "drain: pop %d", i);
+  UCHECK(*slot == fp && fp->free == NULL, "the pops left the slot or the cache");
+  void *mine[3];
+  for (int i = 0; i < 3; i++) {
+    mine[i] = brisk_malloc(SZ);
+    UCHECK(mine[i] != NULL && segment_of_ptr(mine[i])->heap == hm, "drain: malloc %d not from own page", i);
+  }
+  UCHECK(*slot == hm->queues[bin].first && *slot != fp, "drain: slot %p, not the class's first page",
+         (void *)*slot);
+  UCHECK(hm->house_ticks == ticks, "drain: the malloc went through heap_alloc's housekeeping");
+  UCHECK(brisk_stats_get(&s1) == 0, "stats");
+  UCHECK(s1.malloc_calls - s0.malloc_calls == K + 3, "drain: %llu mallocs counted, want %d",
+         (unsigned long long)(s1.malloc_calls - s0.malloc_calls), K + 3);
+  UCHECK(s1.allocated - s0.allocated == (uint64_t)(K + 3) * SZ, "drain: %llu bytes counted, want %d",
+         (unsigned long long)(s1.allocated - s0.allocated), (K + 3) * SZ);
+  for (int i = 0; i < 3; i++) brisk_free(mine[i]);
+  for (int i = 0; i < K; i++) brisk_free(blk[i]);
+  brisk_foreign_flush_all(hm);
+  brisk_remote_flush_all(hm);
+  brisk_check_heap(hm);
 
   uworker_stop(&W);
   brisk_check_heap(hm);
