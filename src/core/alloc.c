@@ -62,7 +62,10 @@ static void *alloc_once(heap_t *heap, size_t size, bool *zeroed, size_t *usable)
  * sample: from the guarded pool (safety/guard.h) if it has a slot;
  * periodic: the fast path's grant ran out (the housekeeping tick).
  * *zeroed tells whether the memory is known to be zero.  Out of memory:
- * give back what brisk keeps cached and try once more.  NULL on failure. */
+ * give back what brisk keeps cached and try once more.  NULL on failure.
+ * Whatever it does before alloc_once that can be due on a call (a flush,
+ * a collection, a sample, the tick) must also be a condition that keeps
+ * brisk_alloc_slow's shortcut (refill_only below) from running. */
 static void *heap_alloc(heap_t *heap, size_t size, bool sample, bool periodic, bool *zeroed) {
   if (unlikely(heap->kind == HEAP_DEAD)) brisk_output_fatal("brisk_heap_malloc(): heap destroyed", heap);
   if (unlikely(heap->consumer)) {

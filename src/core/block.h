@@ -132,9 +132,9 @@ static ALWAYS_INLINE block_t *block_pop(block_t **list) {
  * or damage: the slow path's block_pop aborts on it).  A link that fails
  * the two-instruction test — the end of the list, or a block of another
  * segment on a foreign cache's list — gets block_link_far_ok, the test
- * brisk_block_link_cold makes, on the branch off the hot line: larson's foreign caches, whose lists cross
- * segments, took a third of their mallocs through the slow path for it.
- * block_take then hands b out. */
+ * brisk_block_link_cold makes, on the branch off the hot line: larson's
+ * foreign caches, whose lists cross segments, took a third of their
+ * mallocs through the slow path for it.  block_take then hands b out. */
 static ALWAYS_INLINE block_t *block_peek(block_t *const *list, block_t **next) {
   block_t *b = *list;
   if (b == NULL) return NULL;
