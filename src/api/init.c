@@ -17,13 +17,16 @@
  * recognised), and is simply not reused.  The forking thread's own heap is
  * consistent unless the fork came from a signal handler that interrupted
  * this thread inside malloc; POSIX allows only async-signal-safe calls in
- * such a child, and brisk asks no more.
+ * such a child, and brisk asks no more.  With meshing (core/mesh.h), the
+ * prepare handler copies the memory file that meshed pages share and the
+ * child moves its meshed pages onto a copy of its own.
  */
 #include <pthread.h>
 
 #include "core/block.h"
 #include "core/heap.h"
 #include "core/huge.h"
+#include "core/mesh.h"
 #include "core/options.h"
 #include "core/owned.h"
 #include "observe/event.h"
@@ -44,6 +47,7 @@ static int process_ready;
 const int brisk_init_linked = 1;
 
 static void atfork_child(void) {
+  brisk_mesh_atfork_child(); /* first: until then the child shares meshed pages */
   brisk_huge_atfork_child();
   brisk_segment_atfork_child();
   brisk_heap_atfork_child();
@@ -61,7 +65,8 @@ static void process_init(void) {
   brisk_block_key_init(); /* no-op if the first heap already drew it */
   brisk_heap_process_init();
   brisk_guard_init(); /* BRISK_GUARD_SAMPLE: the SIGSEGV handler */
-  pthread_atfork(NULL, NULL, atfork_child);
+  brisk_mesh_init(); /* BRISK_MESH */
+  pthread_atfork(brisk_mesh_atfork_prepare, brisk_mesh_atfork_parent, atfork_child);
   /* BRISK_RO_GLOBALS: the options and the secrets are final: read-only
    * from now on (a refusal leaves them writable; nothing else depends on it). */
   if (BRISK_RO_GLOBALS) {

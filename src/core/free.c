@@ -22,12 +22,19 @@
 #include "core/foreign.h"
 #include "core/huge.h"
 #include "core/large.h"
+#include "core/mesh.h"
 #include "core/page.h"
 #include "core/remote.h"
 #include "core/segmap.h"
 #include "observe/event.h"
 #include "safety/guard.h"
 #include "safety/zero.h"
+
+/* Whether p (a carved block start of `page`) is a block that meshing
+ * withheld (core/mesh.h): free, though it carries no free mark. */
+static inline bool page_withholds(const page_t *page, const void *p) {
+  return unlikely(__atomic_load_n(&page->flags, __ATOMIC_RELAXED) & PAGE_MESHED) && brisk_mesh_withheld(page, p);
+}
 
 /* Span head of p in segment seg, validated as holding a live block at p
  * (for a large span, p may be interior only when the span is aligned).
@@ -39,7 +46,7 @@ static page_t *checked_span(segment_t *seg, const void *p, const char *fn) {
   switch (page->kind) {
   case SPAN_PAGE:
     if (!page_is_carved_block(page, p)) brisk_output_fatal(fn, p);
-    if (block_is_free((const block_t *)p)) brisk_output_double_free(p);
+    if (block_is_free((const block_t *)p) || page_withholds(page, p)) brisk_output_double_free(p);
     return page;
   case SPAN_LARGE:
     if (off >= page->block_size ||
@@ -223,6 +230,7 @@ NOINLINE void brisk_free_in_segment(segment_t *seg, page_t *page, void *p) {
     brisk_output_fatal(page->kind == SPAN_FREE ? "double free or invalid pointer" : "free(): invalid pointer", p);
   }
   if (unlikely(!page_is_carved_block(page, p))) brisk_output_fatal("free(): invalid pointer", p);
+  if (page_withholds(page, p)) brisk_output_double_free(p);
   heap_t *heap = brisk_heap_tls;
   /* Another thread heap's block that the fast path declined (a block of
    * a page of several slices, or one whose page state changed meanwhile):

@@ -49,6 +49,7 @@ static const option_desc_t table[] = {
     {"BRISK_TRACE_SYSCALLS", &brisk_options.trace_syscalls, 0, 1},
     {"BRISK_GUARD_SAMPLE", &brisk_options.guard_sample, 0, 1L << 30},
     {"BRISK_GUARD_SLOTS", &brisk_options.guard_slots, 1, 16384},
+    {"BRISK_MESH", &brisk_options.mesh, 0, 1},
     {"BRISK_TRACE_STACKS", &brisk_options.trace_stacks, 0, 1},
     {"BRISK_TRACE_ROOT", &brisk_options.trace_root, 0, 1L << 31},
 };

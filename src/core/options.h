@@ -16,6 +16,7 @@ typedef struct options_s {
   long guard_sample;   /* BRISK_GUARD_SAMPLE: guard about every Nth allocation
                           of up to 4 KiB (safety/guard.h); 0: off */
   long guard_slots;    /* BRISK_GUARD_SLOTS: guarded blocks the pool holds */
+  long mesh;           /* BRISK_MESH: merge sparse OS pages (core/mesh.h) */
   /* BRISK_STATS_FILE: where the exit statistics go ("" = stderr); %p, %e
    * and %% are expanded at exit (observe/stats.c).  Implies BRISK_STATS=1. */
   char stats_file[256];

@@ -20,7 +20,9 @@
  *    `free`/xfree/a delayed or foreign list, and carries the free mark
  *    exactly while it is on a list;
  *  - a page is retired only when used == 0, which implies no block of it
- *    is outstanding anywhere, so no remote thread touches it.
+ *    is outstanding anywhere, so no remote thread touches it; a meshed
+ *    page (PAGE_MESHED) counts its withheld blocks in used, and is
+ *    unmeshed when nothing else is (core/mesh.h) before it is retired.
  * Thread ownership: the heap owner's thread only.
  */
 #include <string.h>
@@ -28,6 +30,7 @@
 #include "core/page.h"
 #include "observe/event.h"
 #include "core/block.h"
+#include "core/mesh.h"
 #include "core/purge.h"
 #include "core/remote.h"
 #include "core/rng.h"
@@ -275,11 +278,27 @@ void brisk_page_on_empty(heap_t *heap, page_t *page) {
   page_unqueue_retire(heap, page);
 }
 
+void brisk_page_set_meshed(page_t *page, bool meshed) {
+  page_set_flags(page, meshed ? page->flags | PAGE_MESHED : page->flags & (uint8_t)~PAGE_MESHED);
+}
+
+/* A meshed page whose only used blocks are withheld: unmeshed, then empty.
+ * Its withheld blocks go back on the list only when the page is kept (the
+ * only page of its bin); one to be retired leaves its fresh pages untouched. */
+static NOINLINE void page_meshed_idle(heap_t *heap, page_t *page, bool retiring) {
+  if (page->used != brisk_mesh_withheld_count(page)) return;
+  bool kept = !retiring && heap->queues[page->bin].first == page && page->next == NULL &&
+              !(page->flags & PAGE_IN_FULL);
+  brisk_mesh_unmesh_page(page, kept);
+  brisk_page_set_meshed(page, false);
+}
+
 void brisk_page_free_local(heap_t *heap, page_t *page, block_t *b) {
   block_on_free(b);
   block_push(&page->free, b);
   page->used--;
   if (page->flags & PAGE_IN_FULL) page_from_full(heap, page);
+  if (unlikely(page->flags & PAGE_MESHED)) page_meshed_idle(heap, page, false);
   if (page->used == 0) brisk_page_on_empty(heap, page);
 }
 
@@ -315,6 +334,7 @@ void brisk_page_collect_all(heap_t *heap, bool retire_all) {
     while (page != NULL) {
       page_t *next = page->next;
       page_collect(page);
+      if (retire_all && (page->flags & PAGE_MESHED)) page_meshed_idle(heap, page, true);
       if (page->used == 0 && retire_all) {
         queue_remove(&heap->queues[bin], page);
         page_retire(heap, page);

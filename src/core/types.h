@@ -69,6 +69,8 @@ enum {
   PAGE_HAS_ALIGNED = 2, /* large span: its block was handed out at an interior offset */
   PAGE_NOT_SMALL = 4,   /* span is free, large or metadata (or not a head) */
   PAGE_MULTI = 8,       /* page area of more than one slice (blocks > 8 KiB) */
+  PAGE_MESHED = 16,     /* some of its OS pages are meshed (core/mesh.h): every
+                           free checks for a withheld block */
 };
 
 /* page_t.xfree state, in the two low bits of the word. */
@@ -259,6 +261,9 @@ typedef struct heap_s {
                                            transfer cache (no direct slot points at them) */
   struct quarantine_s *quarantine;      /* BRISK_QUARANTINE: core/quarantine.c */
   uint64_t rng;                         /* BRISK_RANDOM_ORDER: xorshift state, 0 until seeded */
+  uint64_t mesh_last_ms;                /* BRISK_MESH (core/mesh.c): the last pass, */
+  uint64_t mesh_freed;                  /* stats.freed_bytes then, */
+  uint32_t mesh_period_ms;              /* and the wait before the next */
   struct heap_s *all_next;              /* list of every heap (immortal) */
   struct heap_s *abandoned_next;        /* abandoned list; HEAP_DEAD: the reuse pool */
   /* HEAP_OWNED (core/owned.c): its huge blocks, which any thread may

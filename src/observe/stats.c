@@ -21,6 +21,7 @@
 
 #include "core/heaplist.h"
 #include "core/huge.h"
+#include "core/mesh.h"
 #include "core/options.h"
 #include "core/segment.h"
 #include "core/sizeclass.h"
@@ -198,6 +199,14 @@ BRISK_API void brisk_stats_print(int fd) {
     brisk_output_u64(&o, e.sys_calls[BRISK_SYS_MPROTECT]);
   }
   brisk_output_str(&o, "\n");
+  if (brisk_mesh_enabled) {
+    mesh_stats_t m;
+    brisk_mesh_stats(&m);
+    row_count(&o, "mesh passes", m.passes);
+    row_size(&o, "meshed now", m.meshed_pages * BRISK_OS_PAGE);
+    row_size(&o, "  of which purged", m.zero_pages * BRISK_OS_PAGE);
+    row_size(&o, "  held by file pages", m.file_pages * BRISK_OS_PAGE);
+  }
   print_classes(&o);
   brisk_output_flush(&o);
 }
@@ -219,6 +228,19 @@ BRISK_API int brisk_stats_value(const char *name, uint64_t *out) {
   }
   BRISK_STATS_FIELDS(LOOKUP)
 #undef LOOKUP
+  /* meshing's counters (core/mesh.h): by name only, the struct stays as it is */
+  mesh_stats_t m;
+  brisk_mesh_stats(&m);
+  const struct { const char *name; uint64_t v; } extra[] = {
+      {"mesh_enabled", brisk_mesh_enabled}, {"mesh_passes", m.passes},
+      {"mesh_pages", m.meshed_pages},       {"mesh_zero_pages", m.zero_pages},
+      {"mesh_file_pages", m.file_pages},
+  };
+  for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+    if (same_name(name, extra[i].name)) {
+      *out = extra[i].v;
+      return 0;
+    }
   return ENOENT;
 }
 

@@ -125,4 +125,35 @@ _Noreturn void brisk_os_abort(void);
  * async-signal-safe.  Call once; returns 0 or an errno value. */
 int brisk_os_fault_hook(bool (*claim)(void *addr));
 
+
+/* ---------------------------------------------------------- meshing
+ * core/mesh.c: OS pages of the heap that share one page of a memory file.
+ * Each call saves errno; the remaps are reported to the event hook as
+ * mmap, a hole punched in the file as madvise (both give pages back). */
+
+/* A memory file (memfd, close-on-exec) of `size` bytes reading as zero,
+ * holes until written; its descriptor, or -1 when the kernel refuses. */
+int brisk_os_memfd(size_t size);
+/* Write / read len bytes at file offset off (pwrite / pread, retried on
+ * EINTR and short counts).  true when all of them moved. */
+bool brisk_os_file_write(int fd, const void *buf, size_t len, uint64_t off);
+bool brisk_os_file_read(int fd, void *buf, size_t len, uint64_t off);
+/* Punch a hole (free the pages) of len bytes at file offset off; the
+ * range reads as zero after.  Failures are ignored (the pages stay). */
+void brisk_os_file_punch(int fd, uint64_t off, size_t len);
+/* Replace the pages of [p, p+size) by a shared mapping of the file's
+ * [off, off+size) (MAP_FIXED).  false, with the old pages intact, when the
+ * kernel refuses. */
+bool brisk_os_map_file_at(void *p, size_t size, int fd, uint64_t off);
+/* Replace the pages of [p, p+size) by fresh private zero pages
+ * (MAP_FIXED); false, with the old mapping intact, when refused. */
+bool brisk_os_map_anon_at(void *p, size_t size);
+/* Block every signal in the calling thread; returns the mask to restore. */
+uint64_t brisk_os_signals_block(void);
+void brisk_os_signals_restore(uint64_t old);
+/* Threads of the process now (/proc/self/stat), 0 when unreadable. */
+long brisk_os_thread_count(void);
+/* The kernel's limit on mappings per process (vm.max_map_count). */
+long brisk_os_map_count_max(void);
+
 #endif /* BRISK_OS_H */

@@ -5,8 +5,11 @@
  * mprotect, getrandom, write, open/read of /proc/self/statm, the
  * statistics and trace files' open/write/close, getpid/gettid/getppid,
  * reads of /proc/self/maps and cmdline, readlink of /proc/self/exe,
- * clock_gettime, sigaction for the guard pool's SIGSEGV handler); each
- * memory call is reported to the event hook.
+ * clock_gettime, sigaction for the guard pool's SIGSEGV handler, and
+ * meshing's memfd_create/ftruncate/pread/pwrite/fallocate, fixed
+ * remaps, rt_sigprocmask and reads of /proc/self/stat and
+ * /proc/sys/vm/max_map_count); each memory call is reported to the event
+ * hook.
  * Thread-safety: all functions are safe from any thread and take no lock.
  */
 #include "os/os.h"
@@ -19,6 +22,7 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -363,4 +367,108 @@ int brisk_os_fault_hook(bool (*claim)(void *addr)) {
   int err = rc == 0 ? 0 : errno;
   errno = saved;
   return err;
+}
+
+/* ------------------------------------------------------------- meshing */
+
+int brisk_os_memfd(size_t size) {
+  int saved = errno;
+  int fd = (int)syscall(SYS_memfd_create, "brisk-mesh", 1u /* MFD_CLOEXEC */);
+  if (fd >= 0 && ftruncate(fd, (off_t)size) != 0) {
+    close(fd);
+    fd = -1;
+  }
+  errno = saved;
+  return fd;
+}
+
+bool brisk_os_file_write(int fd, const void *buf, size_t len, uint64_t off) {
+  int saved = errno;
+  const char *b = buf;
+  while (len > 0) {
+    ssize_t n = pwrite(fd, b, len, (off_t)off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    b += n, len -= (size_t)n, off += (uint64_t)n;
+  }
+  errno = saved;
+  return len == 0;
+}
+
+bool brisk_os_file_read(int fd, void *buf, size_t len, uint64_t off) {
+  int saved = errno;
+  char *b = buf;
+  while (len > 0) {
+    ssize_t n = pread(fd, b, len, (off_t)off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    b += n, len -= (size_t)n, off += (uint64_t)n;
+  }
+  errno = saved;
+  return len == 0;
+}
+
+void brisk_os_file_punch(int fd, uint64_t off, size_t len) {
+  int saved = errno;
+  int rc = fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len);
+  errno = saved;
+  brisk_event_syscall(BRISK_SYS_MADVISE, NULL, len, rc == 0);
+}
+
+bool brisk_os_map_file_at(void *p, size_t size, int fd, uint64_t off) {
+  int saved = errno;
+  void *q = mmap(p, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, (off_t)off);
+  errno = saved;
+  brisk_event_syscall(BRISK_SYS_MMAP, p, size, q == p);
+  return q == p;
+}
+
+bool brisk_os_map_anon_at(void *p, size_t size) {
+  int saved = errno;
+  void *q = mmap(p, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+  errno = saved;
+  brisk_event_syscall(BRISK_SYS_MMAP, p, size, q == p);
+  return q == p;
+}
+
+/* The raw system call: glibc's sigprocmask would keep its own signals
+ * (thread cancellation, setxid) deliverable; nothing may run inside a
+ * mesh step, so every one is blocked (the kernel ignores SIGKILL/SIGSTOP). */
+uint64_t brisk_os_signals_block(void) {
+  int saved = errno;
+  uint64_t all = ~(uint64_t)0, old = 0;
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, sizeof all);
+  errno = saved;
+  return old;
+}
+
+void brisk_os_signals_restore(uint64_t old) {
+  int saved = errno;
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof old);
+  errno = saved;
+}
+
+/* Field 20 of /proc/self/stat (num_threads), counted after the command
+ * name's closing parenthesis (the name may hold spaces and parentheses). */
+long brisk_os_thread_count(void) {
+  char buf[1024];
+  size_t n = brisk_os_read_file("/proc/self/stat", buf, sizeof buf - 1);
+  buf[n] = 0;
+  const char *s = NULL;
+  for (size_t i = 0; i < n; i++)
+    if (buf[i] == ')') s = buf + i + 1;
+  if (s == NULL) return 0;
+  for (int field = 2; field < 20 && *s; s++)
+    if (*s == ' ') field++;
+  long v = 0;
+  while (*s >= '0' && *s <= '9') v = v * 10 + (*s++ - '0');
+  return v;
+}
+
+long brisk_os_map_count_max(void) {
+  char buf[32];
+  size_t n = brisk_os_read_file("/proc/sys/vm/max_map_count", buf, sizeof buf - 1);
+  long v = 0;
+  for (size_t i = 0; i < n && buf[i] >= '0' && buf[i] <= '9'; i++) v = v * 10 + (buf[i] - '0');
+  return v > 0 ? v : 65530;
 }
