@@ -4,6 +4,7 @@
  * BRISK_DEBUG_FULL is 1.  Reads; never changes anything. */
 #include "core/check.h"
 #include "core/block.h"
+#include "core/mesh.h"
 #include "core/page.h"
 #include "core/segmap.h"
 #include "core/segment.h"
@@ -32,6 +33,8 @@ static void check_page(const heap_t *heap, const page_t *page) {
   uint16_t fast = page->flags != 0 ? 0 : (uint16_t)(end > 65535 ? 65535 : end);
   REQUIRE(page->fast_end == fast, "fast_end follows flags and capacity", page);
   REQUIRE(!(page->flags & PAGE_MULTI) == (page->slice_count == 1), "PAGE_MULTI iff several slices", page);
+  const char *why;
+  if (page->slice_count == 1 && !brisk_mesh_page_ok(page, &why)) brisk_output_fatal(why, page);
 }
 
 /* The span partition of slices 1..63, descriptor offsets, used_slices,

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "core/block.h"
+#include "core/check.h"
 #include "core/options.h"
 #include "core/page.h"
 #include "core/segment.h"
@@ -485,6 +486,17 @@ static uint32_t mesh_pass(heap_t *heap) {
     t->changed = 0;
   }
   brisk_os_unmap_untracked(scratch, bytes);
+  if (BRISK_DEBUG_FULL) {
+    for (segment_t *seg = heap->segments; seg != NULL; seg = seg->next)
+      for (unsigned i = 1; i < BRISK_SLICES_PER_SEGMENT; i += seg->pages[i].slice_count) {
+        page_t *page = &seg->pages[i];
+        if (page->kind != SPAN_PAGE || page->slice_count != 1) continue;
+        for (const block_t *b = page->free; b != NULL; b = block_next(b))
+          if (block_meshed(table_of(seg), i, (uint32_t)((const uint8_t *)b - page_area(page)), page->block_size))
+            brisk_output_fatal("mesh pass left a listed block in a meshed page", b);
+      }
+  }
+  check_point(heap);
   return done;
 }
 
@@ -542,19 +554,41 @@ void brisk_mesh_unmesh_page(page_t *page, bool relink) {
   }
   ADD(M.meshed_pages, -(uint64_t)n);
   if (n != 0) table_sub(t, n);
-  uint64_t *w = t->withheld[slice];
-  uint32_t bs = page->block_size;
-  for (uint32_t i = 0; i < PAGE_BLOCK_WORDS; i++) {
-    for (uint64_t m = w[i]; relink && m != 0; m &= m - 1) {
-      block_t *b = (block_t *)(area + (size_t)(i * 64 + (uint32_t)__builtin_ctzll(m)) * bs);
+  memset(t->withheld[slice], 0, sizeof t->withheld[slice]);
+  if (relink) {
+    /* Every block is free; those freed since the mesh that lie in an OS
+     * page just replaced lost their link: the whole list anew. */
+    uint32_t bs = page->block_size;
+    page->free = NULL;
+    for (uint32_t k = page->capacity; k-- > 0;) {
+      block_t *b = (block_t *)(area + (size_t)k * bs);
       block_mark_free(b);
       block_push(&page->free, b);
     }
-    w[i] = 0;
   }
   page->used -= t->withheld_count[slice];
   t->withheld_count[slice] = 0;
   t->seen_used[slice] = 0;
+}
+
+/* ------------------------------------------------------------ checks */
+
+bool brisk_mesh_page_ok(const page_t *page, const char **why) {
+  const segment_t *seg = segment_of_page(page);
+  const mesh_table_t *t = table_of(seg);
+  unsigned slice = slice_of(page);
+  uint32_t meshed = 0, held = 0;
+  for (unsigned j = 0; j < SLICE_OSP; j++) meshed += t->host[slice * SLICE_OSP + j] != 0;
+  for (unsigned i = 0; i < PAGE_BLOCK_WORDS; i++) held += (uint32_t)__builtin_popcountll(t->withheld[slice][i]);
+  *why = NULL;
+  if (held != t->withheld_count[slice]) *why = "withheld blocks counted";
+  else if (!(page->flags & PAGE_MESHED) && (meshed != 0 || held != 0)) *why = "PAGE_MESHED iff meshed or withheld";
+  else if (held > page->used) *why = "withheld blocks are counted used";
+  for (const block_t *b = page->free; *why == NULL && b != NULL; b = block_next(b)) {
+    uint32_t off = (uint32_t)((const uint8_t *)b - page_area(page));
+    if (bit_get(t->withheld[slice], off / page->block_size)) *why = "no withheld block on the free list";
+  }
+  return *why == NULL;
 }
 
 /* ------------------------------------------------------------ fork */

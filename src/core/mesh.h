@@ -56,10 +56,15 @@ bool brisk_mesh_withheld(const page_t *page, const void *p);
 uint32_t brisk_mesh_withheld_count(const page_t *page);
 /* Unmesh idle `page` (used == withheld count; owner): fresh zero memory
  * for its meshed OS pages, the file pages given back when no other page
- * maps them, used -= withheld.  relink: put the withheld blocks back on
- * the free list (the page is kept), else the caller retires it.  The
+ * maps them, used -= withheld.  relink: the page is kept: its free list
+ * is made anew, every carved block on it; else the caller retires it.  The
  * caller clears PAGE_MESHED. */
 void brisk_mesh_unmesh_page(page_t *page, bool relink);
+
+/* The debug-full walk (core/check.c): the page's table agrees with its
+ * flags and counts, and its free list holds no withheld block.  false
+ * with *why set otherwise. */
+bool brisk_mesh_page_ok(const page_t *page, const char **why);
 
 /* Fork (api/init.c): the prepare handler copies the memory file (no lock,
  * a mapping and one read), the parent's frees the copy, the child's puts

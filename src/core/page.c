@@ -283,8 +283,8 @@ void brisk_page_set_meshed(page_t *page, bool meshed) {
 }
 
 /* A meshed page whose only used blocks are withheld: unmeshed, then empty.
- * Its withheld blocks go back on the list only when the page is kept (the
- * only page of its bin); one to be retired leaves its fresh pages untouched. */
+ * Its free list is made anew only when the page is kept (the only page of
+ * its bin); one to be retired leaves its fresh memory untouched. */
 static NOINLINE void page_meshed_idle(heap_t *heap, page_t *page, bool retiring) {
   if (page->used != brisk_mesh_withheld_count(page)) return;
   bool kept = !retiring && heap->queues[page->bin].first == page && page->next == NULL &&
