@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # bench/bench.mk — benchmark suite (included by the top-level Makefile).
-#   make bench        full run (20-40 min): every workload x every allocator
+#   make bench        full run (20-40 min): every workload x every allocator,
+#                     and brisk with meshing on (variant "mesh")
 #   make bench-quick  smaller parameters, fewer rounds (< 5 min on 2 cores)
 #   make bench-progs  only build the workload programs into build/bench/
 #   make bench-safety quick run of brisk beside its checks-compiled-out
@@ -36,10 +37,10 @@ build/bench/%: bench/%.c bench/common.h | build/bench
 build/bench:
 	mkdir -p $@
 
-# $(call bench_run,MODE)
+# $(call bench_run,MODE[,BRISK-ONLY FLAGS])
 define bench_run
 	@if $(MAKE) --no-print-directory lib; then \
-	  bench/run.sh $(1) $(BENCH_ARGS); \
+	  bench/run.sh $(1) $(2) $(BENCH_ARGS); \
 	elif [ "$(BENCH_STRICT)" = 1 ]; then \
 	  echo "bench: 'make lib' failed and BENCH_STRICT=1" >&2; exit 1; \
 	else \
@@ -48,8 +49,9 @@ define bench_run
 	fi
 endef
 
+# The full run measures meshing (BRISK_MESH=1, core/mesh.h) as a variant.
 bench: bench-progs
-	$(call bench_run,--full)
+	$(call bench_run,--full,--variants mesh=build/libbrisk.so+BRISK_MESH=1)
 
 bench-quick: bench-progs
 	$(call bench_run,--quick)

@@ -270,10 +270,15 @@ def parse_output(o):
     return checksum, metrics
 
 
+# Variants' own environment (--variants NAME=PATH+VAR=VALUE...).
+VARIANT_ENV = {}
+
+
 def alloc_env(alloc, paths, extra):
     env = dict(os.environ)
     env.pop("LD_PRELOAD", None)
     env.update(extra)
+    env.update(VARIANT_ENV.get(alloc, {}))
     if paths[alloc]:
         env["LD_PRELOAD"] = paths[alloc]
     return env
@@ -666,8 +671,8 @@ def main():
     ap.add_argument("--allocators", help="comma-separated subset of " + ",".join(ALL_ALLOCATORS))
     ap.add_argument("--no-brisk", action="store_true", help="leave brisk out")
     ap.add_argument("--variants", help="extra brisk builds measured beside the others, as "
-                    "NAME=PATH,... (e.g. hardened=build/libbrisk-hardened.so); reported "
-                    "against brisk as well")
+                    "NAME=PATH[+VAR=VALUE...],... (e.g. hardened=build/libbrisk-hardened.so, "
+                    "mesh=build/libbrisk.so+BRISK_MESH=1); reported against brisk as well")
     ap.add_argument("--no-callgrind", action="store_true")
     ap.add_argument("--timeout", type=float, help="seconds per run (default quick 20, full 120); "
                     "after a timeout that allocator skips the remaining rounds of the workload")
@@ -725,10 +730,13 @@ def main():
             paths[a] = p
             allocs.append(a)
     for spec in (args.variants.split(",") if args.variants else []):
-        name, _, path = spec.partition("=")
+        name, _, rest = spec.partition("=")
+        path, *envs = rest.split("+")
         path = os.path.join(ROOT, path) if path and not os.path.isabs(path) else path
-        if not name or not path or not os.path.exists(path) or not preload_ok(path):
-            sys.exit("bad --variants entry %r (NAME=PATH of a preloadable library)" % spec)
+        if (not name or not path or not os.path.exists(path) or not preload_ok(path)
+                or any("=" not in e for e in envs)):
+            sys.exit("bad --variants entry %r (NAME=PATH[+VAR=VALUE...] of a preloadable library)" % spec)
+        VARIANT_ENV[name] = dict(e.split("=", 1) for e in envs)
         paths[name] = path
         allocs.append(name)
         COLORS.setdefault(name, "#9467bd")
@@ -761,7 +769,8 @@ def main():
                 for a in order:
                     if any(x["rc"] == "timeout" for x in results[w["name"]][a]):
                         continue
-                    res = run_once(cmd, paths[a], alloc_env("glibc", paths, w["env"]), timeout, tmp)
+                    res = run_once(cmd, paths[a], alloc_env("glibc", paths, dict(w["env"], **VARIANT_ENV.get(a, {}))),
+                                   timeout, tmp)
                     res["checksum"], res["metrics"] = parse_output(res["out"])
                     res["round"] = r
                     del res["out"]

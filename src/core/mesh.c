@@ -28,9 +28,8 @@
 #include <string.h>
 
 #include "core/block.h"
-#include "core/check.h"
 #include "core/options.h"
-#include "core/page.h"
+#include "core/pageflags.h"
 #include "core/segment.h"
 #include "core/source.h"
 #include "observe/output.h"
@@ -88,9 +87,13 @@ static struct {
   uint32_t nsegs;
   long budget;           /* mappings (VMAs) meshing may still add */
   uint64_t passes, meshed_pages, zero_pages, file_pages; /* relaxed atomics */
-  void *fork_copy;       /* prepare handler: the file's first fork_len bytes */
-  size_t fork_len;
 } M = {.fd = -1};
+
+/* The prepare handler's copy of the file's first fork_len bytes, for the
+ * parent's and the child's handlers of the same fork: the forking
+ * thread's (several threads may fork at once). */
+static __thread void *fork_copy __attribute__((tls_model("initial-exec")));
+static __thread size_t fork_len __attribute__((tls_model("initial-exec")));
 
 static void lock(void) {
   while (__atomic_exchange_n(&M.lock, 1, __ATOMIC_ACQUIRE)) cpu_relax();
@@ -115,7 +118,7 @@ static bool file_ready(void) {
   }
   long maps = brisk_os_map_count_max();
   M.budget = maps > 2 * MAPS_KEPT ? maps - MAPS_KEPT : maps / 2;
-  M.fd = fd;
+  __atomic_store_n(&M.fd, fd, __ATOMIC_RELAXED);
   return true;
 }
 
@@ -424,7 +427,7 @@ static void page_withhold(page_t *page, mesh_table_t *t, unsigned slice) {
   page->used += added;
   t->withheld_count[slice] = (uint16_t)(t->withheld_count[slice] + added);
   t->seen_used[slice] = (uint16_t)(page->used + 1);
-  brisk_page_set_meshed(page, true);
+  page_set_flags(page, page->flags | PAGE_MESHED);
 }
 
 /* One pass over heap's pages; returns the OS pages meshed or purged. */
@@ -496,7 +499,6 @@ static uint32_t mesh_pass(heap_t *heap) {
             brisk_output_fatal("mesh pass left a listed block in a meshed page", b);
       }
   }
-  check_point(heap);
   return done;
 }
 
@@ -594,8 +596,8 @@ bool brisk_mesh_page_ok(const page_t *page, const char **why) {
 /* ------------------------------------------------------------ fork */
 
 void brisk_mesh_atfork_prepare(void) {
-  M.fork_copy = NULL;
-  if (M.fd < 0) return;
+  fork_copy = NULL;
+  if (__atomic_load_n(&M.fd, __ATOMIC_RELAXED) < 0) return;
   size_t len = (size_t)__atomic_load_n(&M.bump, __ATOMIC_RELAXED) * OSP;
   if (len == 0) return;
   void *copy = brisk_os_map_untracked(len);
@@ -604,13 +606,13 @@ void brisk_mesh_atfork_prepare(void) {
     brisk_os_unmap_untracked(copy, len);
     return;
   }
-  M.fork_copy = copy;
-  M.fork_len = len;
+  fork_copy = copy;
+  fork_len = len;
 }
 
 void brisk_mesh_atfork_parent(void) {
-  if (M.fork_copy != NULL) brisk_os_unmap_untracked(M.fork_copy, M.fork_len);
-  M.fork_copy = NULL;
+  if (fork_copy != NULL) brisk_os_unmap_untracked(fork_copy, fork_len);
+  fork_copy = NULL;
 }
 
 /* The child shares the parent's memory file: until it has a file of its
@@ -628,8 +630,8 @@ void brisk_mesh_atfork_child(void) {
   for (uint32_t f = 0; f < bump; f++) {
     if (__atomic_load_n(&M.refs[f], __ATOMIC_RELAXED) == 0) continue;
     const uint8_t *src = page;
-    if (M.fork_copy != NULL && (size_t)(f + 1) * OSP <= M.fork_len)
-      src = (const uint8_t *)M.fork_copy + (size_t)f * OSP;
+    if (fork_copy != NULL && (size_t)(f + 1) * OSP <= fork_len)
+      src = (const uint8_t *)fork_copy + (size_t)f * OSP;
     else if (!brisk_os_file_read(M.fd, page, OSP, (uint64_t)f * OSP))
       brisk_output_fatal("brisk: mesh: the fork child could not read a meshed page", NULL);
     if (!brisk_os_file_write(fd, src, OSP, (uint64_t)f * OSP))
@@ -647,8 +649,8 @@ void brisk_mesh_atfork_child(void) {
   }
   brisk_os_close(M.fd);
   M.fd = fd;
-  if (M.fork_copy != NULL) brisk_os_unmap_untracked(M.fork_copy, M.fork_len);
-  M.fork_copy = NULL;
+  if (fork_copy != NULL) brisk_os_unmap_untracked(fork_copy, fork_len);
+  fork_copy = NULL;
   /* pages given back are found again from the counts */
   M.free_top = 0;
   for (uint32_t f = bump; f-- > 0;)

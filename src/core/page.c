@@ -31,6 +31,7 @@
 #include "observe/event.h"
 #include "core/block.h"
 #include "core/mesh.h"
+#include "core/pageflags.h"
 #include "core/purge.h"
 #include "core/remote.h"
 #include "core/rng.h"
@@ -73,19 +74,6 @@ static void queue_push_back(page_queue_t *q, page_t *page) {
   else
     q->first = page;
   q->last = page;
-}
-
-/* Recompute fast_end from flags and capacity (see the invariant). */
-static void page_sync_fast(page_t *page) {
-  uint32_t end = (uint32_t)page->capacity * page->block_size;
-  /* relaxed atomic: other threads' free fast paths read it (core/fast.h) */
-  __atomic_store_n(&page->fast_end, page->flags != 0 ? 0 : (uint16_t)(end > 65535 ? 65535 : end), __ATOMIC_RELAXED);
-}
-
-static void page_set_flags(page_t *page, uint8_t flags) {
-  /* relaxed atomic: other threads' frees read it (core/free.c) */
-  __atomic_store_n(&page->flags, flags, __ATOMIC_RELAXED);
-  page_sync_fast(page);
 }
 
 void brisk_page_update_direct(heap_t *heap, unsigned bin) {
@@ -278,10 +266,6 @@ void brisk_page_on_empty(heap_t *heap, page_t *page) {
   page_unqueue_retire(heap, page);
 }
 
-void brisk_page_set_meshed(page_t *page, bool meshed) {
-  page_set_flags(page, meshed ? page->flags | PAGE_MESHED : page->flags & (uint8_t)~PAGE_MESHED);
-}
-
 /* A meshed page whose only used blocks are withheld: unmeshed, then empty.
  * Its free list is made anew only when the page is kept (the only page of
  * its bin); one to be retired leaves its fresh memory untouched. */
@@ -290,7 +274,7 @@ static NOINLINE void page_meshed_idle(heap_t *heap, page_t *page, bool retiring)
   bool kept = !retiring && heap->queues[page->bin].first == page && page->next == NULL &&
               !(page->flags & PAGE_IN_FULL);
   brisk_mesh_unmesh_page(page, kept);
-  brisk_page_set_meshed(page, false);
+  page_set_flags(page, page->flags & (uint8_t)~PAGE_MESHED);
 }
 
 void brisk_page_free_local(heap_t *heap, page_t *page, block_t *b) {

@@ -90,8 +90,6 @@ void brisk_page_free_local(heap_t *heap, page_t *page, block_t *b);
 /* The fast path emptied `page` (used == 0): retire it unless it is the
  * only page of its bin. */
 void brisk_page_on_empty(heap_t *heap, page_t *page);
-/* Set or clear PAGE_MESHED on `page` (core/mesh.c), fast_end in step. */
-void brisk_page_set_meshed(page_t *page, bool meshed);
 /* Free, as the owner, the blocks other threads left on heap->delayed. */
 void brisk_page_collect_delayed(heap_t *heap);
 /* Collect every remote free of heap; with retire_all, also retire every
