@@ -189,6 +189,13 @@ else
     if [[ $v == release ]]; then
       option_tests "release+opts0" "${envs[@]}" "${OPTS_ZERO[@]}"
       option_tests "release+optsbig" "${envs[@]}" "${OPTS_BIG[@]}"
+      # meshing on (core/mesh.h): every api test, and the stress tests
+      # that fork, churn threads and run out of memory
+      option_tests "release+mesh" "${envs[@]}" BRISK_MESH=1
+    fi
+    if [[ $v == debugfull ]]; then
+      # meshing under the invariant walks
+      api_tests "debugfull+mesh" "${envs[@]}" LD_PRELOAD="$lib" BRISK_MESH=1
     fi
     if [[ $v == hardened ]]; then
       # the mitigations themselves: guard pages, malloc(0) faults,
