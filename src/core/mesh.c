@@ -430,6 +430,16 @@ static void page_withhold(page_t *page, mesh_table_t *t, unsigned slice) {
   page_set_flags(page, page->flags | PAGE_MESHED);
 }
 
+/* Debug-full: no block of the page's list lies in an OS page this pass
+ * planned (those freed since an earlier pass may lie in its meshed ones). */
+static void plan_check(const page_t *page, const mesh_table_t *t, unsigned slice) {
+  for (const block_t *b = page->free; b != NULL; b = block_next(b)) {
+    uint32_t off = (uint32_t)((const uint8_t *)b - page_area(page));
+    for (uint32_t j = off / OSP; j <= (off + page->block_size - 1) / OSP; j++)
+      if ((t->plan[slice] >> j) & 1) brisk_output_fatal("mesh: a listed block in an OS page just meshed", b);
+  }
+}
+
 /* One pass over heap's pages; returns the OS pages meshed or purged. */
 static uint32_t mesh_pass(heap_t *heap) {
   size_t cand_bytes = (size_t)CANDS_MAX * sizeof(cand_t);
@@ -485,20 +495,14 @@ static uint32_t mesh_pass(heap_t *heap) {
   }
   for (segment_t *seg = heap->segments; seg != NULL; seg = seg->next) {
     mesh_table_t *t = table_of(seg);
-    for (uint64_t m = t->changed; m != 0; m &= m - 1) t->plan[__builtin_ctzll(m)] = 0;
+    for (uint64_t m = t->changed; m != 0; m &= m - 1) {
+      unsigned slice = (unsigned)__builtin_ctzll(m);
+      if (BRISK_DEBUG_FULL) plan_check(&seg->pages[slice], t, slice);
+      t->plan[slice] = 0;
+    }
     t->changed = 0;
   }
   brisk_os_unmap_untracked(scratch, bytes);
-  if (BRISK_DEBUG_FULL) {
-    for (segment_t *seg = heap->segments; seg != NULL; seg = seg->next)
-      for (unsigned i = 1; i < BRISK_SLICES_PER_SEGMENT; i += seg->pages[i].slice_count) {
-        page_t *page = &seg->pages[i];
-        if (page->kind != SPAN_PAGE || page->slice_count != 1) continue;
-        for (const block_t *b = page->free; b != NULL; b = block_next(b))
-          if (block_meshed(table_of(seg), i, (uint32_t)((const uint8_t *)b - page_area(page)), page->block_size))
-            brisk_output_fatal("mesh pass left a listed block in a meshed page", b);
-      }
-  }
   return done;
 }
 

@@ -4,8 +4,8 @@
  * phase meshes the survivors of a scattered free; then four threads
  * each take a share of them: check every byte, free half (frees of
  * another thread's meshed blocks: foreign cache, remote batches), rewrite
- * the rest, and churn blocks of their own.  A fork child from one of
- * them reads its survivors intact.  After the threads exit, the main
+ * the rest, and churn blocks of their own.  A fork child of one of
+ * them reads that thread's survivors as it rewrote them.  After the threads exit, the main
  * thread checks and frees what is left; malloc_trim then leaves no page
  * meshed and no file page held.  Skipped on glibc and where meshing is
  * not built.
@@ -67,7 +67,7 @@ static void *worker(void *arg) {
     pid_t pid = fork();
     CHECK(pid >= 0, "fork");
     if (pid == 0) {
-      for (long i = KEEP; i < N; i += KEEP * THREADS)
+      for (long i = 0; i < N; i += KEEP * THREADS) /* this thread's share: rewritten */
         if (obj[i]) verify(i, 1, "in a fork child of a thread");
       _exit(0);
     }
