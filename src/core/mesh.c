@@ -62,6 +62,7 @@ typedef struct mesh_table_s {
   uint16_t withheld_count[BRISK_SLICES_PER_SEGMENT];
   uint16_t seen_used[BRISK_SLICES_PER_SEGMENT]; /* used + 1 when a pass last looked */
   uint16_t plan[BRISK_SLICES_PER_SEGMENT];      /* during a pass: OS pages (bit j) to mesh */
+  int32_t plan_cand[SEG_OSP];                   /* during a pass: a planned OS page's candidate */
   uint64_t changed;                             /* during a pass: slices with planned OS pages */
   uint32_t meshed;                              /* host entries != 0 */
   uint32_t slot;                                /* index on the registry while meshed > 0 */
@@ -86,7 +87,8 @@ static struct {
   segment_t **segs;      /* registry: segments with meshed > 0 */
   uint32_t nsegs;
   long budget;           /* mappings (VMAs) meshing may still add */
-  uint64_t passes, meshed_pages, zero_pages, file_pages; /* relaxed atomics */
+  uint64_t passes, meshed_pages, zero_pages, file_pages, reclaimed; /* relaxed atomics */
+  uint8_t page_buf[OSP]; /* a page's bytes in transit (one thread, signals blocked) */
 } M = {.fd = -1};
 
 /* The prepare handler's copy of the file's first fork_len bytes, for the
@@ -199,6 +201,7 @@ void brisk_mesh_stats(mesh_stats_t *out) {
   out->meshed_pages = __atomic_load_n(&M.meshed_pages, __ATOMIC_RELAXED);
   out->zero_pages = __atomic_load_n(&M.zero_pages, __ATOMIC_RELAXED);
   out->file_pages = __atomic_load_n(&M.file_pages, __ATOMIC_RELAXED);
+  out->reclaimed = __atomic_load_n(&M.reclaimed, __ATOMIC_RELAXED);
 }
 
 /* ------------------------------------------------------------ the pass */
@@ -207,8 +210,11 @@ void brisk_mesh_stats(mesh_stats_t *out) {
  * group.  A group is a list of candidates (from its host, the first)
  * whose masks do not overlap; the host's `uni` is their union. */
 typedef struct cand_s {
-  uint64_t mask[UNITS / 64]; /* its own live units */
-  uint64_t uni[UNITS / 64];  /* host: the group's */
+  uint64_t mask[UNITS / 64];   /* its own live units */
+  uint64_t claim[UNITS / 64];  /* its free blocks' units that stay on its list */
+  uint64_t uni[UNITS / 64];    /* host: the group's live units, */
+  uint64_t uclaim[UNITS / 64]; /* and those its members claimed */
+  int32_t host;                /* the candidate heading its group */
   segment_t *seg;
   uint16_t os;      /* OS page index in the segment */
   uint16_t live;    /* set units */
@@ -217,6 +223,7 @@ typedef struct cand_s {
 } cand_t;
 
 typedef struct pass_s {
+  heap_t *heap;
   cand_t *c;
   uint32_t n;
   int32_t *open; /* hosts that may take more members */
@@ -292,6 +299,9 @@ static bool collect_page(pass_t *ps, segment_t *seg, mesh_table_t *t, unsigned s
     unsigned live = live_mask(page, fb, j, c->mask);
     if (live > UNITS / 2) continue;
     memcpy(c->uni, c->mask, sizeof c->uni);
+    memset(c->claim, 0, sizeof c->claim);
+    memset(c->uclaim, 0, sizeof c->uclaim);
+    c->host = (int32_t)ps->n;
     c->seg = seg, c->os = (uint16_t)os, c->live = (uint16_t)live, c->members = 1, c->next = -1;
     if (++ps->n == CANDS_MAX) return false;
   }
@@ -333,6 +343,7 @@ static void group_candidates(pass_t *ps, int32_t *order) {
       cand_t *h = &ps->c[ps->open[slot]];
       if (h->live + c->live > UNITS || masks_collide(h->uni, c->mask)) continue;
       host = ps->open[slot];
+      c->host = host;
       for (unsigned w = 0; w < UNITS / 64; w++) h->uni[w] |= c->mask[w];
       h->live = (uint16_t)(h->live + c->live);
       c->next = h->next;
@@ -344,24 +355,24 @@ static void group_candidates(pass_t *ps, int32_t *order) {
   }
 }
 
-/* Copy the units of src set in mask into the same offsets of buf. */
-static void compose(uint8_t *buf, const uint8_t *src, const uint64_t *mask) {
+/* Copy the units of src set in mask or claim into the same offsets of buf. */
+static void compose(uint8_t *buf, const uint8_t *src, const uint64_t *mask, const uint64_t *claim) {
   for (unsigned w = 0; w < UNITS / 64; w++)
-    for (uint64_t m = mask[w]; m != 0; m &= m - 1) {
+    for (uint64_t m = mask[w] | claim[w]; m != 0; m &= m - 1) {
       unsigned u = w * 64 + (unsigned)__builtin_ctzll(m);
       memcpy(buf + u * 16, src + u * 16, 16);
     }
 }
 
 /* Mesh one group (host index h, members >= 2) onto a new file page: the
- * live units of each member composed into one page, written to the file,
+ * live and claimed units of each member composed into one page, written to the file,
  * and each member mapped onto it (a member the kernel refuses keeps its
  * own page, and so do those after it).  Returns the OS pages mapped. */
 static uint32_t mesh_group(pass_t *ps, int32_t h) {
   uint32_t f = file_page_get();
   if (f == UINT32_MAX) return 0;
   memset(ps->buf, 0, OSP);
-  for (int32_t m = h; m >= 0; m = ps->c[m].next) compose(ps->buf, os_addr(&ps->c[m]), ps->c[m].mask);
+  for (int32_t m = h; m >= 0; m = ps->c[m].next) compose(ps->buf, os_addr(&ps->c[m]), ps->c[m].mask, ps->c[m].claim);
   uint32_t mapped = 0;
   if (brisk_os_file_write(M.fd, ps->buf, OSP, (uint64_t)f * OSP)) {
     for (int32_t m = h; m >= 0; m = ps->c[m].next) {
@@ -396,20 +407,45 @@ static bool mesh_zero(cand_t *c) {
   return true;
 }
 
-/* Whether the block at [off, off + size) of slice `slice` overlaps a
- * meshed, purged or planned OS page. */
-static bool block_meshed(const mesh_table_t *t, unsigned slice, uint32_t off, uint32_t size) {
-  for (uint32_t j = off / OSP; j <= (off + size - 1) / OSP && j < SLICE_OSP; j++)
-    if (t->host[slice * SLICE_OSP + j] != 0 || ((t->plan[slice] >> j) & 1)) return true;
-  return false;
+/* Units of OS page j (of its slice) that [off, off + size) covers, in m. */
+static void block_units(uint32_t off, uint32_t size, uint32_t j, uint64_t *m) {
+  uint32_t lo = j * OSP, s = off > lo ? off - lo : 0, e = off + size - lo < OSP ? off + size - lo : OSP;
+  memset(m, 0, UNITS / 8);
+  for (uint32_t u = s / 16; u < e / 16; u++) bit_set(m, u);
+}
+
+/* Whether free block [off, off + size) of slice `slice` stays on its list
+ * in this pass: it overlaps no OS page meshed before or purged, and at
+ * most one planned OS page, whose group has neither live nor claimed
+ * units under it — then it claims them (the first member to ask gets a
+ * free stretch of the shared page: it keeps serving allocations there). */
+static bool block_keeps(pass_t *ps, const mesh_table_t *t, unsigned slice, uint32_t off, uint32_t size) {
+  int32_t in = -1;
+  uint32_t jin = 0;
+  for (uint32_t j = off / OSP; j <= (off + size - 1) / OSP && j < SLICE_OSP; j++) {
+    uint32_t os = slice * SLICE_OSP + j;
+    if (t->host[os] != 0) return false;
+    if (!((t->plan[slice] >> j) & 1)) continue;
+    if (in >= 0) return false;
+    in = t->plan_cand[os], jin = j;
+  }
+  if (in < 0) return true;
+  cand_t *c = &ps->c[in], *h = &ps->c[c->host];
+  if (c->live == 0 || h->members < 2) return false; /* purged, or alone (not meshed) */
+  uint64_t m[UNITS / 64];
+  block_units(off, size, jin, m);
+  if (masks_collide(m, h->uni) || masks_collide(m, h->uclaim)) return false;
+  for (unsigned w = 0; w < UNITS / 64; w++) h->uclaim[w] |= m[w], c->claim[w] |= m[w];
+  return true;
 }
 
 /* Before a pass meshes OS pages of `page` (the plan), while the links of
- * its free blocks are intact: withhold the free blocks that overlap
- * them, relink the others (in address order).  An OS page the kernel then
+ * its free blocks are intact: withhold the free blocks that lie in them
+ * (unless block_keeps lets them claim their bytes of the shared page),
+ * relink the others in address order.  An OS page the kernel then
  * refuses to mesh keeps its own memory; its withheld blocks only wait for
  * the unmesh. */
-static void page_withhold(page_t *page, mesh_table_t *t, unsigned slice) {
+static void page_withhold(pass_t *ps, page_t *page, mesh_table_t *t, unsigned slice) {
   uint64_t fb[PAGE_BLOCK_WORDS];
   if (!free_map(page, t, slice, fb, false)) brisk_page_list_damaged(page->free);
   uint8_t *area = page_area(page);
@@ -417,7 +453,7 @@ static void page_withhold(page_t *page, mesh_table_t *t, unsigned slice) {
   page->free = NULL;
   for (uint32_t k = page->capacity; k-- > 0;) {
     if (!bit_get(fb, k)) continue;
-    if (block_meshed(t, slice, k * bs, bs)) {
+    if (!block_keeps(ps, t, slice, k * bs, bs)) {
       bit_set(t->withheld[slice], k);
       added++;
     } else {
@@ -427,16 +463,23 @@ static void page_withhold(page_t *page, mesh_table_t *t, unsigned slice) {
   page->used += added;
   t->withheld_count[slice] = (uint16_t)(t->withheld_count[slice] + added);
   t->seen_used[slice] = (uint16_t)(page->used + 1);
+  if (!(page->flags & PAGE_MESHED)) ps->heap->mesh_pages[page->bin]++;
   page_set_flags(page, page->flags | PAGE_MESHED);
 }
 
-/* Debug-full: no block of the page's list lies in an OS page this pass
- * planned (those freed since an earlier pass may lie in its meshed ones). */
-static void plan_check(const page_t *page, const mesh_table_t *t, unsigned slice) {
+/* Debug-full: a block of the page's list in an OS page this pass planned
+ * lies in the units it claimed there. */
+static void plan_check(const pass_t *ps, const page_t *page, const mesh_table_t *t, unsigned slice) {
   for (const block_t *b = page->free; b != NULL; b = block_next(b)) {
     uint32_t off = (uint32_t)((const uint8_t *)b - page_area(page));
-    for (uint32_t j = off / OSP; j <= (off + page->block_size - 1) / OSP; j++)
-      if ((t->plan[slice] >> j) & 1) brisk_output_fatal("mesh: a listed block in an OS page just meshed", b);
+    for (uint32_t j = off / OSP; j <= (off + page->block_size - 1) / OSP; j++) {
+      if (!((t->plan[slice] >> j) & 1)) continue;
+      uint64_t m[UNITS / 64];
+      block_units(off, page->block_size, j, m);
+      const cand_t *c = &ps->c[t->plan_cand[slice * SLICE_OSP + j]];
+      for (unsigned w = 0; w < UNITS / 64; w++)
+        if ((m[w] & c->claim[w]) != m[w]) brisk_output_fatal("mesh: a listed block in an OS page just meshed", b);
+    }
   }
 }
 
@@ -446,7 +489,8 @@ static uint32_t mesh_pass(heap_t *heap) {
   size_t bytes = cand_bytes + (size_t)CANDS_MAX * 2 * sizeof(int32_t) + OSP;
   uint8_t *scratch = brisk_os_map_untracked(bytes);
   if (scratch == NULL) return 0;
-  pass_t ps = {.c = (cand_t *)scratch,
+  pass_t ps = {.heap = heap,
+               .c = (cand_t *)scratch,
                .open = (int32_t *)(scratch + cand_bytes),
                .buf = scratch + cand_bytes + (size_t)CANDS_MAX * 2 * sizeof(int32_t),
                .rng = brisk_os_now_ns() | 1};
@@ -477,6 +521,7 @@ static uint32_t mesh_pass(heap_t *heap) {
       cand_t *x = &ps.c[m];
       mesh_table_t *t = table_of(x->seg);
       t->plan[x->os / SLICE_OSP] |= (uint16_t)(1u << (x->os % SLICE_OSP));
+      t->plan_cand[x->os] = m;
       t->changed |= (uint64_t)1 << (x->os / SLICE_OSP);
     }
   }
@@ -484,7 +529,7 @@ static uint32_t mesh_pass(heap_t *heap) {
     mesh_table_t *t = table_of(seg);
     for (uint64_t m = t->changed; m != 0; m &= m - 1) {
       unsigned slice = (unsigned)__builtin_ctzll(m);
-      page_withhold(&seg->pages[slice], t, slice);
+      page_withhold(&ps, &seg->pages[slice], t, slice);
     }
   }
   uint32_t done = 0;
@@ -497,7 +542,7 @@ static uint32_t mesh_pass(heap_t *heap) {
     mesh_table_t *t = table_of(seg);
     for (uint64_t m = t->changed; m != 0; m &= m - 1) {
       unsigned slice = (unsigned)__builtin_ctzll(m);
-      if (BRISK_DEBUG_FULL) plan_check(&seg->pages[slice], t, slice);
+      if (BRISK_DEBUG_FULL) plan_check(&ps, &seg->pages[slice], t, slice);
       t->plan[slice] = 0;
     }
     t->changed = 0;
@@ -577,6 +622,80 @@ void brisk_mesh_unmesh_page(page_t *page, bool relink) {
   t->seen_used[slice] = 0;
 }
 
+/* ------------------------------------------------------------ reclaim */
+
+/* A meshed page of `bin` worth taking back: the one with most withheld
+ * blocks, if they are at least a quarter of it. */
+static page_t *reclaim_choice(heap_t *heap, unsigned bin) {
+  page_t *best = NULL;
+  uint32_t most = 0;
+  for (segment_t *seg = heap->segments; seg != NULL; seg = seg->next) {
+    const mesh_table_t *t = table_of(seg);
+    if (t->meshed == 0) continue;
+    for (unsigned i = 1; i < BRISK_SLICES_PER_SEGMENT; i += seg->pages[i].slice_count) {
+      page_t *page = &seg->pages[i];
+      if (page->kind != SPAN_PAGE || page->bin != bin || !(page->flags & PAGE_MESHED)) continue;
+      if (t->withheld_count[i] > most) most = t->withheld_count[i], best = page;
+    }
+  }
+  return best != NULL && most * 4 >= best->capacity ? best : NULL;
+}
+
+page_t *brisk_mesh_reclaim(heap_t *heap, unsigned bin) {
+  if (brisk_os_thread_count() != 1) return NULL; /* the copy would race with writes */
+  page_t *page = reclaim_choice(heap, bin);
+  if (page == NULL) return NULL;
+  segment_t *seg = segment_of_page(page);
+  mesh_table_t *t = table_of(seg);
+  unsigned slice = slice_of(page);
+  uint8_t *area = page_area(page);
+  uint64_t mask = brisk_os_signals_block();
+  uint8_t *buf = M.page_buf; /* one thread, no signal: it is ours */
+  uint32_t n = 0;
+  for (unsigned j = 0; j < SLICE_OSP; j++) {
+    uint32_t *e = &t->host[slice * SLICE_OSP + j];
+    if (*e == 0) continue;
+    if (*e == MESH_ZERO) {
+      ADD(M.zero_pages, (uint64_t)-1);
+    } else {
+      /* its bytes, the page's live blocks among them, into memory of its own */
+      uint8_t *v = area + (size_t)j * OSP;
+      memcpy(buf, v, OSP);
+      if (!brisk_os_map_anon_at(v, OSP)) break; /* it stays meshed; so do those after it */
+      memcpy(v, buf, OSP);
+      uint32_t f = *e - 1;
+      *e = 0;
+      __atomic_fetch_add(&M.budget, maps_cost(t, slice * SLICE_OSP + j), __ATOMIC_RELAXED);
+      if (__atomic_sub_fetch(&M.refs[f], 1, __ATOMIC_RELAXED) == 0) file_page_put(f);
+    }
+    *e = 0;
+    n++;
+  }
+  brisk_os_signals_restore(mask);
+  ADD(M.meshed_pages, -(uint64_t)n);
+  if (n != 0) table_sub(t, n);
+  for (unsigned j = 0; j < SLICE_OSP; j++)
+    if (t->host[slice * SLICE_OSP + j] != 0) return NULL; /* a remap was refused: keep it as it is */
+  /* every OS page is its own again: the withheld blocks serve again */
+  uint64_t *w = t->withheld[slice];
+  uint32_t bs = page->block_size;
+  for (uint32_t i = 0; i < PAGE_BLOCK_WORDS; i++) {
+    for (uint64_t m = w[i]; m != 0; m &= m - 1) {
+      block_t *b = (block_t *)(area + (size_t)(i * 64 + (uint32_t)__builtin_ctzll(m)) * bs);
+      block_mark_free(b);
+      block_push(&page->free, b);
+    }
+    w[i] = 0;
+  }
+  page->used -= t->withheld_count[slice];
+  t->withheld_count[slice] = 0;
+  t->seen_used[slice] = 0;
+  heap->mesh_pages[bin]--;
+  page_set_flags(page, page->flags & (uint8_t)~PAGE_MESHED);
+  ADD(M.reclaimed, 1);
+  return page;
+}
+
 /* ------------------------------------------------------------ checks */
 
 bool brisk_mesh_page_ok(const page_t *page, const char **why) {
@@ -630,7 +749,7 @@ void brisk_mesh_atfork_child(void) {
   int fd = brisk_os_memfd((size_t)FILE_PAGES_MAX * OSP);
   if (fd < 0) brisk_output_fatal("brisk: mesh: no memory file for the fork child", NULL);
   uint32_t bump = M.bump;
-  uint8_t page[OSP];
+  uint8_t *page = M.page_buf; /* the child has one thread */
   for (uint32_t f = 0; f < bump; f++) {
     if (__atomic_load_n(&M.refs[f], __ATOMIC_RELAXED) == 0) continue;
     const uint8_t *src = page;

@@ -61,6 +61,16 @@ uint32_t brisk_mesh_withheld_count(const page_t *page);
  * caller clears PAGE_MESHED. */
 void brisk_mesh_unmesh_page(page_t *page, bool relink);
 
+/* Before heap takes a new page of `bin` (core/page.c): the meshed page of
+ * the class with most withheld blocks (a quarter of it at least) gets
+ * memory of its own again — its meshed OS pages copied out of the file —
+ * and its withheld blocks go back on its list, so that a program that
+ * allocates the class again fills the holes meshing took instead of new
+ * pages.  Only while the process has one thread (the copy must not race
+ * with a write).  Returns the page (still in its queue or the full list,
+ * PAGE_MESHED cleared), or NULL.  Owner thread. */
+page_t *brisk_mesh_reclaim(heap_t *heap, unsigned bin);
+
 /* The debug-full walk (core/check.c): the page's table agrees with its
  * flags and counts, and its free list holds no withheld block.  false
  * with *why set otherwise. */
@@ -80,6 +90,7 @@ typedef struct mesh_stats_s {
   uint64_t meshed_pages;
   uint64_t zero_pages;
   uint64_t file_pages;
+  uint64_t reclaimed; /* meshed pages taken back for allocation (cumulative) */
 } mesh_stats_t;
 void brisk_mesh_stats(mesh_stats_t *out);
 

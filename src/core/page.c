@@ -234,7 +234,11 @@ void *brisk_page_alloc(heap_t *heap, unsigned bin) {
     page_collect(page); /* remote frees raced with page_to_full */
     break;
   }
-  if (page == NULL) {
+  if (page == NULL && unlikely(heap->mesh_pages[bin] != 0) && (page = brisk_mesh_reclaim(heap, bin)) != NULL) {
+    /* holes meshing took serve again before a new page is made */
+    if (page->flags & PAGE_IN_FULL) page_from_full(heap, page);
+    move_to_front(heap, page);
+  } else if (page == NULL) {
     page = page_new(heap, bin); /* at the front, direct slots updated */
     if (page == NULL) return NULL;
     page_extend(heap, page);
@@ -274,6 +278,7 @@ static NOINLINE void page_meshed_idle(heap_t *heap, page_t *page, bool retiring)
   bool kept = !retiring && heap->queues[page->bin].first == page && page->next == NULL &&
               !(page->flags & PAGE_IN_FULL);
   brisk_mesh_unmesh_page(page, kept);
+  heap->mesh_pages[page->bin]--;
   page_set_flags(page, page->flags & (uint8_t)~PAGE_MESHED);
 }
 

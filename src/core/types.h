@@ -263,7 +263,8 @@ typedef struct heap_s {
   uint64_t rng;                         /* BRISK_RANDOM_ORDER: xorshift state, 0 until seeded */
   uint64_t mesh_last_ms;                /* BRISK_MESH (core/mesh.c): the last pass, */
   uint64_t mesh_freed;                  /* stats.freed_bytes then, */
-  uint32_t mesh_period_ms;              /* and the wait before the next */
+  uint32_t mesh_period_ms;              /* and the wait before the next; */
+  uint16_t mesh_pages[BRISK_BIN_COUNT]; /* its PAGE_MESHED pages by class */
   struct heap_s *all_next;              /* list of every heap (immortal) */
   struct heap_s *abandoned_next;        /* abandoned list; HEAP_DEAD: the reuse pool */
   /* HEAP_OWNED (core/owned.c): its huge blocks, which any thread may
