@@ -11,16 +11,18 @@
  *  - host[i] of a segment's table is 0 (its own memory), MESH_ZERO
  *    (purged, no live byte was left) or f + 1: OS page i is mapped onto
  *    file page f, and refs[f] counts the OS pages mapped there;
- *  - the live bytes (blocks not on the page's free list and not withheld)
- *    of OS pages mapped onto one file page never overlap, at the same
- *    offset within the page;
- *  - a free block overlapping an OS page with host != 0 is withheld (its
- *    bit set, counted in withheld_count and in the page's `used`), never
- *    on a list; a withheld block covers only meshed or purged bytes of
- *    its page, or bytes of the page's own memory that nobody reads;
- *  - a page has host != 0 for some OS page iff PAGE_MESHED is set; a
- *    retired page has none (it is unmeshed first), so a span that is freed,
- *    a segment released or reused never holds a meshed OS page;
+ *  - the bytes that the OS pages mapped onto one file page use — their
+ *    live blocks and the free blocks on their lists — never overlap (at
+ *    the same offset within the page): a block on a list there was live
+ *    at the mesh, or claimed bytes no other member used (block_keeps);
+ *  - every other free block overlapping an OS page with host != 0 is
+ *    withheld: its bit set, counted in withheld_count and in the page's
+ *    `used`, on no list;
+ *  - PAGE_MESHED is set iff the page has an OS page with host != 0 or a
+ *    withheld block (a remap the kernel refused leaves only the latter),
+ *    and heap->mesh_pages[bin] counts those pages; a retired page has
+ *    neither (it is unmeshed first), so a span that is freed, a segment
+ *    released or reused never holds a meshed OS page;
  *  - meshed > 0 iff the segment is on the registry the fork child walks.
  */
 #include "core/mesh.h"
@@ -44,7 +46,7 @@
 #define FILE_PAGES_MAX ((uint32_t)1 << 22) /* 16 GiB of memory file */
 #define SEGS_MAX 8192                      /* segments with meshed pages (32 GiB) */
 #define CANDS_MAX 65536                    /* OS pages one pass considers */
-#define PROBES 256
+#define PROBES 256                         /* open groups a candidate tries */
 #define GROUP_MAX 16                       /* OS pages per file page */
 #define PERIOD_MIN_MS 10
 #define PERIOD_MAX_MS 1000

@@ -9,12 +9,14 @@
  * own physical pages go back to the kernel.  An OS page with no live byte
  * is simply purged.  Free blocks that lie (even partly) in a meshed OS
  * page are *withheld*: taken off the page's free list, counted in `used`,
- * never handed out again, because their bytes now belong to other pages'
- * live blocks.  A block that was live at the mesh and is freed later goes
- * back on the free list as usual (its bytes are its own: live bytes of
- * pages meshed together never overlap, and only blocks live at that time
- * are ever on a list again).  A page whose only used blocks are withheld
- * is unmeshed (its OS pages get fresh memory) and retired as usual.
+ * not handed out, because their bytes may now belong to other pages' live
+ * blocks — except those that claim bytes of the shared page no member
+ * uses (the first member to ask keeps them on its list).  A block that was
+ * live at the mesh and is freed later goes back on the free list as usual
+ * (its bytes are its own).  A page whose only used blocks are withheld is
+ * unmeshed (its OS pages get fresh memory) and retired as usual; before a
+ * new page of a class is made, a meshed page of the class gets its own
+ * memory back so that its withheld holes serve again (reclaim).
  *
  * Scope (docs/design.md, "Meshing"): thread heaps over the default
  * source, one-slice pages, a pass only while the process has a single
