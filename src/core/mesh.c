@@ -274,13 +274,15 @@ static unsigned live_mask(const page_t *page, const uint64_t *fb, unsigned j, ui
 }
 
 /* Whether a pass looks at `page` now: a one-slice page of small blocks,
- * not full, at most a quarter of it live, no remote frees waiting, and
- * changed since the last pass looked. */
+ * not full, with live blocks but at most a quarter of it live, no remote
+ * frees waiting, and changed since the last pass looked.  (A page without
+ * a live block is the one its class keeps, or about to be retired: a pass
+ * would only make it idle with nobody to notice.) */
 static bool page_wanted(const page_t *page, mesh_table_t *t, unsigned slice) {
   if (page->kind != SPAN_PAGE || page->slice_count != 1 || (page->flags & (PAGE_IN_FULL | PAGE_MULTI)))
     return false;
   uint32_t live = page->used - t->withheld_count[slice];
-  if (live * 4 > page->capacity) return false;
+  if (live == 0 || live * 4 > page->capacity) return false;
   if ((__atomic_load_n(&page->xfree, __ATOMIC_RELAXED) & ~(uintptr_t)3) != 0) return false;
   if (t->seen_used[slice] == (uint16_t)(page->used + 1)) return false;
   t->seen_used[slice] = (uint16_t)(page->used + 1);
@@ -626,6 +628,18 @@ void brisk_mesh_unmesh_page(page_t *page, bool relink) {
 
 /* ------------------------------------------------------------ reclaim */
 
+/* Whether the process has one thread now.  A "no" is remembered for
+ * 10 ms (asking costs a read of /proc); a "yes" never is: a thread may
+ * start the next moment. */
+static bool single_thread(void) {
+  static uint64_t many_until_ms;
+  uint64_t now = brisk_os_now_ms();
+  if (now < __atomic_load_n(&many_until_ms, __ATOMIC_RELAXED)) return false;
+  if (brisk_os_thread_count() == 1) return true;
+  __atomic_store_n(&many_until_ms, now + PERIOD_MIN_MS, __ATOMIC_RELAXED);
+  return false;
+}
+
 /* A meshed page of `bin` worth taking back: the one with most withheld
  * blocks, if they are at least a quarter of it. */
 static page_t *reclaim_choice(heap_t *heap, unsigned bin) {
@@ -644,9 +658,8 @@ static page_t *reclaim_choice(heap_t *heap, unsigned bin) {
 }
 
 page_t *brisk_mesh_reclaim(heap_t *heap, unsigned bin) {
-  if (brisk_os_thread_count() != 1) return NULL; /* the copy would race with writes */
   page_t *page = reclaim_choice(heap, bin);
-  if (page == NULL) return NULL;
+  if (page == NULL || !single_thread()) return NULL; /* the copy would race with writes */
   segment_t *seg = segment_of_page(page);
   mesh_table_t *t = table_of(seg);
   unsigned slice = slice_of(page);

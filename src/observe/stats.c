@@ -206,6 +206,7 @@ BRISK_API void brisk_stats_print(int fd) {
     row_size(&o, "meshed now", m.meshed_pages * BRISK_OS_PAGE);
     row_size(&o, "  of which purged", m.zero_pages * BRISK_OS_PAGE);
     row_size(&o, "  held by file pages", m.file_pages * BRISK_OS_PAGE);
+    row_count(&o, "meshed pages taken back", m.reclaimed);
   }
   print_classes(&o);
   brisk_output_flush(&o);
@@ -234,7 +235,7 @@ BRISK_API int brisk_stats_value(const char *name, uint64_t *out) {
   const struct { const char *name; uint64_t v; } extra[] = {
       {"mesh_enabled", brisk_mesh_enabled}, {"mesh_passes", m.passes},
       {"mesh_pages", m.meshed_pages},       {"mesh_zero_pages", m.zero_pages},
-      {"mesh_file_pages", m.file_pages},
+      {"mesh_file_pages", m.file_pages},    {"mesh_reclaimed", m.reclaimed},
   };
   for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
     if (same_name(name, extra[i].name)) {
