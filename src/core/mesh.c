@@ -579,6 +579,31 @@ void brisk_mesh_tick(heap_t *heap) {
 
 /* ------------------------------------------------------------ unmeshing */
 
+/* OS page os of t's segment maps the file no more (or was purged): its
+ * entry goes, the mapping budget gets back what it cost, its file page
+ * loses a reference (and goes back with the last). */
+static void entry_drop(mesh_table_t *t, uint32_t os) {
+  uint32_t e = t->host[os];
+  t->host[os] = 0;
+  ADD(M.meshed_pages, (uint64_t)-1);
+  if (e == MESH_ZERO) {
+    ADD(M.zero_pages, (uint64_t)-1);
+    return;
+  }
+  __atomic_fetch_add(&M.budget, maps_cost(t, os), __ATOMIC_RELAXED);
+  if (__atomic_sub_fetch(&M.refs[e - 1], 1, __ATOMIC_RELAXED) == 0) file_page_put(e - 1);
+}
+
+/* The page's OS pages are all its own again: forget its withheld blocks
+ * (used drops by their count) and what the passes saw of it. */
+static void page_unwithhold(page_t *page, mesh_table_t *t, unsigned slice, uint32_t dropped) {
+  if (dropped != 0) table_sub(t, dropped);
+  memset(t->withheld[slice], 0, sizeof t->withheld[slice]);
+  page->used -= t->withheld_count[slice];
+  t->withheld_count[slice] = 0;
+  t->seen_used[slice] = 0;
+}
+
 void brisk_mesh_unmesh_page(page_t *page, bool relink) {
   segment_t *seg = segment_of_page(page);
   mesh_table_t *t = table_of(seg);
@@ -592,24 +617,13 @@ void brisk_mesh_unmesh_page(page_t *page, bool relink) {
     brisk_output_fatal("brisk: mesh: the kernel refused to unmap a meshed page", area);
   uint32_t n = 0;
   for (unsigned j = 0; j < SLICE_OSP; j++) {
-    uint32_t *e = &t->host[slice * SLICE_OSP + j];
-    if (*e == 0) continue;
-    if (*e == MESH_ZERO) {
-      ADD(M.zero_pages, (uint64_t)-1);
-    } else {
-      if (relink && !brisk_os_map_anon_at(area + (size_t)j * OSP, OSP))
-        brisk_output_fatal("brisk: mesh: the kernel refused to unmap a meshed page", area + (size_t)j * OSP);
-      uint32_t f = *e - 1;
-      *e = 0;
-      __atomic_fetch_add(&M.budget, maps_cost(t, slice * SLICE_OSP + j), __ATOMIC_RELAXED);
-      if (__atomic_sub_fetch(&M.refs[f], 1, __ATOMIC_RELAXED) == 0) file_page_put(f);
-    }
-    *e = 0;
+    uint32_t os = slice * SLICE_OSP + j;
+    if (t->host[os] == 0) continue;
+    if (relink && t->host[os] != MESH_ZERO && !brisk_os_map_anon_at(area + (size_t)j * OSP, OSP))
+      brisk_output_fatal("brisk: mesh: the kernel refused to unmap a meshed page", area + (size_t)j * OSP);
+    entry_drop(t, os);
     n++;
   }
-  ADD(M.meshed_pages, -(uint64_t)n);
-  if (n != 0) table_sub(t, n);
-  memset(t->withheld[slice], 0, sizeof t->withheld[slice]);
   if (relink) {
     /* Every block is free; those freed since the mesh that lie in an OS
      * page just replaced lost their link: the whole list anew. */
@@ -621,9 +635,7 @@ void brisk_mesh_unmesh_page(page_t *page, bool relink) {
       block_push(&page->free, b);
     }
   }
-  page->used -= t->withheld_count[slice];
-  t->withheld_count[slice] = 0;
-  t->seen_used[slice] = 0;
+  page_unwithhold(page, t, slice, n);
 }
 
 /* ------------------------------------------------------------ reclaim */
@@ -667,44 +679,38 @@ page_t *brisk_mesh_reclaim(heap_t *heap, unsigned bin) {
   uint64_t mask = brisk_os_signals_block();
   uint8_t *buf = M.page_buf; /* one thread, no signal: it is ours */
   uint32_t n = 0;
+  bool whole = true;
   for (unsigned j = 0; j < SLICE_OSP; j++) {
-    uint32_t *e = &t->host[slice * SLICE_OSP + j];
-    if (*e == 0) continue;
-    if (*e == MESH_ZERO) {
-      ADD(M.zero_pages, (uint64_t)-1);
-    } else {
+    uint32_t os = slice * SLICE_OSP + j;
+    if (t->host[os] == 0) continue;
+    if (t->host[os] != MESH_ZERO) {
       /* its bytes, the page's live blocks among them, into memory of its own */
       uint8_t *v = area + (size_t)j * OSP;
       memcpy(buf, v, OSP);
-      if (!brisk_os_map_anon_at(v, OSP)) break; /* it stays meshed; so do those after it */
+      if (!brisk_os_map_anon_at(v, OSP)) { /* it stays meshed */
+        whole = false;
+        continue;
+      }
       memcpy(v, buf, OSP);
-      uint32_t f = *e - 1;
-      *e = 0;
-      __atomic_fetch_add(&M.budget, maps_cost(t, slice * SLICE_OSP + j), __ATOMIC_RELAXED);
-      if (__atomic_sub_fetch(&M.refs[f], 1, __ATOMIC_RELAXED) == 0) file_page_put(f);
     }
-    *e = 0;
+    entry_drop(t, os);
     n++;
   }
   brisk_os_signals_restore(mask);
-  ADD(M.meshed_pages, -(uint64_t)n);
-  if (n != 0) table_sub(t, n);
-  for (unsigned j = 0; j < SLICE_OSP; j++)
-    if (t->host[slice * SLICE_OSP + j] != 0) return NULL; /* a remap was refused: keep it as it is */
+  if (!whole) { /* a remap was refused: the page stays meshed, with what it has */
+    if (n != 0) table_sub(t, n);
+    return NULL;
+  }
   /* every OS page is its own again: the withheld blocks serve again */
-  uint64_t *w = t->withheld[slice];
+  const uint64_t *w = t->withheld[slice];
   uint32_t bs = page->block_size;
-  for (uint32_t i = 0; i < PAGE_BLOCK_WORDS; i++) {
+  for (uint32_t i = 0; i < PAGE_BLOCK_WORDS; i++)
     for (uint64_t m = w[i]; m != 0; m &= m - 1) {
       block_t *b = (block_t *)(area + (size_t)(i * 64 + (uint32_t)__builtin_ctzll(m)) * bs);
       block_mark_free(b);
       block_push(&page->free, b);
     }
-    w[i] = 0;
-  }
-  page->used -= t->withheld_count[slice];
-  t->withheld_count[slice] = 0;
-  t->seen_used[slice] = 0;
+  page_unwithhold(page, t, slice, n);
   heap->mesh_pages[bin]--;
   page_set_flags(page, page->flags & (uint8_t)~PAGE_MESHED);
   ADD(M.reclaimed, 1);

@@ -24,29 +24,8 @@
 #define N 300000
 #define KEEP 10
 
-typedef int (*value_fn)(const char *, uint64_t *);
-static value_fn value;
-
-static uint64_t stat_of(const char *name) {
-  uint64_t v = 0;
-  CHECK(value(name, &v) == 0, "brisk_stats_value(%s)", name);
-  return v;
-}
-
-static unsigned char *obj[N];
-static unsigned short len[N];
-
-static unsigned char byte_of(long i, size_t k, unsigned salt) { return (unsigned char)(i * 7 + k * 13 + salt); }
-
-static void fill(long i, unsigned salt) {
-  for (size_t k = 0; k < len[i]; k++) obj[i][k] = byte_of(i, k, salt);
-}
-
-static void verify(long i, unsigned salt, const char *when) {
-  for (size_t k = 0; k < len[i]; k++)
-    CHECK(obj[i][k] == byte_of(i, k, salt), "%s: object %ld (%u B) byte %zu is %u, not %u", when, i,
-          (unsigned)len[i], k, obj[i][k], byte_of(i, k, salt));
-}
+#define OBJECTS_N N
+#include "objects.h"
 
 /* Allocations of another size until a pass meshed something (at most 3 s):
  * the pass runs from the allocation path's periodic tick. */
@@ -71,8 +50,7 @@ static void *sleeper(void *arg) {
 }
 
 int main(void) {
-  value = (value_fn)dlsym(RTLD_DEFAULT, "brisk_stats_value");
-  if (!on_brisk() || value == NULL) {
+  if (!on_brisk() || stats_value_fn() == NULL) {
     NOTE("not on brisk: skipped");
     puts("ok");
     return 0;

@@ -19,27 +19,8 @@
 #define KEEP 10
 #define THREADS 4
 
-typedef int (*value_fn)(const char *, uint64_t *);
-static value_fn value;
-
-static uint64_t stat_of(const char *name) {
-  uint64_t v = 0;
-  CHECK(value(name, &v) == 0, "brisk_stats_value(%s)", name);
-  return v;
-}
-
-static unsigned char *obj[N];
-static unsigned short len[N];
-
-static unsigned char byte_of(long i, size_t k, unsigned salt) { return (unsigned char)(i * 5 + k * 11 + salt); }
-static void fill(long i, unsigned salt) {
-  for (size_t k = 0; k < len[i]; k++) obj[i][k] = byte_of(i, k, salt);
-}
-static void verify(long i, unsigned salt, const char *when) {
-  for (size_t k = 0; k < len[i]; k++)
-    CHECK(obj[i][k] == byte_of(i, k, salt), "%s: object %ld byte %zu is %u, not %u", when, i, k, obj[i][k],
-          byte_of(i, k, salt));
-}
+#define OBJECTS_N N
+#include "objects.h"
 
 static void *worker(void *arg) {
   long t = (long)arg;
@@ -78,8 +59,7 @@ static void *worker(void *arg) {
 }
 
 int main(void) {
-  value = (value_fn)dlsym(RTLD_DEFAULT, "brisk_stats_value");
-  if (!on_brisk() || value == NULL || stat_of("mesh_enabled") == 0) {
+  if (!on_brisk() || stats_value_fn() == NULL || stat_of("mesh_enabled") == 0) {
     NOTE("not on brisk with meshing: skipped");
     puts("ok");
     return 0;
