@@ -53,6 +53,7 @@
 #define BURST_BYTES ((uint64_t)1 << 20) /* freed since the last pass: one is due */
 #define MAPS_KEPT 8192 /* mappings left to the program below vm.max_map_count */
 #define MESH_TABLE_OFFSET 16384
+#define SEEN_DONE 0x8000 /* seen_used: a pass took the page's candidates (used < 2^15) */
 
 /* Supported builds: guard pages would fault the copy, zero checks expect
  * a free block to read as zero (withheld blocks are overwritten). */
@@ -62,7 +63,7 @@ typedef struct mesh_table_s {
   uint32_t host[SEG_OSP];                                      /* see the invariants */
   uint64_t withheld[BRISK_SLICES_PER_SEGMENT][PAGE_BLOCK_WORDS]; /* block bits per slice */
   uint16_t withheld_count[BRISK_SLICES_PER_SEGMENT];
-  uint16_t seen_used[BRISK_SLICES_PER_SEGMENT]; /* used + 1 when a pass last looked */
+  uint16_t seen_used[BRISK_SLICES_PER_SEGMENT]; /* used + 1 when a pass last looked, | SEEN_DONE */
   uint16_t plan[BRISK_SLICES_PER_SEGMENT];      /* during a pass: OS pages (bit j) to mesh */
   int32_t plan_cand[SEG_OSP];                   /* during a pass: a planned OS page's candidate */
   uint64_t changed;                             /* during a pass: slices with planned OS pages */
@@ -275,17 +276,25 @@ static unsigned live_mask(const page_t *page, const uint64_t *fb, unsigned j, ui
 
 /* Whether a pass looks at `page` now: a one-slice page of small blocks,
  * not full, with live blocks but at most a quarter of it live, no remote
- * frees waiting, and changed since the last pass looked.  (A page without
- * a live block is the one its class keeps, or about to be retired: a pass
- * would only make it idle with nobody to notice.) */
-static bool page_wanted(const page_t *page, mesh_table_t *t, unsigned slice) {
+ * frees waiting, and settled: unchanged since the pass before looked at
+ * it, and not taken since.  (A page without a live block is the one its
+ * class keeps, or about to be retired: a pass would only make it idle
+ * with nobody to notice.  One still changing would be meshed only to be
+ * taken back: gcc +12 % when every sparse page was meshed at once.) */
+static bool page_wanted(const page_t *page, mesh_table_t *t, unsigned slice, bool *pending) {
   if (page->kind != SPAN_PAGE || page->slice_count != 1 || (page->flags & (PAGE_IN_FULL | PAGE_MULTI)))
     return false;
   uint32_t live = page->used - t->withheld_count[slice];
   if (live == 0 || live * 4 > page->capacity) return false;
   if ((__atomic_load_n(&page->xfree, __ATOMIC_RELAXED) & ~(uintptr_t)3) != 0) return false;
-  if (t->seen_used[slice] == (uint16_t)(page->used + 1)) return false;
-  t->seen_used[slice] = (uint16_t)(page->used + 1);
+  uint16_t seen = (uint16_t)(page->used + 1);
+  if (t->seen_used[slice] == (seen | SEEN_DONE)) return false; /* taken, unchanged since */
+  if (t->seen_used[slice] != seen) { /* first look, or it changed: look again next pass */
+    t->seen_used[slice] = seen;
+    *pending = true;
+    return false;
+  }
+  t->seen_used[slice] = seen | SEEN_DONE;
   return true;
 }
 
@@ -466,7 +475,7 @@ static void page_withhold(pass_t *ps, page_t *page, mesh_table_t *t, unsigned sl
   }
   page->used += added;
   t->withheld_count[slice] = (uint16_t)(t->withheld_count[slice] + added);
-  t->seen_used[slice] = (uint16_t)(page->used + 1);
+  t->seen_used[slice] = (uint16_t)((page->used + 1) | SEEN_DONE);
   if (!(page->flags & PAGE_MESHED)) ps->heap->mesh_pages[page->bin]++;
   page_set_flags(page, page->flags | PAGE_MESHED);
 }
@@ -487,8 +496,10 @@ static void plan_check(const pass_t *ps, const page_t *page, const mesh_table_t 
   }
 }
 
-/* One pass over heap's pages; returns the OS pages meshed or purged. */
-static uint32_t mesh_pass(heap_t *heap) {
+/* One pass over heap's pages; returns the OS pages meshed or purged.
+ * *pending: some page was seen sparse for the first time (the next pass
+ * should come soon). */
+static uint32_t mesh_pass(heap_t *heap, bool *pending) {
   size_t cand_bytes = (size_t)CANDS_MAX * sizeof(cand_t);
   size_t bytes = cand_bytes + (size_t)CANDS_MAX * 2 * sizeof(int32_t) + OSP;
   uint8_t *scratch = brisk_os_map_untracked(bytes);
@@ -506,7 +517,7 @@ static uint32_t mesh_pass(heap_t *heap) {
     mesh_table_t *t = table_of(seg);
     if (t->meshed == 0 && M.nsegs + new_segs++ >= SEGS_MAX) continue;
     for (unsigned i = 1; i < BRISK_SLICES_PER_SEGMENT && room; i += seg->pages[i].slice_count)
-      if (page_wanted(&seg->pages[i], t, i)) room = collect_page(&ps, seg, t, i);
+      if (page_wanted(&seg->pages[i], t, i, pending)) room = collect_page(&ps, seg, t, i);
   }
   group_candidates(&ps, order);
   /* the plan: purged pages, and groups while the mapping budget lasts
@@ -564,15 +575,18 @@ void brisk_mesh_tick(heap_t *heap) {
   bool burst = heap->stats.freed_bytes - heap->mesh_freed >= BURST_BYTES;
   if (since < (burst ? PERIOD_MIN_MS : heap->mesh_period_ms)) return;
   uint32_t done = 0;
+  bool pending = false;
   /* a write by another thread between the copy and the remap would be
    * lost: one thread only, and no signal handler in between */
   if (brisk_os_thread_count() == 1 && file_ready()) {
     uint64_t mask = brisk_os_signals_block();
-    done = mesh_pass(heap);
+    done = mesh_pass(heap, &pending);
     brisk_os_signals_restore(mask);
   }
   uint32_t period = heap->mesh_period_ms * 2;
-  heap->mesh_period_ms = done > 0 || period < PERIOD_MIN_MS ? PERIOD_MIN_MS : period > PERIOD_MAX_MS ? PERIOD_MAX_MS : period;
+  heap->mesh_period_ms = done > 0 || pending || period < PERIOD_MIN_MS ? PERIOD_MIN_MS
+                         : period > PERIOD_MAX_MS                     ? PERIOD_MAX_MS
+                                                                      : period;
   heap->mesh_last_ms = now;
   heap->mesh_freed = heap->stats.freed_bytes;
 }
