@@ -32,6 +32,7 @@ static heap_t *abandoned; /* written under list_lock (atomic stores): peeked wit
 static heap_t *retired;   /* destroyed HEAP_OWNED heaps for reuse (abandoned_next) */
 static size_t abandoned_dirty; /* written under list_lock (atomic stores): read without it */
 static uint32_t abandoned_count; /* heaps on abandoned; as abandoned_dirty */
+static size_t exiting_dirty;     /* announced by exiting threads (atomic, no lock) */
 static uint8_t *pool;
 static size_t pool_left;
 static uint32_t heap_count;
@@ -105,6 +106,13 @@ size_t brisk_heaplist_abandoned_dirty(void) {
   return __atomic_load_n(&abandoned_dirty, __ATOMIC_RELAXED);
 }
 
+size_t brisk_heaplist_exiting(size_t bytes) {
+  size_t ahead = __atomic_fetch_add(&exiting_dirty, bytes, __ATOMIC_RELAXED);
+  return ahead + __atomic_load_n(&abandoned_dirty, __ATOMIC_RELAXED);
+}
+
+void brisk_heaplist_exited(size_t bytes) { __atomic_fetch_sub(&exiting_dirty, bytes, __ATOMIC_RELAXED); }
+
 uint32_t brisk_heaplist_abandoned_count(void) {
   return __atomic_load_n(&abandoned_count, __ATOMIC_RELAXED);
 }
@@ -143,6 +151,7 @@ void brisk_heaplist_atfork_child(void) {
   pthread_mutex_init(&list_lock, NULL);
   abandoned = NULL;
   abandoned_dirty = 0;
+  exiting_dirty = 0;
   abandoned_count = 0;
   retired = NULL;
   pool = NULL;
