@@ -85,7 +85,8 @@ enum {
  * slice_offset = distance back to the head.
  * Invariants (core/page.c keeps them):
  *  - used == blocks handed out and not yet returned to `free` (blocks
- *    sitting in xfree count as used until collected);
+ *    sitting in xfree count as used until collected), plus, on a meshed
+ *    page (PAGE_MESHED), the blocks meshing withheld (core/mesh.h);
  *  - fast_end != 0 only for the head of a one-slice SPAN_PAGE whose flags
  *    are 0, and then fast_end == min(capacity * block_size, 65535): the
  *    free fast path accepts exactly the carved block starts below it. */
@@ -118,7 +119,7 @@ typedef struct page_s {
    * does not take the line the owner is writing (one coherence miss for
    * each of them per remote free: larson -11%, xmalloc-2 -11%). */
   block_t *free __attribute__((aligned(64))); /* owner-only list of free blocks */
-  uint32_t used;           /* live blocks (see invariant) */
+  uint32_t used;           /* live blocks, and withheld ones (see invariant) */
   uint8_t passed;          /* owner: the allocation slow path found the page
                               without a free block once and moved it to the
                               back of its queue (core/page.c) */
