@@ -568,6 +568,18 @@ static uint32_t mesh_pass(heap_t *heap, bool *pending) {
   return done;
 }
 
+/* Whether the process has one thread now.  A "no" is remembered for
+ * 10 ms (asking costs a read of /proc); a "yes" never is: a thread may
+ * start the next moment. */
+static bool single_thread(void) {
+  static uint64_t many_until_ms;
+  uint64_t now = brisk_os_now_ms();
+  if (now < __atomic_load_n(&many_until_ms, __ATOMIC_RELAXED)) return false;
+  if (brisk_os_thread_count() == 1) return true;
+  __atomic_store_n(&many_until_ms, now + PERIOD_MIN_MS, __ATOMIC_RELAXED);
+  return false;
+}
+
 void brisk_mesh_tick(heap_t *heap) {
   if (heap->kind != HEAP_THREAD || heap->source != &brisk_source_os) return;
   uint64_t now = brisk_os_now_ms();
@@ -580,7 +592,7 @@ void brisk_mesh_tick(heap_t *heap) {
   bool pending = false;
   /* a write by another thread between the copy and the remap would be
    * lost: one thread only, and no signal handler in between */
-  if (brisk_os_thread_count() == 1 && file_ready()) {
+  if (single_thread() && file_ready()) {
     uint64_t mask = brisk_os_signals_block();
     done = mesh_pass(heap, &pending);
     brisk_os_signals_restore(mask);
@@ -656,17 +668,6 @@ void brisk_mesh_unmesh_page(page_t *page, bool relink) {
 
 /* ------------------------------------------------------------ reclaim */
 
-/* Whether the process has one thread now.  A "no" is remembered for
- * 10 ms (asking costs a read of /proc); a "yes" never is: a thread may
- * start the next moment. */
-static bool single_thread(void) {
-  static uint64_t many_until_ms;
-  uint64_t now = brisk_os_now_ms();
-  if (now < __atomic_load_n(&many_until_ms, __ATOMIC_RELAXED)) return false;
-  if (brisk_os_thread_count() == 1) return true;
-  __atomic_store_n(&many_until_ms, now + PERIOD_MIN_MS, __ATOMIC_RELAXED);
-  return false;
-}
 
 /* A meshed page of `bin` worth taking back: the one with most withheld
  * blocks, if they are at least a quarter of it. */
