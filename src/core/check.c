@@ -6,6 +6,7 @@
 #include "core/block.h"
 #include "core/mesh.h"
 #include "core/page.h"
+#include "core/pageflags.h"
 #include "core/segmap.h"
 #include "core/segment.h"
 #include "observe/output.h"
@@ -29,9 +30,8 @@ static void check_page(const heap_t *heap, const page_t *page) {
     REQUIRE(block_is_free(b), "free block carries the free mark", b);
     REQUIRE(++n <= page->capacity, "free list longer than capacity (cycle?)", b);
   }
-  uint32_t end = (uint32_t)page->capacity * page->block_size;
-  uint16_t fast = page->flags != 0 ? 0 : (uint16_t)(end > 65535 ? 65535 : end);
-  REQUIRE(page->fast_end == fast, "fast_end follows flags and capacity", page);
+  REQUIRE(page->fast_limit == page_fast_limit_of(page), "fast_limit follows flags and capacity", page);
+  REQUIRE(page->slice_count != 1 || page->magic32 == page_magic_for(page->block_size), "magic32 of the class", page);
   REQUIRE(!(page->flags & PAGE_MULTI) == (page->slice_count == 1), "PAGE_MULTI iff several slices", page);
   const char *why;
   if (page->slice_count == 1 && !brisk_mesh_page_ok(page, &why)) brisk_output_fatal(why, page);
@@ -52,18 +52,18 @@ static void check_segment(const heap_t *heap, const segment_t *seg, size_t *dirt
     REQUIRE(span->slice_offset == 0 && n >= 1 && i + n <= BRISK_SLICES_PER_SEGMENT, "span head", span);
     for (uint32_t k = 1; k < n; k++) {
       REQUIRE(seg->pages[i + k].slice_offset == k, "slice offset", &seg->pages[i + k]);
-      REQUIRE(seg->pages[i + k].fast_end == 0, "non-head off the fast path", &seg->pages[i + k]);
+      REQUIRE(seg->pages[i + k].fast_limit == 0, "non-head off the fast path", &seg->pages[i + k]);
     }
     if (span->kind == SPAN_FREE) {
       REQUIRE(!prev_free, "free spans coalesced", span);
-      REQUIRE(span->fast_end == 0, "free span off the fast path", span);
+      REQUIRE(span->fast_limit == 0, "free span off the fast path", span);
       *(span->dirty ? dirty : clean) += (size_t)n << BRISK_SLICE_SHIFT;
     } else {
       used += n;
       REQUIRE((seg->guards & (((uint64_t)1 << (i + n - 1)) - ((uint64_t)1 << i))) == 0,
               "no guard page inside a span in use", span);
       if (span->kind == SPAN_PAGE) check_page(heap, span);
-      else REQUIRE(span->kind == SPAN_LARGE && span->fast_end == 0, "span kind", span);
+      else REQUIRE(span->kind == SPAN_LARGE && span->fast_limit == 0, "span kind", span);
     }
     prev_free = span->kind == SPAN_FREE;
     i += n;

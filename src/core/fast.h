@@ -54,7 +54,7 @@ static ALWAYS_INLINE page_t *fast_free_page(void *p, segment_t **segp) {
   uintptr_t u = (uintptr_t)p;
   if (unlikely(!segbits_test(u))) return NULL;
   segment_t *seg = segment_of_ptr(p);
-  page_t *page = slice_desc_of(seg, p); /* the head if fast_end != 0 */
+  page_t *page = slice_desc_of(seg, p); /* the head if fast_limit != 0 */
   *segp = seg;
   return page_fast_accepts(page, u) ? page : NULL;
 }
@@ -100,7 +100,7 @@ static ALWAYS_INLINE void fast_free(void *p) {
   uintptr_t u = (uintptr_t)p;
   if (likely(segbits_test(u))) {
     segment_t *seg = segment_of_ptr(p);
-    page_t *page = slice_desc_of(seg, p); /* the head if fast_end != 0 */
+    page_t *page = slice_desc_of(seg, p); /* the head if fast_limit != 0 */
     if (likely(seg->heap == heap)) {
       if (likely(page_fast_accepts(page, u))) {
         fast_free_push(heap, page, p);

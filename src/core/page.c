@@ -12,7 +12,7 @@
  *  - heap->direct[w] is the class's foreign pseudo-page when that holds
  *    blocks, else the first page of the queue of brisk_sizeclass_direct[w], or
  *    &brisk_page_empty when that queue is empty;
- *  - fast_end follows flags and capacity (page_sync_fast after every
+ *  - fast_limit follows flags and capacity (page_sync_fast after every
  *    change): nonzero only for a one-slice page with flags 0;
  *  - a page parked as full (XF_WANTED) is in heap->full; a remote free to
  *    it goes to heap->delayed instead, so the owner hears of it;
@@ -139,7 +139,7 @@ static page_t *page_new(heap_t *heap, unsigned bin) {
   page->block_size = brisk_sizeclass_size[bin];
   page->capacity = 0;
   page->reserved = (uint16_t)((((size_t)slices << BRISK_SLICE_SHIFT) - SPAN_GUARD_BYTES) / page->block_size);
-  page->magic32 = UINT32_MAX / page->block_size + 1;
+  page->magic32 = slices == 1 ? page_magic_for(page->block_size) : 0;
   page->free = NULL;
   page->used = 0;
   page->passed = 0;

@@ -30,24 +30,25 @@ static inline bool page_is_carved_block(const page_t *page, const void *p) {
 }
 
 /* The free fast path's block test, on the descriptor `page` of the slice
- * holding address u (in a mapped segment): u is at a carved offset of a
- * one-slice page whose flags are 0 (fast_end), and is a block start:
- * off % size == 0 tested with one multiply (Lemire et al.: exact for
- * 16-bit offsets, 32-bit magic). */
+ * holding address u (in a mapped segment): u is the start of a carved
+ * block of a one-slice page whose flags are 0, tested with one multiply
+ * and one compare (core/pageflags.h says why that is exact). */
 static ALWAYS_INLINE bool page_fast_accepts(const page_t *page, uintptr_t u) {
   uint32_t off = (uint32_t)(u & (BRISK_SLICE_SIZE - 1));
-  /* fast_end is read by threads that do not own the page (core/free.c
+  /* fast_limit is read by threads that do not own the page (core/free.c
    * brisk_free_foreign) while the owner may be writing it.  Another
    * heap's page cannot be retired or change class under a live block of
-   * it, so what is read is the current value or 0 (the page went full).  A plain load (what a relaxed atomic
-   * compiles to, but the compiler keeps its compare with memory); the TSan
-   * build makes it the relaxed atomic it stands for. */
+   * it, so what is read is the current bound, an older one (fewer blocks
+   * carved: the slow path decides) or 0 (the page went full).  A plain
+   * load (what a relaxed atomic compiles to, but the compiler keeps its
+   * compare with memory); the TSan build makes it the relaxed atomic it
+   * stands for. */
 #if defined(__SANITIZE_THREAD__)
-  uint16_t end = __atomic_load_n(&page->fast_end, __ATOMIC_RELAXED);
+  uint32_t limit = __atomic_load_n(&page->fast_limit, __ATOMIC_RELAXED);
 #else
-  uint16_t end = page->fast_end;
+  uint32_t limit = page->fast_limit;
 #endif
-  return likely((uint16_t)off < end && off * page->magic32 < page->magic32);
+  return likely(off * page->magic32 < limit);
 }
 
 /* The malloc fast path's pop (core/fast.h, and the slow path's retry

@@ -13,7 +13,7 @@
 #include "core/types.h"
 
 /* Descriptor of the slice holding p: the span's head for a one-slice
- * span; any other descriptor has fast_end 0 and PAGE_NOT_SMALL set. */
+ * span; any other descriptor has fast_limit 0 and PAGE_NOT_SMALL set. */
 static ALWAYS_INLINE page_t *slice_desc_of(segment_t *seg, const void *p) {
   return &seg->pages[((uintptr_t)p >> BRISK_SLICE_SHIFT) & (BRISK_SLICES_PER_SEGMENT - 1)];
 }

@@ -6,7 +6,7 @@
  *  - slices 1..63 of a segment are partitioned into spans; a free span's
  *    head is in heap->spans[slice_count]; no two free spans are adjacent;
  *  - every descriptor of a span has slice_offset = its distance to the
- *    head; the non-head ones carry PAGE_NOT_SMALL and fast_end 0;
+ *    head; the non-head ones carry PAGE_NOT_SMALL and fast_limit 0;
  *  - seg->used_slices = slices in non-free spans;
  *  - heap->dirty_bytes / clean_bytes = bytes of the free spans with dirty
  *    set / clear (clean_bytes is read by observe/stats.c); a free
@@ -90,18 +90,18 @@ void brisk_span_mark_clean(heap_t *heap, page_t *span) {
 }
 
 /* Describe slices [idx, idx+n) as one span whose head is pages[idx]; every
- * descriptor leaves the free fast path (fast_end 0). */
+ * descriptor leaves the free fast path (fast_limit 0). */
 static page_t *span_mark(segment_t *seg, uint32_t idx, uint32_t n, uint8_t kind) {
   page_t *head = &seg->pages[idx];
   for (uint32_t k = 1; k < n; k++) {
     seg->pages[idx + k].slice_offset = (uint8_t)k;
     seg->pages[idx + k].flags = PAGE_NOT_SMALL;
-    __atomic_store_n(&seg->pages[idx + k].fast_end, 0, __ATOMIC_RELAXED); /* read by any thread's free */
+    __atomic_store_n(&seg->pages[idx + k].fast_limit, 0, __ATOMIC_RELAXED); /* read by any thread's free */
   }
   head->slice_offset = 0;
   head->slice_count = (uint8_t)n;
   head->kind = kind;
-  __atomic_store_n(&head->fast_end, 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&head->fast_limit, 0, __ATOMIC_RELAXED);
   return head;
 }
 

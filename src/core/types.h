@@ -63,7 +63,7 @@ enum {
   SPAN_META = 3,  /* slice 0: the segment header; also pseudo-pages */
 };
 
-/* page_t.flags: any bit set keeps free() off the fast path (fast_end 0). */
+/* page_t.flags: any bit set keeps free() off the fast path (fast_limit 0). */
 enum {
   PAGE_IN_FULL = 1,     /* page sits in heap->full, not in its bin queue */
   PAGE_HAS_ALIGNED = 2, /* large span: its block was handed out at an interior offset */
@@ -87,9 +87,9 @@ enum {
  *  - used == blocks handed out and not yet returned to `free` (blocks
  *    sitting in xfree count as used until collected), plus, on a meshed
  *    page (PAGE_MESHED), the blocks meshing withheld (core/mesh.h);
- *  - fast_end != 0 only for the head of a one-slice SPAN_PAGE whose flags
- *    are 0, and then fast_end == min(capacity * block_size, 65535): the
- *    free fast path accepts exactly the carved block starts below it. */
+ *  - fast_limit != 0 only for the head of a one-slice SPAN_PAGE whose
+ *    flags are 0, and then fast_limit == capacity * magic_step (pageflags.h):
+ *    the free fast path accepts exactly the starts of its carved blocks. */
 typedef struct page_s {
   /* Line 1: read by every thread's free of the page's blocks (the block
    * test, the class, the remote-free protocol), written rarely. */
@@ -102,13 +102,13 @@ typedef struct page_s {
   uint16_t reserved;    /* blocks the area can hold (<= 4096) */
   uint8_t slice_count;  /* span length in slices (head only) */
   uint8_t slice_offset; /* distance to the head descriptor, 0 at head */
-  uint16_t fast_end;    /* free fast path: carved area end (see invariant);
-                           written by the owner, read by every thread's
-                           free (relaxed atomics) */
   union {
     uint32_t free_since; /* free span: low 32 bits of now_ms when freed */
-    uint32_t magic32;    /* one-slice page: ceil(2^32 / block_size) */
+    uint32_t magic32;    /* one-slice page: floor(2^32 / block_size) + 1 */
   };
+  uint32_t fast_limit;  /* free fast path: the block test's bound (see
+                           invariant); written by the owner, read by every
+                           thread's free (relaxed atomics) */
   _Atomic uint32_t rfreed; /* blocks pushed on xfree, ever (added after each push) */
   uint32_t rseen;          /* owner: the value of rfreed already taken off `used` */
   _Atomic uintptr_t xfree; /* remote-free list | XF_* state */
