@@ -28,11 +28,17 @@ _Static_assert(BRISK_REGION_BITS == 25, "the byte map is 32 MiB of .bss");
 extern _Atomic uint8_t brisk_segmap_bytes[1u << BRISK_REGION_BITS] __attribute__((visibility("hidden")));
 extern _Atomic(uintptr_t *) brisk_segmap_top[1u << BRISK_SEGMAP_TOP_BITS];
 
-/* Whether addr lies in a mapped brisk segment (one byte test). */
+/* Whether addr lies in a mapped brisk segment (one byte test).  A relaxed
+ * load; outside TSan a plain one, which the compiler folds into a compare
+ * with memory (one instruction less on every free). */
 static ALWAYS_INLINE bool segbits_test(uintptr_t addr) {
   uintptr_t region = addr >> BRISK_SEGMENT_SHIFT;
   if (unlikely(region >= ((uintptr_t)1 << BRISK_REGION_BITS))) return false;
+#if defined(__SANITIZE_THREAD__)
   return atomic_load_explicit(&brisk_segmap_bytes[region], memory_order_relaxed) != 0;
+#else
+  return ((const uint8_t *)brisk_segmap_bytes)[region] != 0;
+#endif
 }
 
 /* The map entry of addr's region (0 for addresses outside the map). */
