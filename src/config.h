@@ -232,6 +232,15 @@
 #ifndef BRISK_FOREIGN_BYTES
 #define BRISK_FOREIGN_BYTES (64 * 1024)
 #endif
+/* The malloc fast path takes from a class's foreign cache (its direct
+ * slot points at the cache) once it holds this many blocks; fewer are
+ * handed out by the slow path when the class's page runs dry.  A thread
+ * that gets the odd cross-thread free would otherwise switch the slot to
+ * the cache and back for every one of them, two slot updates and a slow
+ * path each (rptest: half of its slow-path mallocs). */
+#ifndef BRISK_FOREIGN_DIRECT_MIN
+#define BRISK_FOREIGN_DIRECT_MIN 4
+#endif
 
 /* Transfer cache (core/transfer.h): per size class up to
  * BRISK_TRANSFER_MAX_SIZE bytes, at most BRISK_TRANSFER_BATCHES batches

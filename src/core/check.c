@@ -72,11 +72,11 @@ static void check_segment(const heap_t *heap, const segment_t *seg, size_t *dirt
 }
 
 /* Whether d is what a direct / by_bin slot of bin must point at: the
- * class's foreign cache when it holds blocks (not for a consumer), else the
+ * class's foreign cache when the fast path takes from it, else the
  * first page of its queue, else the empty page; or the foreign cache the
  * fast path may have emptied. */
 static bool slot_ok(const heap_t *heap, unsigned bin, const page_t *d) {
-  const page_t *want = heap->foreign[bin].free != NULL && !heap->consumer ? &heap->foreign[bin]
+  const page_t *want = page_foreign_serves(heap, bin) ? &heap->foreign[bin]
                        : heap->queues[bin].first != NULL ? heap->queues[bin].first
                                                          : &brisk_page_empty;
   return d == want || d == &heap->foreign[bin];

@@ -106,6 +106,8 @@ static ALWAYS_INLINE void fast_free(void *p) {
         fast_free_push(heap, page, p);
         return;
       }
+      brisk_free_owner_declined(heap, seg, page, p);
+      return;
     } else {
       fast_free_other(heap, seg, page, p);
       return;

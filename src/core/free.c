@@ -135,9 +135,10 @@ static ALWAYS_INLINE void foreign_keep_fast(heap_t *heap, page_t *fp, uint32_t h
   fp->used--;
   event_free_fast(heap, fp->block_size);
   if (BRISK_FAST_STATS) STAT_ADD(heap->stats.remote_frees, 1);
-  if (unlikely(held == 0)) { /* malloc takes from the cache now, a consumer's never */
+  if (unlikely(held + 1 == BRISK_FOREIGN_DIRECT_MIN)) { /* the fast path takes from the cache now */
     if (likely(!heap->consumer)) page_direct_set(heap, fp->bin, fp);
-    else brisk_page_update_direct(heap, fp->bin);
+  } else if (unlikely(held == 0) && heap->consumer) {
+    brisk_page_update_direct(heap, fp->bin); /* a consumer's cache never serves */
   }
 }
 
@@ -219,6 +220,19 @@ NOINLINE void brisk_free_foreign(heap_t *heap, segment_t *seg, page_t *page, voi
     return;
   }
   free_foreign_valid(heap, seg, page, p);
+}
+
+NOINLINE void brisk_free_owner_declined(heap_t *heap, segment_t *seg, page_t *page, void *p) {
+  (void)seg;
+  page_t *head = page - page->slice_offset; /* (every descriptor of a mapped segment has it) */
+  if (likely(head->kind == SPAN_PAGE && (head->flags & (uint8_t) ~(PAGE_IN_FULL | PAGE_MULTI)) == 0 &&
+             page_is_carved_block(head, p))) {
+    brisk_event_free(heap, head->block_size, false);
+    brisk_page_free_local(heap, head, (block_t *)p);
+    check_point(heap);
+    return;
+  }
+  brisk_free_declined(p);
 }
 
 NOINLINE void brisk_free_in_segment(segment_t *seg, page_t *page, void *p) {

@@ -80,7 +80,7 @@ void brisk_page_update_direct(heap_t *heap, unsigned bin) {
   page_t *page = heap->queues[bin].first ? heap->queues[bin].first : &brisk_page_empty;
   /* a consumer's cache only stages batches for the transfer cache: its
    * mallocs must not hand back the blocks it was passed (core/alloc.c) */
-  if (heap->foreign[bin].free != NULL && !heap->consumer) page = &heap->foreign[bin];
+  if (page_foreign_serves(heap, bin)) page = &heap->foreign[bin];
   page_direct_set(heap, bin, page);
 }
 

@@ -67,6 +67,15 @@ static ALWAYS_INLINE void *page_pop_fast(heap_t *heap, page_t *page, size_t size
   return NULL;
 }
 
+/* Whether the direct slots of bin point at the class's foreign cache
+ * (core/foreign.h): it holds at least BRISK_FOREIGN_DIRECT_MIN blocks, and
+ * heap is not a consumer (whose caches only stage batches for the
+ * transfer cache).  Once pointed at, the slots stay until the fast path
+ * drains the cache. */
+static inline bool page_foreign_serves(const heap_t *heap, unsigned bin) {
+  return !heap->consumer && 0u - heap->foreign[bin].used >= BRISK_FOREIGN_DIRECT_MIN;
+}
+
 /* Point heap->by_bin[bin] and the direct slots of `bin` (sizes up to
  * BRISK_SMALL_MAX) at `page`: their one writer once the heap is set up
  * (core/heap.c). */

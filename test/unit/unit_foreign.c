@@ -4,7 +4,8 @@
  * A worker thread allocates blocks (its heap), the main thread frees them:
  * the first BRISK_FOREIGN_MAX of a class go to the main heap's foreign
  * cache (foreign[bin].used == -count, the direct slots point at the
- * pseudo-page, the owner's page still counts them as used), the rest are
+ * pseudo-page from BRISK_FOREIGN_DIRECT_MIN blocks on, the owner's page
+ * still counts them as used), the rest are
  * batched for the owner; the main thread's next mallocs of that class
  * return exactly those blocks, last freed first, then its own blocks again;
  * the cache of a big class stops at BRISK_FOREIGN_BYTES and is popped by
@@ -19,7 +20,9 @@
  * block freed twice while in a foreign cache aborts (forked child); a
  * cache drained with nothing else due takes the slow path's shortcut
  * (core/alloc.c refill: no housekeeping tick) back to the class's own
- * pages, each malloc counted once.
+ * pages, each malloc counted once; a cache with fewer blocks than
+ * BRISK_FOREIGN_DIRECT_MIN is not the direct slot's, and the slow path
+ * hands its blocks out when the class's own page runs dry.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -121,7 +124,10 @@ int main(void) {
     brisk_free(blk[i]);
     uint32_t want = i < BRISK_FOREIGN_MAX ? (uint32_t)i + 1 : BRISK_FOREIGN_MAX;
     UCHECK(held(bin) == want, "after %d frees: %u held, want %u", i + 1, held(bin), want);
-    UCHECK(*slot == fp, "direct slot %p, not the pseudo-page %p", (void *)*slot, (void *)fp);
+    if (want >= BRISK_FOREIGN_DIRECT_MIN)
+      UCHECK(*slot == fp, "direct slot %p, not the pseudo-page %p", (void *)*slot, (void *)fp);
+    else
+      UCHECK(*slot != fp, "direct slot on the pseudo-page with %u blocks", want);
   }
   UCHECK(P->used == N && rfreed(P) == 0 && xfree_len(P) == 0, "owner saw the frees: used %u rfreed %u",
          P->used, rfreed(P));
@@ -264,6 +270,33 @@ int main(void) {
          (unsigned long long)(s1.allocated - s0.allocated), (K + 3) * SZ);
   for (int i = 0; i < 3; i++) brisk_free(mine[i]);
   for (int i = 0; i < K; i++) brisk_free(blk[i]);
+  brisk_foreign_flush_all(hm);
+  brisk_remote_flush_all(hm);
+  brisk_check_heap(hm);
+
+  /* ---- fewer cached blocks than the fast path takes: the slot stays on
+   * the class's own page, whose blocks the fast path hands out first; when
+   * that page runs dry the slow path takes the cached blocks, last freed
+   * first, before carving or a new page (core/alloc.c refill) */
+  enum { F = BRISK_FOREIGN_DIRECT_MIN - 1 };
+  for (int i = 0; i < F; i++) brisk_free(blk[K + i]);
+  page_t *mine_page = hm->queues[bin].first;
+  UCHECK(held(bin) == F && *slot == mine_page && *slot != fp, "few: %u held, slot %p", held(bin),
+         (void *)*slot);
+  /* exhaust the own page's free list so the next malloc takes the slow path */
+  void **own_blocks = calloc(mine_page->reserved + 1u, sizeof(void *));
+  uint32_t n_own = 0;
+  while (mine_page->free != NULL) own_blocks[n_own++] = brisk_malloc(SZ);
+  UCHECK(held(bin) == F, "few: the own page's mallocs took cached blocks (%u held)", held(bin));
+  for (int i = F - 1; i >= 0; i--) {
+    void *q = brisk_malloc(SZ);
+    UCHECK(q == blk[K + i], "few: malloc %p, want cached block %d %p", q, K + i, blk[K + i]);
+  }
+  UCHECK(held(bin) == 0 && fp->free == NULL && *slot != fp, "few: cache not drained (%u held)", held(bin));
+  brisk_check_heap(hm);
+  for (uint32_t i = 0; i < n_own; i++) brisk_free(own_blocks[i]);
+  free(own_blocks);
+  for (int i = 0; i < F; i++) brisk_free(blk[K + i]);
   brisk_foreign_flush_all(hm);
   brisk_remote_flush_all(hm);
   brisk_check_heap(hm);
