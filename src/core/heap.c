@@ -24,6 +24,7 @@
 #include "core/free.h"
 #include "core/heap.h"
 #include "core/mesh.h"
+#include "core/mesh_pass.h"
 #include "core/heaplist.h"
 #include "core/huge.h"
 #include "core/options.h"
@@ -175,7 +176,7 @@ static void janitor(uint64_t now) {
 
 void brisk_heap_tick(heap_t *heap, bool periodic) {
   brisk_purge_tick(heap);
-  if (unlikely(brisk_mesh_enabled) && periodic) brisk_mesh_tick(heap);
+  if (unlikely(brisk_mesh_enabled) && periodic) brisk_mesh_pass_tick(heap);
   if ((++heap->house_ticks & 15) != 0 && !periodic) return;
   /* Destroyed heaps' segments, four at a time: a bounded pause (a relaxed
    * peek when there are none). */

@@ -43,12 +43,6 @@ extern bool brisk_mesh_enabled;
 /* Read the option (after brisk_options_init). */
 void brisk_mesh_init(void);
 
-/* The heap's periodic housekeeping tick (core/heap.c): a mesh pass when
- * one is due — 10 ms after the last, doubling up to 1 s while passes find
- * nothing, or 10 ms after it when the heap freed 1 MiB since.  Owner
- * thread, no page pointer held by the caller. */
-void brisk_mesh_tick(heap_t *heap);
-
 /* Whether the carved block start p of `page` (PAGE_MESHED) is withheld:
  * freeing it is a double free.  Any thread (a relaxed read: the bits
  * change only while no block they cover is live). */
