@@ -64,7 +64,7 @@ static ALWAYS_INLINE void fast_free_push(heap_t *heap, page_t *page, void *p) {
   block_t *b = (block_t *)p;
   block_on_free(b);
   block_push(&page->free, b);
-  event_free_fast(heap, page->block_size);
+  event_free_fast(heap, page->free_step);
   if (unlikely(--page->used == 0)) brisk_page_on_empty(heap, page);
 }
 

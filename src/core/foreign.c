@@ -12,6 +12,7 @@
 #include "core/page.h"
 #include "core/remote.h"
 #include "core/transfer.h"
+#include "observe/event.h"
 
 /* The most blocks the cache of bin keeps (read by the free fast path:
  * core/free.c): a consumer's only stages batches for the transfer cache,
@@ -30,6 +31,7 @@ void brisk_foreign_init(heap_t *heap) {
     fp->flags = PAGE_NOT_SMALL;
     fp->bin = (uint8_t)bin;
     fp->block_size = brisk_sizeclass_size[bin];
+    fp->free_step = EVENT_FREE_STEP(fp->block_size);
     fp->reserved = class_cap(bin, false);
   }
 }

@@ -17,6 +17,7 @@
 #include "core/block.h"
 #include "core/pageflags.h"
 #include "core/source.h"
+#include "observe/event.h"
 #include "observe/output.h"
 #include "os/os.h"
 
@@ -387,7 +388,7 @@ void brisk_mesh_pass_tick(heap_t *heap) {
   uint64_t since = now - heap->mesh_last_ms;
   /* a burst of frees (counted where the build counts every free) is worth
    * a pass after the shortest wait, whatever the backoff says */
-  bool burst = heap->stats.freed_bytes - heap->mesh_freed >= BURST_BYTES;
+  bool burst = event_freed_bytes(heap) - heap->mesh_freed >= BURST_BYTES;
   if (since < (burst ? PERIOD_MIN_MS : heap->mesh_period_ms)) return;
   uint32_t done = 0;
   bool pending = false;
@@ -403,5 +404,5 @@ void brisk_mesh_pass_tick(heap_t *heap) {
                          : period > PERIOD_MAX_MS                     ? PERIOD_MAX_MS
                                                                       : period;
   heap->mesh_last_ms = now;
-  heap->mesh_freed = heap->stats.freed_bytes;
+  heap->mesh_freed = event_freed_bytes(heap);
 }

@@ -103,11 +103,48 @@ static ALWAYS_INLINE void event_alloc_fast(heap_t *heap, size_t req, size_t usab
   }
 }
 
-static ALWAYS_INLINE void event_free_fast(heap_t *heap, size_t usable) {
+/* The fast path's frees are counted in one word, heap->stats.free_packed
+ * (one store per free instead of two): each adds its page's free_step,
+ * 2^54 + usable bytes, so that the top 10 bits count frees mod 1024 and
+ * the rest sum their bytes (at most 1024 x 16 KiB between two wraps).  The
+ * free whose add carries out of the word moves 1024 frees and the bytes
+ * into free_calls / freed_bytes and leaves it 0.  Readers add the word's
+ * parts (event_free_calls, event_freed_bytes); from another thread they
+ * may miss or count twice the 1024 frees of a wrap in between. */
+#define EVENT_FREE_COUNT_SHIFT 54
+#define EVENT_FREE_STEP(usable) ((uint64_t)(usable) + ((uint64_t)1 << EVENT_FREE_COUNT_SHIFT))
+#define EVENT_FREE_BYTES_MASK (((uint64_t)1 << EVENT_FREE_COUNT_SHIFT) - 1)
+
+static ALWAYS_INLINE void event_free_fast(heap_t *heap, uint64_t step) {
   if (BRISK_FAST_STATS) {
-    STAT_ADD(heap->stats.free_calls, 1);
-    STAT_ADD(heap->stats.freed_bytes, usable);
+#if defined(__SANITIZE_THREAD__)
+    uint64_t v;
+    bool wrapped = __builtin_add_overflow(__atomic_load_n(&heap->stats.free_packed, __ATOMIC_RELAXED), step, &v);
+    __atomic_store_n(&heap->stats.free_packed, v, __ATOMIC_RELAXED);
+#elif defined(__x86_64__)
+    /* one add to memory and its carry (the compiler loads, adds and stores) */
+    bool wrapped;
+    __asm__("addq %[step], %[word]" : [word] "+m"(heap->stats.free_packed), "=@ccc"(wrapped) : [step] "r"(step));
+#else
+    bool wrapped = __builtin_add_overflow(heap->stats.free_packed, step, &heap->stats.free_packed);
+#endif
+    if (unlikely(wrapped)) {
+      /* (in line: a call would make the free path save registers) */
+      STAT_ADD(heap->stats.free_calls, (uint64_t)1 << (64 - EVENT_FREE_COUNT_SHIFT));
+      STAT_ADD(heap->stats.freed_bytes, heap->stats.free_packed); /* the count bits wrapped to 0 */
+      STAT_ADD(heap->stats.free_packed, -heap->stats.free_packed);
+    }
   }
+}
+
+/* Frees and freed bytes of heap so far (relaxed reads). */
+static inline uint64_t event_free_calls(const heap_t *heap) {
+  return __atomic_load_n(&heap->stats.free_calls, __ATOMIC_RELAXED) +
+         (__atomic_load_n(&heap->stats.free_packed, __ATOMIC_RELAXED) >> EVENT_FREE_COUNT_SHIFT);
+}
+static inline uint64_t event_freed_bytes(const heap_t *heap) {
+  return __atomic_load_n(&heap->stats.freed_bytes, __ATOMIC_RELAXED) +
+         (__atomic_load_n(&heap->stats.free_packed, __ATOMIC_RELAXED) & EVENT_FREE_BYTES_MASK);
 }
 
 /* ------------------------------------------------------------ slow paths */

@@ -42,10 +42,10 @@ static void sum_heaps(totals_t *t) {
   *t = (totals_t){0};
   for (heap_t *h = brisk_heaplist_first(); h != NULL; h = h->all_next) {
     t->malloc_calls += LOAD(h->stats.malloc_calls) + event_fast_calls(h);
-    t->free_calls += LOAD(h->stats.free_calls);
+    t->free_calls += event_free_calls(h);
     t->bytes_requested += LOAD(h->stats.bytes_requested);
     t->alloc_bytes += LOAD(h->stats.alloc_bytes);
-    t->freed_bytes += LOAD(h->stats.freed_bytes);
+    t->freed_bytes += event_freed_bytes(h);
     t->remote_frees += LOAD(h->stats.remote_frees);
     t->clean_bytes += LOAD(h->clean_bytes);
     t->large_spans += LOAD(h->stats.large_spans);

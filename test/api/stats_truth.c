@@ -2,7 +2,11 @@
 /* stats_truth.c — brisk's statistics match what the program did:
  * the live peak sees a single huge block and a single large block that
  * lived between two samples (malloc, touch, free: peak >= its size), and
- * frees by a thread that never allocated count as frees by another thread.
+ * frees by a thread that never allocated count as frees by another thread;
+ * the calling thread's own frees, counted on the fast path in one packed
+ * word that wraps every 1024 frees (observe/event.h), are exact at every
+ * step across several wraps: free_calls grows by one and `allocated`
+ * drops by the block's usable size.
  * The peak is kept without a global lock (per-heap contributions merged on
  * read), so this also checks that merging.  Brisk-only checks (the
  * statistics are resolved with dlsym); on glibc the program just runs. */
@@ -22,6 +26,38 @@ static void *freer(void *arg) {
   (void)arg;
   for (int i = 0; i < NREMOTE; i++) free(blocks[i]); /* this thread never allocates */
   return NULL;
+}
+
+#include <malloc.h>
+
+enum { NOWN = 5000 };
+static void *own[NOWN];
+static uint64_t own_bytes[NOWN]; /* what each malloc added to `allocated` */
+
+static void own_frees_exact(void) {
+  brisk_stats_t base, now;
+  for (int i = 0; i < NOWN; i++) {
+    get_stats(&base);
+    own[i] = malloc(16 + (size_t)(i * 37) % 1000);
+    CHECK(own[i] != NULL, "malloc");
+    get_stats(&now);
+    own_bytes[i] = now.allocated - base.allocated;
+    CHECK(own_bytes[i] >= malloc_usable_size(own[i]), "malloc %d added %llu bytes", i,
+          (unsigned long long)own_bytes[i]);
+  }
+  get_stats(&base);
+  uint64_t bytes = 0;
+  for (int i = 0; i < NOWN; i++) {
+    bytes += own_bytes[i];
+    free(own[i]);
+    if (i % 97 == 0 || i == NOWN - 1) {
+      get_stats(&now);
+      CHECK(now.free_calls - base.free_calls == (uint64_t)i + 1, "after %d own frees free_calls grew by %llu", i + 1,
+            (unsigned long long)(now.free_calls - base.free_calls));
+      CHECK(base.allocated - now.allocated == bytes, "after %d own frees allocated fell by %llu, want %llu", i + 1,
+            (unsigned long long)(base.allocated - now.allocated), (unsigned long long)bytes);
+    }
+  }
 }
 
 static void peak_sees(size_t n) {
@@ -53,6 +89,7 @@ int main(void) {
     return 0;
   }
   get_stats(&after);
+  own_frees_exact();
   peak_sees((size_t)100 << 20); /* huge */
   peak_sees((size_t)1536 << 10); /* large */
   CHECK(after.remote_frees - before.remote_frees >= NREMOTE,
