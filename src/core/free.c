@@ -133,8 +133,7 @@ static ALWAYS_INLINE void foreign_keep_fast(heap_t *heap, page_t *fp, uint32_t h
   block_on_free(b);
   block_push(&fp->free, b);
   fp->used--;
-  event_free_fast(heap, fp->free_step);
-  if (BRISK_FAST_STATS) STAT_ADD(heap->stats.remote_frees, 1);
+  event_free_fast(heap, fp->free_step); /* (a pseudo-page's step counts a remote free) */
   if (unlikely(held + 1 == BRISK_FOREIGN_DIRECT_MIN)) { /* the fast path takes from the cache now */
     if (likely(!heap->consumer)) page_direct_set(heap, fp->bin, fp);
   } else if (unlikely(held == 0) && heap->consumer) {
@@ -146,8 +145,7 @@ static ALWAYS_INLINE void foreign_keep_fast(heap_t *heap, page_t *fp, uint32_t h
  * (core/remote.h), counted as the fast path counts. */
 static ALWAYS_INLINE void foreign_to_owner(heap_t *heap, page_t *page, void *p) {
   block_on_free((block_t *)p);
-  event_free_fast(heap, page->free_step);
-  if (BRISK_FAST_STATS) STAT_ADD(heap->stats.remote_frees, 1);
+  event_free_fast(heap, page->free_step + EVENT_FREE_REMOTE);
   brisk_remote_free(heap, page, (block_t *)p);
 }
 

@@ -116,7 +116,8 @@ typedef struct page_s {
   struct page_s *prev;
   uint64_t free_step;      /* SPAN_PAGE and foreign pseudo-pages: a fast-path
                               free's step of heap_stats_t.free_packed,
-                              EVENT_FREE_STEP(block_size) (observe/event.h) */
+                              EVENT_FREE_STEP(block_size), + EVENT_FREE_REMOTE
+                              on a pseudo-page (observe/event.h) */
   /* Line 2: written by the owner on every malloc and free of the page.
    * Apart from line 1 so that another thread's free, which reads line 1,
    * does not take the line the owner is writing (one coherence miss for
@@ -208,9 +209,10 @@ typedef struct heap_stats_s {
   uint64_t bytes_requested;
   uint64_t alloc_bytes;  /* usable bytes handed out (cumulative) */
   uint64_t freed_bytes;  /* usable bytes freed by this thread (cumulative) */
-  /* The fast path's frees not yet in free_calls / freed_bytes: their count
-   * (mod 1024) in the top 10 bits, their bytes below; the free that wraps
-   * the count adds 1024 and the bytes there (observe/event.h). */
+  /* The fast path's frees not yet in free_calls / remote_frees /
+   * freed_bytes: their count (mod 1024) in the top 10 bits, those of other
+   * heaps' blocks in the next 11, their bytes below; the free that wraps
+   * the count moves them there (observe/event.h). */
   uint64_t free_packed;
   uint64_t remote_frees;
   uint64_t flushed;      /* alloc - freed already added to the process total */

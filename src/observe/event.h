@@ -104,16 +104,21 @@ static ALWAYS_INLINE void event_alloc_fast(heap_t *heap, size_t req, size_t usab
 }
 
 /* The fast path's frees are counted in one word, heap->stats.free_packed
- * (one store per free instead of two): each adds its page's free_step,
- * 2^54 + usable bytes, so that the top 10 bits count frees mod 1024 and
- * the rest sum their bytes (at most 1024 x 16 KiB between two wraps).  The
- * free whose add carries out of the word moves 1024 frees and the bytes
- * into free_calls / freed_bytes and leaves it 0.  Readers add the word's
- * parts (event_free_calls, event_freed_bytes); from another thread they
- * may miss or count twice the 1024 frees of a wrap in between. */
+ * (one store per free instead of two or three): each adds its page's
+ * free_step, 2^54 + usable bytes (+ 2^43 for a block of another heap), so
+ * that the top 10 bits count frees mod 1024, the next 11 those of other
+ * heaps' blocks, and the low 43 sum their bytes (at most 1024 x 16 KiB
+ * between two wraps).  The free whose add carries out of the word moves
+ * 1024 frees, the remote ones and the bytes into free_calls, remote_frees
+ * and freed_bytes and leaves it 0.  Readers add the word's parts
+ * (event_free_calls, event_remote_frees, event_freed_bytes); from another
+ * thread they may miss or count twice the 1024 frees of a wrap in between. */
 #define EVENT_FREE_COUNT_SHIFT 54
+#define EVENT_FREE_REMOTE_SHIFT 43
 #define EVENT_FREE_STEP(usable) ((uint64_t)(usable) + ((uint64_t)1 << EVENT_FREE_COUNT_SHIFT))
-#define EVENT_FREE_BYTES_MASK (((uint64_t)1 << EVENT_FREE_COUNT_SHIFT) - 1)
+#define EVENT_FREE_REMOTE ((uint64_t)1 << EVENT_FREE_REMOTE_SHIFT) /* added to a remote free's step */
+#define EVENT_FREE_BYTES_MASK (((uint64_t)1 << EVENT_FREE_REMOTE_SHIFT) - 1)
+#define EVENT_FREE_REMOTE_PART(w) (((w) >> EVENT_FREE_REMOTE_SHIFT) & 0x7ff)
 
 static ALWAYS_INLINE void event_free_fast(heap_t *heap, uint64_t step) {
   if (BRISK_FAST_STATS) {
@@ -130,9 +135,11 @@ static ALWAYS_INLINE void event_free_fast(heap_t *heap, uint64_t step) {
 #endif
     if (unlikely(wrapped)) {
       /* (in line: a call would make the free path save registers) */
+      uint64_t w = heap->stats.free_packed; /* its count bits wrapped to 0 */
       STAT_ADD(heap->stats.free_calls, (uint64_t)1 << (64 - EVENT_FREE_COUNT_SHIFT));
-      STAT_ADD(heap->stats.freed_bytes, heap->stats.free_packed); /* the count bits wrapped to 0 */
-      STAT_ADD(heap->stats.free_packed, -heap->stats.free_packed);
+      STAT_ADD(heap->stats.remote_frees, EVENT_FREE_REMOTE_PART(w));
+      STAT_ADD(heap->stats.freed_bytes, w & EVENT_FREE_BYTES_MASK);
+      STAT_ADD(heap->stats.free_packed, -w);
     }
   }
 }
@@ -141,6 +148,10 @@ static ALWAYS_INLINE void event_free_fast(heap_t *heap, uint64_t step) {
 static inline uint64_t event_free_calls(const heap_t *heap) {
   return __atomic_load_n(&heap->stats.free_calls, __ATOMIC_RELAXED) +
          (__atomic_load_n(&heap->stats.free_packed, __ATOMIC_RELAXED) >> EVENT_FREE_COUNT_SHIFT);
+}
+static inline uint64_t event_remote_frees(const heap_t *heap) {
+  return __atomic_load_n(&heap->stats.remote_frees, __ATOMIC_RELAXED) +
+         EVENT_FREE_REMOTE_PART(__atomic_load_n(&heap->stats.free_packed, __ATOMIC_RELAXED));
 }
 static inline uint64_t event_freed_bytes(const heap_t *heap) {
   return __atomic_load_n(&heap->stats.freed_bytes, __ATOMIC_RELAXED) +

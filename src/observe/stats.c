@@ -46,7 +46,7 @@ static void sum_heaps(totals_t *t) {
     t->bytes_requested += LOAD(h->stats.bytes_requested);
     t->alloc_bytes += LOAD(h->stats.alloc_bytes);
     t->freed_bytes += event_freed_bytes(h);
-    t->remote_frees += LOAD(h->stats.remote_frees);
+    t->remote_frees += event_remote_frees(h);
     t->clean_bytes += LOAD(h->clean_bytes);
     t->large_spans += LOAD(h->stats.large_spans);
     for (unsigned b = 1; b < BRISK_BIN_COUNT; b++) t->class_pages[b] += LOAD(h->stats.class_pages[b]);
