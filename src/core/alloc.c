@@ -117,8 +117,9 @@ static inline bool heap_sampled(const heap_t *heap) { return heap->kind == HEAP_
  * page of a class without a free block, with nothing else due — no grant
  * expiry (the housekeeping tick), no sample, no batch to flush, no
  * delayed frees, no transfer batch; the few cached blocks of the class
- * that the direct slot does not take (core/foreign.h) go first.  Then only the page queue's next page
- * (core/page.c) and the event; heap_alloc's checks and housekeeping wait
+ * that the direct slot does not take (core/foreign.h) go first.  Then
+ * only the page queue's next page (core/page.c) and the event;
+ * heap_alloc's checks and housekeeping wait
  * for the tick (larson: a tenth of the mallocs came here, 310
  * instructions each through heap_alloc). */
 static inline bool refill_only(heap_t *heap, size_t size) {

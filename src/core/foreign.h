@@ -9,9 +9,9 @@
  * The cache of class `bin` is heap->foreign[bin], a pseudo-page (never in
  * a segment) whose `free` list holds the blocks (marked free) and whose
  * `used` is minus their count; the direct slots point at it while it holds
- * at least BRISK_FOREIGN_DIRECT_MIN blocks (core/page.h page_foreign_serves), so the
- * malloc fast path pops from it like from a page; fewer wait for the slow
- * path (core/alloc.c), which takes them before the class's pages.
+ * at least BRISK_FOREIGN_DIRECT_MIN blocks (core/page.h page_foreign_serves),
+ * so the malloc fast path pops from it like from a page; fewer wait for
+ * the slow path (core/alloc.c), which takes them before the class's pages.
  * Thread ownership: the heap's owner thread only.
  */
 #ifndef BRISK_CORE_FOREIGN_H

@@ -220,19 +220,6 @@ NOINLINE void brisk_free_foreign(heap_t *heap, segment_t *seg, page_t *page, voi
   free_foreign_valid(heap, seg, page, p);
 }
 
-NOINLINE void brisk_free_owner_declined(heap_t *heap, segment_t *seg, page_t *page, void *p) {
-  (void)seg;
-  page_t *head = page - page->slice_offset; /* (every descriptor of a mapped segment has it) */
-  if (likely(head->kind == SPAN_PAGE && (head->flags & (uint8_t) ~(PAGE_IN_FULL | PAGE_MULTI)) == 0 &&
-             page_is_carved_block(head, p))) {
-    brisk_event_free(heap, head->block_size, false);
-    brisk_page_free_local(heap, head, (block_t *)p);
-    check_point(heap);
-    return;
-  }
-  brisk_free_declined(p);
-}
-
 NOINLINE void brisk_free_in_segment(segment_t *seg, page_t *page, void *p) {
   if (page->kind != SPAN_PAGE) {
     if (page->kind == SPAN_LARGE) {

@@ -17,12 +17,6 @@ void brisk_free_in_segment(segment_t *seg, page_t *page, void *p);
  * PAGE_IN_FULL, the foreign cache or the batch of the calling thread,
  * else the slow path (core/free.c). */
 void brisk_free_foreign(heap_t *heap, segment_t *seg, page_t *page, void *p);
-/* The owner's free of p, in its own heap's segment seg whose slice
- * descriptor is `page`, that the fast path's block test declined: a block
- * of a one-slice page parked as full, or of a page of several slices
- * (blocks above 16 KiB), freed here without the generic slow path's
- * second lookup; anything else goes to brisk_free_declined. */
-void brisk_free_owner_declined(heap_t *heap, segment_t *seg, page_t *page, void *p);
 /* Every free that the fast path (core/fast.h, fast_free_page) declines:
  * a segment pointer goes to brisk_free_in_segment, anything else (NULL,
  * huge, foreign) to brisk_free_slow.  Out of line so that the fast path

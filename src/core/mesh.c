@@ -44,6 +44,17 @@
 
 #define M brisk_mesh_state /* the process's meshing state (core/mesh_table.h) */
 
+#define FILE_PAGES_MAX ((uint32_t)1 << 22) /* 16 GiB of memory file */
+#define MAPS_KEPT 8192 /* mappings left to the program below vm.max_map_count */
+
+/* Supported builds: guard pages would fault the copy, zero checks expect
+ * a free block to read as zero (withheld blocks are overwritten). */
+#define MESH_SUPPORTED (!BRISK_GUARD_PAGES && !BRISK_ZERO_CHECK)
+
+static inline unsigned mesh_slice_of(const page_t *page) {
+  return (unsigned)(page - segment_of_page(page)->pages);
+}
+
 bool brisk_mesh_enabled;
 
 mesh_state_t brisk_mesh_state = {.fd = -1};

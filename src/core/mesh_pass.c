@@ -23,6 +23,13 @@
 
 #define M brisk_mesh_state /* the process's meshing state (core/mesh_table.h) */
 
+#define UNITS (OSP / 16)                /* 16-byte units per OS page */
+#define CANDS_MAX 65536                 /* OS pages one pass considers */
+#define PROBES 256                      /* open groups a candidate tries */
+#define GROUP_MAX 16                    /* OS pages per file page */
+#define PERIOD_MAX_MS 1000              /* the longest wait between passes */
+#define BURST_BYTES ((uint64_t)1 << 20) /* freed since the last pass: one is due */
+
 /* One OS page a pass may mesh: its live units (16-byte granules) and its
  * group.  A group is a list of candidates (from its host, the first)
  * whose masks do not overlap; the host's `uni` is their union. */

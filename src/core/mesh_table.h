@@ -16,24 +16,12 @@
 #define OSP BRISK_OS_PAGE
 #define SLICE_OSP (BRISK_SLICE_SIZE / OSP)            /* 16 OS pages per slice */
 #define SEG_OSP (BRISK_SEGMENT_SIZE / OSP)            /* 1024 per segment */
-#define UNITS (OSP / 16)                              /* 16-byte units per OS page */
 #define PAGE_BLOCK_WORDS (BRISK_SLICE_SIZE / 16 / 64) /* bitmap words: <= 4096 blocks */
 #define MESH_ZERO UINT32_MAX
-#define FILE_PAGES_MAX ((uint32_t)1 << 22) /* 16 GiB of memory file */
 #define SEGS_MAX 8192                      /* segments with meshed pages (32 GiB) */
-#define CANDS_MAX 65536                    /* OS pages one pass considers */
-#define PROBES 256                         /* open groups a candidate tries */
-#define GROUP_MAX 16                       /* OS pages per file page */
-#define PERIOD_MIN_MS 10
-#define PERIOD_MAX_MS 1000
-#define BURST_BYTES ((uint64_t)1 << 20) /* freed since the last pass: one is due */
-#define MAPS_KEPT 8192 /* mappings left to the program below vm.max_map_count */
+#define PERIOD_MIN_MS 10                   /* passes' shortest wait; a "many threads" is remembered as long */
 #define MESH_TABLE_OFFSET 16384
 #define SEEN_DONE 0x8000 /* seen_used: a pass took the page's candidates (used < 2^15) */
-
-/* Supported builds: guard pages would fault the copy, zero checks expect
- * a free block to read as zero (withheld blocks are overwritten). */
-#define MESH_SUPPORTED (!BRISK_GUARD_PAGES && !BRISK_ZERO_CHECK)
 
 typedef struct mesh_table_s {
   uint32_t host[SEG_OSP];                                      /* see the invariants */
@@ -70,10 +58,6 @@ typedef struct mesh_state_s {
 } mesh_state_t;
 extern mesh_state_t brisk_mesh_state __attribute__((visibility("hidden")));
 #define MESH_ADD(field, n) __atomic_fetch_add(&(field), (n), __ATOMIC_RELAXED)
-
-static inline unsigned mesh_slice_of(const page_t *page) {
-  return (unsigned)(page - segment_of_page(page)->pages);
-}
 
 static inline bool mesh_bit_get(const uint64_t *w, uint32_t k) { return (w[k >> 6] >> (k & 63)) & 1; }
 static inline void mesh_bit_set(uint64_t *w, uint32_t k) { w[k >> 6] |= (uint64_t)1 << (k & 63); }

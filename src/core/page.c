@@ -9,9 +9,10 @@
  * Invariants (checked by core/check.c in the debug-full build):
  *  - a page with kind SPAN_PAGE is in exactly one list: its bin queue
  *    (flags without PAGE_IN_FULL) or heap->full (PAGE_IN_FULL);
- *  - heap->direct[w] is the class's foreign pseudo-page when that holds
- *    blocks, else the first page of the queue of brisk_sizeclass_direct[w], or
- *    &brisk_page_empty when that queue is empty;
+ *  - heap->direct[w] is the class's foreign pseudo-page when the fast path
+ *    takes from it (page_foreign_serves: from BRISK_FOREIGN_DIRECT_MIN
+ *    blocks on, until it drains), else the first page of the queue of
+ *    brisk_sizeclass_direct[w], or &brisk_page_empty when that queue is empty;
  *  - fast_limit follows flags and capacity (page_sync_fast after every
  *    change): nonzero only for a one-slice page with flags 0;
  *  - a page parked as full (XF_WANTED) is in heap->full; a remote free to
