@@ -123,7 +123,7 @@ static inline bool heap_sampled(const heap_t *heap) { return heap->kind == HEAP_
  * for the tick (larson: a tenth of the mallocs came here, 310
  * instructions each through heap_alloc). */
 static inline bool refill_only(heap_t *heap, size_t size) {
-  return size <= BRISK_CLASS_MAX && heap->stats.fast_left >= 0 && heap->kind == HEAP_THREAD &&
+  return size <= BRISK_CLASS_MAX && !event_fast_spent(heap) && heap->kind == HEAP_THREAD &&
          !heap->consumer && heap->remote_mask == 0 && !remote_delayed_pending(heap) &&
          !guard_enabled();
 }
@@ -167,13 +167,26 @@ NOINLINE void *brisk_alloc_slow(size_t size, heap_t *heap) {
     if (likely(p != NULL)) return p;
   }
   bool sample, periodic = false;
-  if (unlikely(heap->stats.fast_left < 0)) {
-    /* The grant ran out: with sampling on, this allocation is the sample
-     * and the next grant is the next interval; either way it is the
-     * periodic housekeeping tick (core/heap.h). */
+  if (unlikely(event_fast_spent(heap))) {
+    /* The grant ran out: the periodic housekeeping tick (core/heap.h).
+     * With sampling on, this allocation is the sample when it ends the
+     * interval, and the next interval's allocations are granted, in
+     * grants of at most EVENT_GRANT_MAX (fast_pending: what is left). */
     periodic = true;
-    sample = guard_enabled() && size <= BRISK_GUARD_MAX && heap_sampled(heap);
-    event_fast_regrant(heap, guard_enabled() ? brisk_guard_interval() - 1 : BRISK_FAST_GRANT);
+    sample = false;
+    uint64_t grant = BRISK_FAST_GRANT;
+    if (guard_enabled()) {
+      uint64_t *pending = &heap->stats.fast_pending;
+      if (*pending == 0) {
+        sample = size <= BRISK_GUARD_MAX && heap_sampled(heap);
+        *pending = brisk_guard_interval() - 1;
+      } else {
+        --*pending; /* (this allocation is one of the interval's) */
+      }
+      grant = *pending < EVENT_GRANT_MAX ? *pending : EVENT_GRANT_MAX;
+      *pending -= grant;
+    }
+    event_fast_regrant(heap, grant);
   } else {
     sample = heap_sampled(heap) && sample_slow(size); /* the fast path had no block to give */
   }

@@ -149,6 +149,10 @@ static ALWAYS_INLINE block_t *block_peek(block_t *const *list, block_t **next) {
     *next = (block_t *)n;
     return b;
   }
+  /* (an empty asm: the xor stays after the test and reuses t's register;
+   * hoisted above it, as the compiler does for the branch's copy, it
+   * needs a copy of b: one instruction on every malloc) */
+  __asm__ volatile("" : "+r"(t));
   *next = (block_t *)(t ^ (uintptr_t)b);
   return b;
 }

@@ -32,6 +32,7 @@ void brisk_foreign_init(heap_t *heap) {
     fp->bin = (uint8_t)bin;
     fp->block_size = brisk_sizeclass_size[bin];
     fp->free_step = EVENT_FREE_STEP(fp->block_size) + EVENT_FREE_REMOTE; /* only other heaps' blocks */
+    fp->alloc_step = EVENT_ALLOC_STEP(fp->block_size);
     fp->reserved = class_cap(bin, false);
   }
 }

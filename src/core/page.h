@@ -58,10 +58,10 @@ static ALWAYS_INLINE bool page_fast_accepts(const page_t *page, uintptr_t u) {
 static ALWAYS_INLINE void *page_pop_fast(heap_t *heap, page_t *page, size_t size) {
   block_t *next;
   block_t *b = block_peek(&page->free, &next);
-  if (likely(b != NULL) && likely(event_fast_grant(heap))) {
+  if (likely(b != NULL) && likely(event_fast_grant(heap, page->alloc_step))) {
     block_take(&page->free, b, next);
     page->used++;
-    event_alloc_fast(heap, size, page->block_size);
+    event_alloc_fast(heap, size);
     return b;
   }
   return NULL;

@@ -127,6 +127,11 @@ typedef struct page_s {
   uint8_t passed;          /* owner: the allocation slow path found the page
                               without a free block once and moved it to the
                               back of its queue (core/page.c) */
+  uint64_t alloc_step;     /* SPAN_PAGE and foreign pseudo-pages: a fast-path
+                              malloc's step of heap_stats_t.fast_word,
+                              EVENT_ALLOC_STEP(block_size) (observe/event.h):
+                              on this line, so that the owner's malloc reads
+                              none of line 1 */
 } page_t;
 _Static_assert(sizeof(page_t) == 128, "page descriptors are two cache lines (above)");
 
@@ -196,18 +201,23 @@ typedef struct brisk_source_s {
 /* Per-heap counters, written only by the owner thread (observe/event.h
  * is the one place that updates them; observe/stats.c merges them). */
 typedef struct heap_stats_s {
-  /* The fast path's allocation countdown (core/fast.h): it may serve
-   * fast_left more allocations, then calls the slow path, which adds the
-   * fast_grant served to fast_banked and grants more (observe/event.h,
-   * event_fast_regrant).  The sampling trigger and the fast path's call
-   * count in one decrement. */
-  int64_t fast_left;
+  /* The fast path's allocations: the grant's countdown and their usable
+   * bytes in one word (observe/event.h says how): it may serve
+   * fast_word >> 40 more, then calls the slow path, which adds what the
+   * grant of fast_grant served to fast_banked and alloc_bytes and grants
+   * more (event_fast_regrant).  The sampling trigger, the housekeeping
+   * tick and the fast path's statistics in one subtraction.
+   * fast_pending: allocations still to grant before the next sample when
+   * a sampling interval exceeds the largest grant (core/alloc.c). */
+  int64_t fast_word;
   uint64_t fast_grant;
   uint64_t fast_banked;
+  uint64_t fast_pending;
   uint64_t malloc_calls;                /* slow-path allocations */
   uint64_t free_calls;
   uint64_t bytes_requested;
-  uint64_t alloc_bytes;  /* usable bytes handed out (cumulative) */
+  uint64_t alloc_bytes;  /* usable bytes handed out (cumulative), but for the
+                            current grant's (event_alloc_bytes adds them) */
   uint64_t freed_bytes;  /* usable bytes freed by this thread (cumulative) */
   /* The fast path's frees not yet in free_calls / remote_frees /
    * freed_bytes: their count (mod 1024) in the top 10 bits, those of other

@@ -46,7 +46,7 @@ void brisk_event_mapped(int64_t delta) {
 void brisk_event_purged(size_t bytes) { ADD(purged, bytes); }
 
 void brisk_event_peak(heap_t *heap, bool force) {
-  uint64_t net = LOAD(heap->stats.alloc_bytes) - event_freed_bytes(heap);
+  uint64_t net = event_alloc_bytes(heap) - event_freed_bytes(heap);
   int64_t drift = (int64_t)(net - heap->stats.flushed);
   if (force || drift >= (int64_t)BRISK_PEAK_SLACK || drift <= -(int64_t)BRISK_PEAK_SLACK) {
     uint64_t total = ADD(live_flushed, (uint64_t)drift) + (uint64_t)drift - LOAD(totals.orphan_bytes);

@@ -73,34 +73,105 @@ void brisk_event_orphan_resize(int64_t delta);
 
 /* ------------------------------------------------------------ fast paths */
 
-/* The fast path may serve one more allocation (it counts it): false when
- * the grant ran out (heap->stats.fast_left < 0), and the slow path must
- * run event_fast_regrant.  Always compiled: it is the sampling trigger. */
-static ALWAYS_INLINE bool event_fast_grant(heap_t *heap) {
-  return --heap->stats.fast_left >= 0;
-}
+/* The fast path's allocations are counted in one word,
+ * heap->stats.fast_word (one store per malloc for the grant, the count
+ * and the usable bytes): a grant of g allocations sets it to
+ * g * 2^40 + EVENT_ALLOC_ROOM, and each fast malloc subtracts its page's
+ * alloc_step, 2^40 + usable bytes.  The top bits then say how many of
+ * the grant are left, the low 40 bits EVENT_ALLOC_ROOM minus the bytes
+ * served: exact while a grant's bytes stay below 2^40, which
+ * EVENT_GRANT_MAX x BRISK_CLASS_MAX does.  The subtraction that would go
+ * negative is the (g+1)-th: it is undone and the slow path runs
+ * (event_fast_spent), banks the grant (count to fast_banked, bytes to
+ * alloc_bytes) and grants more (event_fast_regrant).  The grant is the
+ * sampling trigger and the housekeeping tick (core/alloc.c), so the word
+ * is kept even when BRISK_FAST_STATS is 0.  A heap that was never
+ * granted any (zeroed, as heaps are made) has fast_word 0: nothing
+ * served, and not spent until its fast path first tries, which leaves
+ * EVENT_ALLOC_ROOM, a grant of 0 (a granted word is never 0: its bytes
+ * stay below EVENT_ALLOC_ROOM). */
+#define EVENT_ALLOC_SHIFT 40
+#define EVENT_ALLOC_ONE ((int64_t)1 << EVENT_ALLOC_SHIFT)
+#define EVENT_ALLOC_ROOM (EVENT_ALLOC_ONE - 1)
+/* (BRISK_FAST_STATS=0 counts only the calls: the fast frees' bytes are
+ * not counted either) */
+#define EVENT_ALLOC_STEP(usable) ((uint64_t)EVENT_ALLOC_ONE + (BRISK_FAST_STATS ? (uint64_t)(usable) : 0))
+/* The largest grant: its count fits the word's 23 bits above the bytes,
+ * and its bytes (at most BRISK_CLASS_MAX each) stay below 2^40. */
+#define EVENT_GRANT_MAX (((uint64_t)1 << (63 - EVENT_ALLOC_SHIFT)) - 1)
+_Static_assert(EVENT_GRANT_MAX * BRISK_CLASS_MAX < (uint64_t)EVENT_ALLOC_ROOM,
+               "a grant's usable bytes fit below the count");
 
-/* The slow path found the grant spent: bank it and grant `grant` more
- * fast-path allocations. */
-static inline void event_fast_regrant(heap_t *heap, uint64_t grant) {
-  STAT_ADD(heap->stats.fast_banked, heap->stats.fast_grant);
-  STAT_ADD(heap->stats.fast_grant, grant - heap->stats.fast_grant);
-  STAT_ADD(heap->stats.fast_left, (int64_t)grant - heap->stats.fast_left);
-}
-
-/* Allocations a heap served on the fast path so far (any thread, relaxed
- * reads: off by the few being made). */
-static inline uint64_t event_fast_calls(const heap_t *heap) {
-  int64_t left = __atomic_load_n(&heap->stats.fast_left, __ATOMIC_RELAXED);
-  return __atomic_load_n(&heap->stats.fast_banked, __ATOMIC_RELAXED) +
-         __atomic_load_n(&heap->stats.fast_grant, __ATOMIC_RELAXED) - (uint64_t)(left > 0 ? left : 0);
-}
-
-static ALWAYS_INLINE void event_alloc_fast(heap_t *heap, size_t req, size_t usable) {
-  if (BRISK_FAST_STATS) {
-    STAT_ADD(heap->stats.bytes_requested, req);
-    STAT_ADD(heap->stats.alloc_bytes, usable);
+/* The fast path may serve one more allocation of the page whose
+ * alloc_step is `step` (it counts it): false when the grant is spent,
+ * and the slow path must run event_fast_regrant. */
+static ALWAYS_INLINE bool event_fast_grant(heap_t *heap, uint64_t step) {
+#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
+  /* one subtraction from memory and its sign (as the free side's add) */
+  bool spent;
+  __asm__("subq %[step], %[word]" : [word] "+m"(heap->stats.fast_word), "=@ccs"(spent) : [step] "r"(step));
+  if (unlikely(spent)) {
+    heap->stats.fast_word += (int64_t)step; /* (undone: not served) */
+    if (heap->stats.fast_word == 0) heap->stats.fast_word = EVENT_ALLOC_ROOM; /* never granted: spent */
+    return false;
   }
+  return true;
+#else
+  int64_t w = __atomic_load_n(&heap->stats.fast_word, __ATOMIC_RELAXED);
+  if (unlikely(w - (int64_t)step < 0)) {
+    if (w == 0) STAT_ADD(heap->stats.fast_word, EVENT_ALLOC_ROOM); /* never granted: spent */
+    return false;
+  }
+  STAT_ADD(heap->stats.fast_word, -(int64_t)step);
+  return true;
+#endif
+}
+
+/* Whether heap's grant is spent: no fast-path allocation is left of it
+ * (owner thread).  A heap never granted any is not, until its fast path
+ * first finds a block (as when the grant was a countdown: the first grant
+ * then follows the start-up that may turn sampling on). */
+static inline bool event_fast_spent(const heap_t *heap) {
+  return heap->stats.fast_word != 0 && heap->stats.fast_word < EVENT_ALLOC_ONE;
+}
+
+/* Allocations and usable bytes the fast path served of the current grant
+ * (relaxed reads; a reader on another thread that catches a regrant half
+ * done sees 0 of a count that no longer fits). */
+static inline uint64_t event_grant_served(const heap_t *heap) {
+  uint64_t left = (uint64_t)(__atomic_load_n(&heap->stats.fast_word, __ATOMIC_RELAXED) >> EVENT_ALLOC_SHIFT);
+  uint64_t grant = __atomic_load_n(&heap->stats.fast_grant, __ATOMIC_RELAXED);
+  return left <= grant ? grant - left : 0;
+}
+static inline uint64_t event_grant_bytes(const heap_t *heap) {
+  int64_t w = __atomic_load_n(&heap->stats.fast_word, __ATOMIC_RELAXED);
+  return w == 0 ? 0 : (uint64_t)(EVENT_ALLOC_ROOM - (w & EVENT_ALLOC_ROOM));
+}
+
+/* The slow path found the grant spent (or a test sets one): bank what it
+ * served and grant `grant` (<= EVENT_GRANT_MAX) more fast-path
+ * allocations. */
+static inline void event_fast_regrant(heap_t *heap, uint64_t grant) {
+  STAT_ADD(heap->stats.fast_banked, event_grant_served(heap));
+  STAT_ADD(heap->stats.alloc_bytes, event_grant_bytes(heap));
+  STAT_ADD(heap->stats.fast_grant, grant - heap->stats.fast_grant);
+  STAT_ADD(heap->stats.fast_word, (int64_t)grant * EVENT_ALLOC_ONE + EVENT_ALLOC_ROOM - heap->stats.fast_word);
+}
+
+/* Allocations a heap served on the fast path so far, and the usable
+ * bytes of all its allocations (any thread, relaxed reads: off by the few
+ * being made). */
+static inline uint64_t event_fast_calls(const heap_t *heap) {
+  return __atomic_load_n(&heap->stats.fast_banked, __ATOMIC_RELAXED) + event_grant_served(heap);
+}
+static inline uint64_t event_alloc_bytes(const heap_t *heap) {
+  return __atomic_load_n(&heap->stats.alloc_bytes, __ATOMIC_RELAXED) + event_grant_bytes(heap);
+}
+
+/* A fast-path allocation of req bytes (its usable bytes are counted by
+ * event_fast_grant). */
+static ALWAYS_INLINE void event_alloc_fast(heap_t *heap, size_t req) {
+  if (BRISK_FAST_STATS) STAT_ADD(heap->stats.bytes_requested, req);
 }
 
 /* The fast path's frees are counted in one word, heap->stats.free_packed

@@ -44,7 +44,7 @@ static void sum_heaps(totals_t *t) {
     t->malloc_calls += LOAD(h->stats.malloc_calls) + event_fast_calls(h);
     t->free_calls += event_free_calls(h);
     t->bytes_requested += LOAD(h->stats.bytes_requested);
-    t->alloc_bytes += LOAD(h->stats.alloc_bytes);
+    t->alloc_bytes += event_alloc_bytes(h);
     t->freed_bytes += event_freed_bytes(h);
     t->remote_frees += event_remote_frees(h);
     t->clean_bytes += LOAD(h->clean_bytes);

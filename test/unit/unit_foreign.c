@@ -246,9 +246,10 @@ int main(void) {
   for (int i = 0; i < K; i++) brisk_free(blk[i]);
   UCHECK(held(bin) == K && *slot == fp && hm->remote_mask == 0, "drain: %u held, mask %#lx", held(bin),
          (unsigned long)hm->remote_mask);
-  /* a grant far from spent, the count (fast_grant - fast_left) unchanged */
-  int64_t d = 1000 - hm->stats.fast_left;
-  hm->stats.fast_left += d;
+  /* a grant far from spent, the count (fast_grant - what is left of it)
+   * unchanged (observe/event.h, fast_word) */
+  int64_t d = 1000 - (hm->stats.fast_word >> EVENT_ALLOC_SHIFT);
+  hm->stats.fast_word += d * EVENT_ALLOC_ONE;
   hm->stats.fast_grant += (uint64_t)d;
   uint32_t ticks = hm->house_ticks;
   brisk_stats_t s0, s1;
