@@ -31,6 +31,9 @@ static void check_page(const heap_t *heap, const page_t *page) {
     REQUIRE(++n <= page->capacity, "free list longer than capacity (cycle?)", b);
   }
   REQUIRE(page->fast_limit == page_fast_limit_of(page), "fast_limit follows flags and capacity", page);
+  REQUIRE(page->fast_limit_own == page->fast_limit, "the owner's copy of fast_limit", page);
+  REQUIRE(page->fast_limit == 0 || (page->magic32_own == page->magic32 && page->free_step_own == page->free_step),
+          "the owner's copies of magic32 and free_step", page);
   REQUIRE(page->slice_count != 1 || page->magic32 == page_magic_for(page->block_size), "magic32 of the class", page);
   REQUIRE(!(page->flags & PAGE_MULTI) == (page->slice_count == 1), "PAGE_MULTI iff several slices", page);
   const char *why;
@@ -52,18 +55,19 @@ static void check_segment(const heap_t *heap, const segment_t *seg, size_t *dirt
     REQUIRE(span->slice_offset == 0 && n >= 1 && i + n <= BRISK_SLICES_PER_SEGMENT, "span head", span);
     for (uint32_t k = 1; k < n; k++) {
       REQUIRE(seg->pages[i + k].slice_offset == k, "slice offset", &seg->pages[i + k]);
-      REQUIRE(seg->pages[i + k].fast_limit == 0, "non-head off the fast path", &seg->pages[i + k]);
+      REQUIRE(seg->pages[i + k].fast_limit == 0 && seg->pages[i + k].fast_limit_own == 0, "non-head off the fast path",
+              &seg->pages[i + k]);
     }
     if (span->kind == SPAN_FREE) {
       REQUIRE(!prev_free, "free spans coalesced", span);
-      REQUIRE(span->fast_limit == 0, "free span off the fast path", span);
+      REQUIRE(span->fast_limit == 0 && span->fast_limit_own == 0, "free span off the fast path", span);
       *(span->dirty ? dirty : clean) += (size_t)n << BRISK_SLICE_SHIFT;
     } else {
       used += n;
       REQUIRE((seg->guards & (((uint64_t)1 << (i + n - 1)) - ((uint64_t)1 << i))) == 0,
               "no guard page inside a span in use", span);
       if (span->kind == SPAN_PAGE) check_page(heap, span);
-      else REQUIRE(span->kind == SPAN_LARGE && span->fast_limit == 0, "span kind", span);
+      else REQUIRE(span->kind == SPAN_LARGE && span->fast_limit == 0 && span->fast_limit_own == 0, "span kind", span);
     }
     prev_free = span->kind == SPAN_FREE;
     i += n;

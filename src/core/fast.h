@@ -64,7 +64,7 @@ static ALWAYS_INLINE void fast_free_push(heap_t *heap, page_t *page, void *p) {
   block_t *b = (block_t *)p;
   block_on_free(b);
   block_push(&page->free, b);
-  event_free_fast(heap, page->free_step);
+  event_free_fast(heap, page->free_step_own);
   if (unlikely(--page->used == 0)) brisk_page_on_empty(heap, page);
 }
 
@@ -106,7 +106,7 @@ static ALWAYS_INLINE void fast_free(void *p) {
      * one instruction more on every free) */
     __asm__("" : "+r"(page));
     if (likely(seg->heap == heap)) {
-      if (likely(page_fast_accepts(page, u))) {
+      if (likely(page_fast_accepts_own(page, u))) {
         fast_free_push(heap, page, p);
         return;
       }

@@ -139,10 +139,12 @@ static page_t *page_new(heap_t *heap, unsigned bin) {
   page->bin = (uint8_t)bin;
   page->block_size = brisk_sizeclass_size[bin];
   page->free_step = EVENT_FREE_STEP(page->block_size);
+  page->free_step_own = page->free_step;
   page->alloc_step = EVENT_ALLOC_STEP(page->block_size);
   page->capacity = 0;
   page->reserved = (uint16_t)((((size_t)slices << BRISK_SLICE_SHIFT) - SPAN_GUARD_BYTES) / page->block_size);
   page->magic32 = slices == 1 ? page_magic_for(page->block_size) : 0;
+  page->magic32_own = page->magic32;
   page->free = NULL;
   page->used = 0;
   page->passed = 0;

@@ -51,6 +51,14 @@ static ALWAYS_INLINE bool page_fast_accepts(const page_t *page, uintptr_t u) {
   return likely(off * page->magic32 < limit);
 }
 
+/* page_fast_accepts for the owner's free (the heap that owns page's
+ * segment, on its thread): the same test on the owner's copies, on the
+ * line its malloc and free write (core/types.h). */
+static ALWAYS_INLINE bool page_fast_accepts_own(const page_t *page, uintptr_t u) {
+  uint32_t off = (uint32_t)(u & (BRISK_SLICE_SIZE - 1));
+  return likely(off * page->magic32_own < page->fast_limit_own);
+}
+
 /* The malloc fast path's pop (core/fast.h, and the slow path's retry
  * after a drained foreign cache): a block of `page`, the heap's choice
  * for the class of size, counted; NULL when the slow path must run (no

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* core/pageflags.h — a page's flags and its free fast path's bound, kept
- * in step: the one writer of page_t.flags and fast_limit (core/page.c,
- * core/mesh.c).  Owner thread; other threads' frees read both (relaxed).
+ * in step: the one writer of page_t.flags, fast_limit and fast_limit_own
+ * (core/page.c, core/span.c, core/mesh.c).  Owner thread; other threads' frees read both (relaxed).
  *
  * The block test (core/page.h page_fast_accepts) is one multiply and one
  * compare: with M = magic32 = floor(2^32 / s) + 1 for block size s (at
@@ -29,12 +29,15 @@ static inline uint32_t page_fast_limit_of(const page_t *page) {
   return (uint32_t)page->capacity * step;
 }
 
-/* Recompute fast_limit from flags and capacity (core/page.c's invariant:
+/* Set fast_limit and the owner's copy, fast_limit_own; page_sync_fast
+ * recomputes them from flags and capacity (core/page.c's invariant:
  * nonzero only for a one-slice page with flags 0). */
-static inline void page_sync_fast(page_t *page) {
+static inline void page_fast_limit_set(page_t *page, uint32_t limit) {
   /* relaxed atomic: other threads' free fast paths read it (core/fast.h) */
-  __atomic_store_n(&page->fast_limit, page_fast_limit_of(page), __ATOMIC_RELAXED);
+  __atomic_store_n(&page->fast_limit, limit, __ATOMIC_RELAXED);
+  page->fast_limit_own = limit; /* the owner's copy (core/types.h) */
 }
+static inline void page_sync_fast(page_t *page) { page_fast_limit_set(page, page_fast_limit_of(page)); }
 
 static inline void page_set_flags(page_t *page, uint8_t flags) {
   /* relaxed atomic: other threads' frees read it (core/free.c) */

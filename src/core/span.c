@@ -31,6 +31,7 @@
  * Thread ownership: the owner heap's thread only.
  */
 #include "core/span.h"
+#include "core/pageflags.h"
 #include "core/segment.h"
 #include "os/os.h"
 #include "core/options.h"
@@ -96,12 +97,12 @@ static page_t *span_mark(segment_t *seg, uint32_t idx, uint32_t n, uint8_t kind)
   for (uint32_t k = 1; k < n; k++) {
     seg->pages[idx + k].slice_offset = (uint8_t)k;
     seg->pages[idx + k].flags = PAGE_NOT_SMALL;
-    __atomic_store_n(&seg->pages[idx + k].fast_limit, 0, __ATOMIC_RELAXED); /* read by any thread's free */
+    page_fast_limit_set(&seg->pages[idx + k], 0);
   }
   head->slice_offset = 0;
   head->slice_count = (uint8_t)n;
   head->kind = kind;
-  __atomic_store_n(&head->fast_limit, 0, __ATOMIC_RELAXED);
+  page_fast_limit_set(head, 0);
   return head;
 }
 

@@ -127,11 +127,19 @@ typedef struct page_s {
   uint8_t passed;          /* owner: the allocation slow path found the page
                               without a free block once and moved it to the
                               back of its queue (core/page.c) */
+  /* The owner's copies of magic32, fast_limit and free_step (kept equal
+   * by their writers: core/pageflags.h, core/page.c): the owner's free
+   * fast path reads them here, so that a free of the owner, like its
+   * malloc, touches one line of the descriptor (larson-t1: 1.15 M fewer
+   * L1 read misses in 2 M frees, cachegrind). */
+  uint32_t magic32_own;
+  uint32_t fast_limit_own;
   uint64_t alloc_step;     /* SPAN_PAGE and foreign pseudo-pages: a fast-path
                               malloc's step of heap_stats_t.fast_word,
                               EVENT_ALLOC_STEP(block_size) (observe/event.h):
                               on this line, so that the owner's malloc reads
                               none of line 1 */
+  uint64_t free_step_own;
 } page_t;
 _Static_assert(sizeof(page_t) == 128, "page descriptors are two cache lines (above)");
 
