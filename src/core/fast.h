@@ -80,7 +80,7 @@ static ALWAYS_INLINE void fast_free_other(heap_t *heap, segment_t *seg, page_t *
   if (unlikely(heap == &brisk_heap_empty))
     brisk_heap_free_orphan(seg, page, p);
   else
-    brisk_free_foreign(heap, seg, page, p);
+    brisk_free_foreign(p, page, seg, heap);
 }
 
 static ALWAYS_INLINE void fast_free_valid(heap_t *heap, segment_t *seg, page_t *page, void *p) {

@@ -15,8 +15,9 @@ void brisk_free_in_segment(segment_t *seg, page_t *page, void *p);
  * slice descriptor is `page`, from a thread with a heap: when p is a
  * carved block start of a one-slice page without flags or with only
  * PAGE_IN_FULL, the foreign cache or the batch of the calling thread,
- * else the slow path (core/free.c). */
-void brisk_free_foreign(heap_t *heap, segment_t *seg, page_t *page, void *p);
+ * else the slow path (core/free.c).  (The arguments come in the order
+ * the fast path holds them: its tail call moves one register.) */
+void brisk_free_foreign(void *p, page_t *page, segment_t *seg, heap_t *heap);
 /* Every free that the fast path (core/fast.h, fast_free_page) declines:
  * a segment pointer goes to brisk_free_in_segment, anything else (NULL,
  * huge, foreign) to brisk_free_slow.  Out of line so that the fast path

@@ -122,7 +122,7 @@ NOINLINE void brisk_heap_free_orphan(segment_t *seg, page_t *page, void *p) {
     return;
   }
   brisk_foreign_set_consumer(h, true); /* until its first allocation slow path (core/alloc.c) */
-  brisk_free_foreign(h, seg, page, p);
+  brisk_free_foreign(p, page, seg, h);
   brisk_heap_leave(h);
 }
 
