@@ -110,18 +110,27 @@ BRISK_API int brisk_stats_class(unsigned index, size_t *block_size, uint64_t *pa
   return 0;
 }
 
-static void row_size(outbuf_t *o, const char *name, uint64_t v) {
+/* The table's value column: after "brisk:   " and the longest label
+ * (BRISK_STATS_FIELDS in include/brisk.h) and two spaces. */
+#define STATS_VALUE_COL 37
+
+/* A row's label, padded to the value column (at least one space: a label
+ * that reaches it must not run into its value). */
+static void row_label(outbuf_t *o, const char *name) {
   brisk_output_str(o, "brisk:   ");
   brisk_output_str(o, name);
-  brisk_output_pad(o, 34);
+  brisk_output_str(o, " ");
+  brisk_output_pad(o, STATS_VALUE_COL);
+}
+
+static void row_size(outbuf_t *o, const char *name, uint64_t v) {
+  row_label(o, name);
   brisk_output_size(o, v);
   brisk_output_str(o, "\n");
 }
 
 static void row_count(outbuf_t *o, const char *name, uint64_t v) {
-  brisk_output_str(o, "brisk:   ");
-  brisk_output_str(o, name);
-  brisk_output_pad(o, 34);
+  row_label(o, name);
   brisk_output_u64(o, v);
   brisk_output_str(o, "\n");
 }
@@ -137,9 +146,7 @@ static void print_classes(outbuf_t *o) {
     if (pages == 0) continue;
     if (!any || o->col > 100) {
       brisk_output_str(o, any ? "\n" : "");
-      brisk_output_str(o, "brisk:   ");
-      brisk_output_str(o, any ? "" : "pages by size class");
-      brisk_output_pad(o, 34);
+      row_label(o, any ? "" : "pages by size class");
     } else {
       brisk_output_str(o, ", ");
     }
@@ -173,8 +180,7 @@ BRISK_API void brisk_stats_print(int fd) {
 #define ROW(field, kind, label) ROW_##kind(field, label)
   BRISK_STATS_FIELDS(ROW)
 #undef ROW
-  brisk_output_str(&o, "brisk:   syscalls");
-  brisk_output_pad(&o, 34);
+  row_label(&o, "syscalls");
   const char *sep = "";
 #undef ROW_SYSCALL
 #undef ROW_COUNT

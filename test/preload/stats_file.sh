@@ -28,6 +28,12 @@ check_table() {
     { cat "$f" >&2; fail "$f: first line does not name pid $pid ($prog)"; }
   grep -Eq '^brisk:   allocations +[1-9][0-9]*$' "$f" || { cat "$f" >&2; fail "$f: no allocations row"; }
   grep -q '^brisk:   syscalls ' "$f" || fail "$f: no syscalls row"
+  # every row: label, two or more spaces, value (a label as long as the
+  # column once ran into its value: "fragmentation % (RSS/live)2467")
+  local bad
+  bad=$(tail -n +2 "$f" | grep -Ev '^brisk:   ([^ ].*[^ ])?  +[^ ]' || true)
+  [[ -z $bad ]] || { cat "$f" >&2; fail "$f: rows without a gap before the value: $bad"; }
+  grep -Eq '^brisk:   fragmentation % \(RSS/live\)  +[0-9]+$' "$f" || fail "$f: no fragmentation row"
   echo "$f: $(wc -l <"$f") lines, $(head -n 1 "$f")"
 }
 
