@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* core/pageflags.h — a page's flags and its free fast path's bound, kept
  * in step: the one writer of page_t.flags, fast_limit and fast_limit_own
- * (core/page.c, core/span.c, core/mesh.c).  Owner thread; other threads' frees read both (relaxed).
+ * (core/page.c, core/span.c, core/mesh.c).  Owner thread; other threads'
+ * frees read flags and fast_limit (relaxed), the owner's fast_limit_own.
  *
  * The block test (core/page.h page_fast_accepts) is one multiply and one
  * compare: with M = magic32 = floor(2^32 / s) + 1 for block size s (at

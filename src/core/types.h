@@ -89,7 +89,9 @@ enum {
  *    page (PAGE_MESHED), the blocks meshing withheld (core/mesh.h);
  *  - fast_limit != 0 only for the head of a one-slice SPAN_PAGE whose
  *    flags are 0, and then fast_limit == capacity * magic_step (pageflags.h):
- *    the free fast path accepts exactly the starts of its carved blocks. */
+ *    the free fast path accepts exactly the starts of its carved blocks;
+ *  - fast_limit_own == fast_limit always, and while it is nonzero
+ *    magic32_own == magic32 and free_step_own == free_step. */
 typedef struct page_s {
   /* Line 1: read by every thread's free of the page's blocks (the block
    * test, the class, the remote-free protocol), written rarely. */
