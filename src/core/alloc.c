@@ -153,6 +153,28 @@ static NOINLINE void *refill(heap_t *heap, size_t size) {
   return p;
 }
 
+/* heap's grant ran out: grant the next.  With sampling on, this
+ * allocation (of size bytes) is the sample when it ends the interval
+ * (returns true), and the next interval's allocations are granted in
+ * grants of at most EVENT_GRANT_MAX (fast_pending: what is left). */
+static bool regrant(heap_t *heap, size_t size) {
+  bool sample = false;
+  uint64_t grant = BRISK_FAST_GRANT;
+  if (guard_enabled()) {
+    uint64_t *pending = &heap->stats.fast_pending;
+    if (*pending == 0) {
+      sample = size <= BRISK_GUARD_MAX && heap_sampled(heap);
+      *pending = brisk_guard_interval() - 1;
+    } else {
+      --*pending; /* (this allocation is one of the interval's) */
+    }
+    grant = *pending < EVENT_GRANT_MAX ? *pending : EVENT_GRANT_MAX;
+    *pending -= grant;
+  }
+  event_fast_regrant(heap, grant);
+  return sample;
+}
+
 NOINLINE void *brisk_alloc_slow(size_t size, heap_t *heap) {
   if (unlikely(size > BRISK_REQUEST_MAX)) return fail_nomem(); /* can never fit */
   if (unlikely(heap == &brisk_heap_empty)) { /* (its grant is never spent) */
@@ -168,25 +190,8 @@ NOINLINE void *brisk_alloc_slow(size_t size, heap_t *heap) {
   }
   bool sample, periodic = false;
   if (unlikely(event_fast_spent(heap))) {
-    /* The grant ran out: the periodic housekeeping tick (core/heap.h).
-     * With sampling on, this allocation is the sample when it ends the
-     * interval, and the next interval's allocations are granted, in
-     * grants of at most EVENT_GRANT_MAX (fast_pending: what is left). */
-    periodic = true;
-    sample = false;
-    uint64_t grant = BRISK_FAST_GRANT;
-    if (guard_enabled()) {
-      uint64_t *pending = &heap->stats.fast_pending;
-      if (*pending == 0) {
-        sample = size <= BRISK_GUARD_MAX && heap_sampled(heap);
-        *pending = brisk_guard_interval() - 1;
-      } else {
-        --*pending; /* (this allocation is one of the interval's) */
-      }
-      grant = *pending < EVENT_GRANT_MAX ? *pending : EVENT_GRANT_MAX;
-      *pending -= grant;
-    }
-    event_fast_regrant(heap, grant);
+    periodic = true; /* the housekeeping tick (core/heap.h) */
+    sample = regrant(heap, size);
   } else {
     sample = heap_sampled(heap) && sample_slow(size); /* the fast path had no block to give */
   }

@@ -29,12 +29,17 @@ static inline bool page_is_carved_block(const page_t *page, const void *p) {
   return off < cap * page->block_size && bin_is_block_start(page->bin, off);
 }
 
+/* The block test itself: u's offset in its slice times the page's
+ * multiplier below its bound (core/pageflags.h says why that is exact). */
+static ALWAYS_INLINE bool page_block_test(uintptr_t u, uint32_t magic, uint32_t limit) {
+  return likely((uint32_t)(u & (BRISK_SLICE_SIZE - 1)) * magic < limit);
+}
+
 /* The free fast path's block test, on the descriptor `page` of the slice
  * holding address u (in a mapped segment): u is the start of a carved
  * block of a one-slice page whose flags are 0, tested with one multiply
- * and one compare (core/pageflags.h says why that is exact). */
+ * and one compare. */
 static ALWAYS_INLINE bool page_fast_accepts(const page_t *page, uintptr_t u) {
-  uint32_t off = (uint32_t)(u & (BRISK_SLICE_SIZE - 1));
   /* fast_limit is read by threads that do not own the page (core/free.c
    * brisk_free_foreign) while the owner may be writing it.  Another
    * heap's page cannot be retired or change class under a live block of
@@ -48,15 +53,14 @@ static ALWAYS_INLINE bool page_fast_accepts(const page_t *page, uintptr_t u) {
 #else
   uint32_t limit = page->fast_limit;
 #endif
-  return likely(off * page->magic32 < limit);
+  return page_block_test(u, page->magic32, limit);
 }
 
 /* page_fast_accepts for the owner's free (the heap that owns page's
  * segment, on its thread): the same test on the owner's copies, on the
  * line its malloc and free write (core/types.h). */
 static ALWAYS_INLINE bool page_fast_accepts_own(const page_t *page, uintptr_t u) {
-  uint32_t off = (uint32_t)(u & (BRISK_SLICE_SIZE - 1));
-  return likely(off * page->magic32_own < page->fast_limit_own);
+  return page_block_test(u, page->magic32_own, page->fast_limit_own);
 }
 
 /* The malloc fast path's pop (core/fast.h, and the slow path's retry
