@@ -263,10 +263,13 @@
 /* Abandoned heaps the housekeeping visits per round (core/heap.c). */
 #define BRISK_JANITOR_VISITS 4
 
-/* Empty segments a heap keeps committed (dirty) for reuse; more are
- * released at once, and those kept are released (all but one, which is
- * purged) once they stayed empty for purge_delay_ms. */
-#define BRISK_EMPTY_SEGMENTS_MAX 4
+/* Empty segments a heap keeps committed (dirty) for reuse: as many as
+ * fill half of its dirty limit (BRISK_DIRTY_MAX_KIB; 4 at the default
+ * 32 MiB), at least BRISK_EMPTY_SEGMENTS_MIN (core/options.h
+ * options_empty_segments_max); more are released at once, and those kept are
+ * released (all but one, which is purged) once they stayed empty for
+ * purge_delay_ms. */
+#define BRISK_EMPTY_SEGMENTS_MIN 1
 
 /* Global cache of empty segments (kept mapped, purged) and of huge
  * mappings (kept mapped, dirty until purged). */

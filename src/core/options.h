@@ -5,6 +5,11 @@
 #ifndef BRISK_CORE_OPTIONS_H
 #define BRISK_CORE_OPTIONS_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
 typedef struct options_s {
   long purge_delay_ms; /* BRISK_PURGE_DELAY_MS: free memory kept dirty this long */
   long dirty_max_kib;  /* BRISK_DIRTY_MAX_KIB: per heap, purge at once beyond */
@@ -35,5 +40,18 @@ extern options_t brisk_options;
  * A bad name or value prints one warning line and keeps the value before
  * it; the rest is still read.  Allocates nothing. */
 void brisk_options_init(char **env);
+
+/* How many empty segments a heap keeps committed for reuse before it
+ * releases the next one at once: half of the dirty limit's worth (the
+ * rest is for free spans inside used segments), at least
+ * BRISK_EMPTY_SEGMENTS_MIN.  So the dirty limit is the one knob for
+ * programs that free and reallocate in bursts: raising it also keeps more
+ * whole segments (a fixed count of 4 made any burst above 16 MiB go back
+ * to the kernel and fault in again, whatever the limit said). */
+static inline uint32_t options_empty_segments_max(void) {
+  size_t n = (size_t)brisk_options.dirty_max_kib * 1024 / (2 * BRISK_SEGMENT_SIZE);
+  if (n > UINT32_MAX) n = UINT32_MAX;
+  return n < BRISK_EMPTY_SEGMENTS_MIN ? BRISK_EMPTY_SEGMENTS_MIN : (uint32_t)n;
+}
 
 #endif

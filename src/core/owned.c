@@ -6,7 +6,7 @@
  *  - an owned heap's huge blocks are on its list in core/huge.c;
  *  - after a reset or destroy the heap has no live block and no huge
  *    block, and its counters say every block it handed out was freed; a
- *    reset heap keeps up to BRISK_EMPTY_SEGMENTS_MAX of its segments as
+ *    reset heap keeps up to options_empty_segments_max() of its segments as
  *    empty dirty segments (the purge policy returns their pages), a
  *    destroyed one none.
  */
@@ -17,6 +17,7 @@
 #include "core/heaplist.h"
 #include "core/huge.h"
 #include "core/owned.h"
+#include "core/options.h"
 #include "core/page.h"
 #include "core/segment.h"
 #include "core/span.h"
@@ -123,7 +124,7 @@ heap_t *brisk_owned_new(void) {
 void brisk_owned_reset(heap_t *h) {
   segment_t *segs = drop_all(h);
   brisk_heap_setup(h, HEAP_OWNED);
-  settle_segments(h, segs, BRISK_EMPTY_SEGMENTS_MAX); /* the next cycle's memory */
+  settle_segments(h, segs, options_empty_segments_max()); /* the next cycle's memory */
 }
 
 void brisk_owned_destroy(heap_t *h) {

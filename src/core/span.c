@@ -209,7 +209,7 @@ void brisk_span_free(heap_t *heap, page_t *span) {
       idx = slice_index(seg, prev);
     }
   }
-  if (seg->used_slices == 0 && heap->empty_segments >= BRISK_EMPTY_SEGMENTS_MAX) {
+  if (seg->used_slices == 0 && heap->empty_segments >= options_empty_segments_max()) {
     heap->empty_segments++; /* counted as empty for the release below */
     span_mark(seg, 1, BRISK_USABLE_SLICES, SPAN_FREE)->flags = PAGE_NOT_SMALL;
     brisk_segment_release(heap, seg, true);

@@ -79,14 +79,19 @@ static int wait_child(pid_t pid) {
   return st;
 }
 
+/* Segments one each that, freed, pass the empty segments a heap keeps
+ * (options_empty_segments_max(): 4 at the default dirty limit, checked in
+ * main) by two, which go to the global cache. */
+enum { SEGS_PAST_KEPT = 4 + 2 };
+
 /* Cache a few huge mappings and two segments in this process. */
 static void fill_caches(void) {
   void *h[3];
   for (int i = 0; i < 3; i++) h[i] = brisk_malloc(3 * MiB);
   for (int i = 0; i < 3; i++) brisk_free(h[i]);
-  void *seg[BRISK_EMPTY_SEGMENTS_MAX + 2];
-  for (int i = 0; i < BRISK_EMPTY_SEGMENTS_MAX + 2; i++) seg[i] = brisk_malloc(2 * MiB); /* one each */
-  for (int i = 0; i < BRISK_EMPTY_SEGMENTS_MAX + 2; i++) brisk_free(seg[i]);
+  void *seg[SEGS_PAST_KEPT];
+  for (int i = 0; i < SEGS_PAST_KEPT; i++) seg[i] = brisk_malloc(2 * MiB); /* one each */
+  for (int i = 0; i < SEGS_PAST_KEPT; i++) brisk_free(seg[i]);
 }
 
 /* ---- 1: fork from a handler raised outside malloc */
@@ -156,9 +161,9 @@ static void *busy(void *arg) {
   while (!atomic_load(&stop_busy)) {
     traffic(&seed);
     if ((atomic_fetch_add(&busy_rounds, 1) & 15) == 0) {
-      void *seg[BRISK_EMPTY_SEGMENTS_MAX + 2]; /* segments through the global cache */
-      for (int i = 0; i < BRISK_EMPTY_SEGMENTS_MAX + 2; i++) seg[i] = brisk_malloc(2 * MiB);
-      for (int i = 0; i < BRISK_EMPTY_SEGMENTS_MAX + 2; i++) brisk_free(seg[i]);
+      void *seg[SEGS_PAST_KEPT]; /* segments through the global cache */
+      for (int i = 0; i < SEGS_PAST_KEPT; i++) seg[i] = brisk_malloc(2 * MiB);
+      for (int i = 0; i < SEGS_PAST_KEPT; i++) brisk_free(seg[i]);
     }
   }
   return NULL;
@@ -193,6 +198,8 @@ static int child_after_mt_fork(void) {
 int main(void) {
   heap_t *h = brisk_heap_get_or_init();
   UCHECK(h != NULL && h != &brisk_heap_empty, "no heap");
+  UCHECK(options_empty_segments_max() + 2 == SEGS_PAST_KEPT, "empty segments kept: %u",
+         options_empty_segments_max());
 
   /* ---- 1 */
   fill_caches();

@@ -4,7 +4,10 @@
  * On a fresh heap: spans come back slice-aligned inside one segment;
  * freeing neighbours coalesces them eagerly in both directions (the bins
  * then hold one span covering the hole); emptied segments are kept dirty
- * (up to BRISK_EMPTY_SEGMENTS_MAX) until a purge releases all but one; brisk_span_grow takes the front of the free neighbour;
+ * (up to options_empty_segments_max(): half the dirty limit's worth, so 4 at
+ * the default 32 MiB and 16 at 128 MiB; one more is released at once)
+ * until a purge releases all but one; brisk_span_grow takes the front of
+ * the free neighbour;
  * slice_offset of every descriptor points at the head.
  */
 #include "unit.h"
@@ -69,12 +72,37 @@ int main(void) {
   UCHECK(big1 && big2 && segment_of_page(big1) != segment_of_page(big2), "40+40 slices in one segment");
   big1->kind = big2->kind = SPAN_LARGE;
   brisk_span_free(h, big1);
-  brisk_span_free(h, big2); /* up to BRISK_EMPTY_SEGMENTS_MAX stay, dirty */
+  brisk_span_free(h, big2); /* up to options_empty_segments_max() stay, dirty */
   UCHECK(h->empty_segments == 2 && h->dirty_bytes > 0, "empty segments %u", h->empty_segments);
   brisk_purge_heap(h, PURGE_ALL); /* all but one released, that one purged */
   UCHECK(h->empty_segments == 1 && h->dirty_bytes == 0, "after purge: %u empty, %zu dirty",
          h->empty_segments, h->dirty_bytes);
   UCHECK(h->segments != NULL && h->segments->next == NULL, "more than one segment left");
+
+  /* the empty segments kept follow the dirty limit */
+  long dirty_max = brisk_options.dirty_max_kib;
+  for (int round = 0; round < 2; round++) {
+    uint32_t keep = round == 0 ? 4 : 16;
+    if (round == 1) brisk_options.dirty_max_kib = 128 * 1024;
+    UCHECK(options_empty_segments_max() == keep, "dirty limit %ld KiB keeps %u empty segments",
+           brisk_options.dirty_max_kib, options_empty_segments_max());
+    enum { NSEG = 20 };
+    page_t *sp[NSEG];
+    for (int i = 0; i < NSEG; i++) {
+      sp[i] = brisk_span_alloc(h, 40); /* one segment each (the kept one first) */
+      UCHECK(sp[i] != NULL, "span %d", i);
+      sp[i]->kind = SPAN_LARGE;
+    }
+    for (int i = 0; i < NSEG; i++) brisk_span_free(h, sp[i]);
+    UCHECK(h->empty_segments == keep, "dirty limit %ld KiB: %u empty segments kept, want %u",
+           brisk_options.dirty_max_kib, h->empty_segments, keep);
+    brisk_purge_heap(h, PURGE_ALL);
+    UCHECK(h->empty_segments == 1, "after purge: %u empty", h->empty_segments);
+  }
+  brisk_options.dirty_max_kib = dirty_max;
+  brisk_options.dirty_max_kib = 0; /* the floor: one empty segment is kept */
+  UCHECK(options_empty_segments_max() == 1, "dirty limit 0 keeps %u", options_empty_segments_max());
+  brisk_options.dirty_max_kib = dirty_max;
   puts("span ok");
   return 0;
 }
