@@ -47,6 +47,7 @@ bool brisk_foreign_spill(heap_t *heap, unsigned bin) {
   if (fp->free == NULL || !brisk_transfer_put(bin, fp->free, 0u - fp->used)) return false;
   fp->free = NULL;
   fp->used = 0;
+  event_frees_left(heap);
   return true;
 }
 
@@ -82,4 +83,5 @@ void brisk_foreign_flush_all(heap_t *heap) {
     fp->used = 0;
     brisk_page_update_direct(heap, bin);
   }
+  event_frees_left(heap);
 }

@@ -11,6 +11,7 @@
 #include "core/remote.h"
 #include "core/block.h"
 #include "core/segment.h"
+#include "observe/event.h"
 
 #define XF_STATE(x) ((x) & (uintptr_t)3)
 #define XF_LIST(x) ((block_t *)((x) & ~(uintptr_t)3))
@@ -53,6 +54,7 @@ static NOINLINE void slot_flush(heap_t *heap, unsigned i) {
   slot->page = NULL;
   slot->count = 0;
   heap->remote_mask &= ~((uint64_t)1 << i);
+  event_frees_left(heap);
 }
 
 /* Slot i holds another page's batch (or none): hand that over, start
