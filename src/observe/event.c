@@ -65,6 +65,8 @@ void brisk_event_orphan_free(size_t usable) {
   ADD(orphan_bytes, usable);
 }
 
+void brisk_event_orphan_large(void) { ADD(orphan_large, 1); }
+
 void brisk_event_orphan_resize(int64_t delta) {
   ADD(orphan_resized, (uint64_t)delta);
   uint64_t total = ADD(live_flushed, (uint64_t)delta) + (uint64_t)delta - LOAD(totals.orphan_bytes);
@@ -84,5 +86,6 @@ void brisk_event_totals(event_totals_t *out) {
   out->peak_live = LOAD(totals.peak_live);
   out->orphan_frees = LOAD(totals.orphan_frees);
   out->orphan_bytes = LOAD(totals.orphan_bytes);
+  out->orphan_large = LOAD(totals.orphan_large);
   out->orphan_resized = LOAD(totals.orphan_resized);
 }

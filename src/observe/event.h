@@ -49,6 +49,7 @@ typedef struct event_totals_s {
   uint64_t peak_live;     /* highest value of the process live bytes seen */
   uint64_t orphan_frees, orphan_bytes; /* frees by threads without a heap */
   uint64_t orphan_resized; /* net bytes their in-place resizes added (mod 2^64) */
+  uint64_t orphan_large;  /* thread heaps' large blocks they freed */
 } event_totals_t;
 void brisk_event_totals(event_totals_t *out);
 
@@ -68,6 +69,8 @@ void brisk_event_purged(size_t bytes);
 void brisk_event_peak(heap_t *heap, bool force);
 /* A free by a thread that has no heap (always of another thread's block). */
 void brisk_event_orphan_free(size_t usable);
+/* One of them was a large block of a thread heap (core/large.c). */
+void brisk_event_orphan_large(void);
 /* A resize in place by a thread that has no heap (a huge block's). */
 void brisk_event_orphan_resize(int64_t delta);
 

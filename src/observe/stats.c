@@ -84,7 +84,7 @@ BRISK_API int brisk_stats_get(brisk_stats_t *out) {
   out->large_live = brisk_huge_live_count();
   out->remote_frees = t.remote_frees + e.orphan_frees;
   out->threads = brisk_heaplist_count();
-  out->large_spans = t.large_spans;
+  out->large_spans = t.large_spans - e.orphan_large; /* (per-heap counts may wrap: mod 2^64) */
   out->resident = brisk_os_rss_bytes();
   /* Segment headers: slice 0's header and descriptors, rounded to pages;
    * heap descriptors; one header page per huge block. */

@@ -7,6 +7,9 @@
  * round's bytes.  Before the freeing thread added its frees to the process
  * total (observe/event.h event_frees_left), only the allocating heaps did,
  * and the reported peak grew by a round each round (195 MiB after 20).
+ * Then: large blocks (256 KiB) that an exited thread made and the main
+ * thread frees leave large_spans at once, though their owner, the exited
+ * thread's heap, frees the spans only when a thread adopts it.
  * Brisk-only checks (brisk_stats_get resolved with dlsym). */
 #include "check.h"
 #include <malloc.h>
@@ -29,6 +32,18 @@ static void *maker(void *arg) {
     bytes += malloc_usable_size(v[i]);
   }
   round_bytes = bytes;
+  return NULL;
+}
+
+enum { NLARGE = 8, LARGE = 256 << 10 };
+static void *big[NLARGE];
+static void *large_maker(void *arg) {
+  (void)arg;
+  for (int i = 0; i < NLARGE; i++) {
+    big[i] = malloc(LARGE);
+    CHECK(big[i] != NULL, "malloc(%d)", LARGE);
+    memset(big[i], 0x6b, LARGE);
+  }
   return NULL;
 }
 
@@ -61,6 +76,19 @@ int main(void) {
         (unsigned long long)s.peak_allocated, (unsigned long long)round_bytes);
   CHECK(s.peak_allocated <= most, "live peak %llu KiB after %d rounds of %llu KiB each freed by another thread",
         (unsigned long long)(s.peak_allocated >> 10), ROUNDS, (unsigned long long)(round_bytes >> 10));
+
+  brisk_stats_t l0, l1, l2;
+  get_stats(&l0);
+  pthread_t t;
+  CHECK(pthread_create(&t, NULL, large_maker, NULL) == 0, "pthread_create");
+  pthread_join(t, NULL);
+  get_stats(&l1);
+  CHECK(l1.large_spans == l0.large_spans + NLARGE, "large blocks live %llu after %d made (before %llu)",
+        (unsigned long long)l1.large_spans, NLARGE, (unsigned long long)l0.large_spans);
+  for (int i = 0; i < NLARGE; i++) free(big[i]);
+  get_stats(&l2);
+  CHECK(l2.large_spans == l0.large_spans, "large blocks live %llu after all %d were freed (before %llu)",
+        (unsigned long long)l2.large_spans, NLARGE, (unsigned long long)l0.large_spans);
   puts("ok");
   return 0;
 }
