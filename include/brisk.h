@@ -64,9 +64,12 @@ size_t brisk_trim(void);
  * (a system-call count, printed on the table's syscalls row); label is the
  * table's wording.  Counters are approximate while other threads run
  * (each thread's figures are merged without stopping it).
- *   malloc_calls     every allocation entry point
+ *   malloc_calls     blocks handed out by every allocation entry point
+ *                    (a realloc that moves counts one here and one free;
+ *                    one served in place, a resize, counts in neither and
+ *                    changes `allocated` only)
  *   free_calls       frees of non-NULL pointers
- *   bytes_requested  sum of requested sizes, cumulative
+ *   bytes_requested  sum of requested sizes of those blocks, cumulative
  *   allocated        bytes in live blocks (usable sizes) now
  *   peak_allocated   high-water mark of `allocated`: exact for one
  *                    thread, within 1 MiB per other thread
