@@ -6,7 +6,10 @@
  * Peak without a global lock: each heap adds its net allocation
  * (alloc_bytes - freed_bytes) to one process total only when it drifted
  * by BRISK_PEAK_SLACK since its last addition, or at once for a block of
- * BRISK_PEAK_FORCE bytes or more; between additions it records
+ * BRISK_PEAK_FORCE bytes or more; it checks on its allocation slow paths
+ * and where its frees of other heaps' blocks leave the thread
+ * (event_frees_left: the only check a thread that frees more than it
+ * allocates ever makes); between additions it records
  * total + its own drift as the peak it has seen (heap->stats.peak_seen).
  * The reported peak is the maximum of the process peak and every heap's
  * peak_seen (observe/stats.c): exact for one thread at every slow path,
