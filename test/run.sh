@@ -222,6 +222,8 @@ else
   fi
   # the module graph has no cycle and every function's name says its file
   add "lint/modules" 30 python3 tools/check_modules.py
+  # every source compiles with clang too (the libFuzzer harness's compiler)
+  add "lint/clang" 120 tools/check_clang.sh
   for u in "$T"/unit/*; do
     [[ -x $u ]] && add "unit/$(basename "$u")" 60 "$u"
   done

@@ -109,7 +109,7 @@ static bool page_wanted(const page_t *page, mesh_table_t *t, unsigned slice, boo
   /* (at most a quarter: bench/frag's survivors of three cycles, 30 % of
    * their pages, were never meshed: peak 319 MB against 265 at a half) */
   if (live == 0 || live * 2 > page->capacity) return false;
-  if ((__atomic_load_n(&page->xfree, __ATOMIC_RELAXED) & ~(uintptr_t)3) != 0) return false;
+  if ((atomic_load_explicit(&page->xfree, memory_order_relaxed) & ~(uintptr_t)3) != 0) return false;
   uint16_t seen = (uint16_t)(page->used + 1);
   if (t->seen_used[slice] == (seen | SEEN_DONE)) return false; /* taken, unchanged since */
   if (t->seen_used[slice] != seen) { /* first look, or it changed: look again next pass */
