@@ -266,8 +266,8 @@
 /* Empty segments a heap keeps committed (dirty) for reuse: as many as
  * fill half of its dirty limit (BRISK_DIRTY_MAX_KIB; 4 at the default
  * 32 MiB), at least BRISK_EMPTY_SEGMENTS_MIN (core/options.h
- * options_empty_segments_max); more are released at once, and those kept are
- * released (all but one, which is purged) once they stayed empty for
+ * options_empty_segments_max); more are released at once, and those kept
+ * are released (all but one, which is purged) once they stayed empty for
  * purge_delay_ms. */
 #define BRISK_EMPTY_SEGMENTS_MIN 1
 

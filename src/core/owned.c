@@ -6,8 +6,8 @@
  *  - an owned heap's huge blocks are on its list in core/huge.c;
  *  - after a reset or destroy the heap has no live block and no huge
  *    block, and its counters say every block it handed out was freed; a
- *    reset heap keeps up to options_empty_segments_max() of its segments as
- *    empty dirty segments (the purge policy returns their pages), a
+ *    reset heap keeps up to options_empty_segments_max() of its segments
+ *    as empty dirty segments (the purge policy returns their pages), a
  *    destroyed one none.
  */
 #include <errno.h>
@@ -16,8 +16,8 @@
 #include "core/heap.h"
 #include "core/heaplist.h"
 #include "core/huge.h"
-#include "core/owned.h"
 #include "core/options.h"
+#include "core/owned.h"
 #include "core/page.h"
 #include "core/segment.h"
 #include "core/span.h"

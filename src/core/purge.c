@@ -7,7 +7,8 @@
  * purged (MADV_DONTNEED through the heap's source).  Beyond dirty_max_kib
  * of dirty memory per heap, the oldest spans go first until 3/4 of the
  * limit is left.  A heap keeps at most options_empty_segments_max() empty
- * segments (half the dirty limit's worth); expired ones beyond the first are released whole.
+ * segments (half the dirty limit's worth); expired ones beyond the first
+ * are released whole.
  * Invariant kept: a span is marked clean only after its purge succeeded.
  * Thread ownership: the owner heap's thread only; no locks.
  */

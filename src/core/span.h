@@ -20,8 +20,8 @@
 page_t *brisk_span_alloc(heap_t *heap, uint32_t slices);
 /* Return a span (any kind, its memory dirty) to its segment, coalescing
  * with free neighbours (its guard page, if any, is made accessible
- * first); an emptied segment is kept (up to options_empty_segments_max() per
- * heap, core/options.h) or released. */
+ * first); an emptied segment is kept (up to options_empty_segments_max()
+ * per heap, core/options.h) or released. */
 void brisk_span_free(heap_t *heap, page_t *span);
 /* Grow an in-use span in place to `slices` by taking the front of the free
  * span after it (the guard moves to the new end).  Returns false (nothing

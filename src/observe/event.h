@@ -242,7 +242,7 @@ static inline uint64_t event_freed_bytes(const heap_t *heap) {
  * the live peak, then only grew (one thread making 10 MB per round for
  * another to free: a reported peak of 195 MiB after 20 rounds). */
 static inline void event_frees_left(heap_t *heap) {
-  if (BRISK_EVENTS) brisk_event_peak(heap, false);
+  if (BRISK_EVENTS && heap != &brisk_heap_empty) brisk_event_peak(heap, false); /* (never written) */
 }
 
 /* An allocation of req bytes (usable bytes handed out) by heap. */
