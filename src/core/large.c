@@ -35,22 +35,6 @@ void *brisk_large_alloc(heap_t *heap, size_t size, bool *zeroed) {
   return b;
 }
 
-/* A thread heap's large block that `heap` (another heap, or the sentinel
- * of a thread without one) frees leaves the live count now, like its
- * bytes, on the freeing side: the owner frees the span only when it next
- * collects its delayed list, which for the heap of an exited thread may
- * be never before the program ends (threadchurn reported 14 large blocks
- * live with 4.6 KiB live).  A destroyable heap's (its counts restart at
- * a reset) still leaves it when the owner collects it
- * (core/page.c brisk_page_collect_delayed). */
-static void large_count_remote_free(heap_t *heap, const segment_t *seg) {
-  if (seg->heap_kind != HEAP_THREAD) return;
-  if (heap == &brisk_heap_empty)
-    brisk_event_orphan_large();
-  else
-    STAT_ADD(heap->stats.large_spans, -1);
-}
-
 void brisk_large_free(heap_t *heap, page_t *page, const void *p) {
   segment_t *seg = segment_of_page(page);
   if ((const uint8_t *)p != page_area(page) &&
@@ -60,14 +44,13 @@ void brisk_large_free(heap_t *heap, page_t *page, const void *p) {
   block_on_free(b);
   heap_t *owner = seg->heap;
   brisk_event_free(heap, page->block_size, owner != heap);
+  event_large_freed(heap);
   if (owner == heap) {
-    STAT_ADD(heap->stats.large_spans, -1);
     page->flags = PAGE_NOT_SMALL;
     brisk_span_free(heap, page);
     purge_after_free(heap);
     return;
   }
-  large_count_remote_free(heap, seg);
   brisk_remote_delayed_push(owner, b, b);
 }
 

@@ -49,9 +49,9 @@ void brisk_options_init(char **env);
  * whole segments (a fixed count of 4 made any burst above 16 MiB go back
  * to the kernel and fault in again, whatever the limit said). */
 static inline uint32_t options_empty_segments_max(void) {
-  size_t n = (size_t)brisk_options.dirty_max_kib * 1024 / (2 * BRISK_SEGMENT_SIZE);
-  if (n > UINT32_MAX) n = UINT32_MAX;
-  return n < BRISK_EMPTY_SEGMENTS_MIN ? BRISK_EMPTY_SEGMENTS_MIN : (uint32_t)n;
+  /* (dirty_max_kib <= 2^30, core/options.c: at most 2^17 segments) */
+  uint32_t n = (uint32_t)((size_t)brisk_options.dirty_max_kib * 1024 / (2 * BRISK_SEGMENT_SIZE));
+  return n < BRISK_EMPTY_SEGMENTS_MIN ? BRISK_EMPTY_SEGMENTS_MIN : n;
 }
 
 #endif

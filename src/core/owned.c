@@ -42,6 +42,7 @@ static void census_segments(heap_t *h, owned_census_t *c) {
         c->live_bytes += (size_t)span->used * span->block_size;
       } else if (span->kind == SPAN_LARGE) {
         c->live_blocks++;
+        c->large_spans++;
         c->live_bytes += span->block_size;
       }
       i += span->slice_count ? span->slice_count : 1;
@@ -79,7 +80,9 @@ static segment_t *drop_all(heap_t *h) {
   segment_t *segs = h->segments;
   heap_stats_t keep = h->stats;
   memset(keep.class_pages, 0, sizeof keep.class_pages); /* the pages are gone */
-  keep.large_spans = 0;
+  keep.large_spans -= c.large_spans; /* dropped, counted as freed (other
+                                       threads' frees of its blocks counted
+                                       theirs: observe/event.h) */
   heap_t *all_next = h->all_next;
   memset(h, 0, sizeof *h);
   h->stats = keep;

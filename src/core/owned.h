@@ -35,8 +35,9 @@
 
 /* A new empty owned heap; NULL (errno ENOMEM) when no memory. */
 heap_t *brisk_owned_new(void);
-/* Free every block of h; h stays usable and keeps up to four of its
- * segments (16 MiB) for its next blocks, dirty, under the normal purge
+/* Free every block of h; h stays usable and keeps up to
+ * options_empty_segments_max() of its segments (four, 16 MiB, at the
+ * default dirty limit) for its next blocks, dirty, under the normal purge
  * policy; the rest goes back to the kernel. */
 void brisk_owned_reset(heap_t *h);
 /* Free every block of h and h itself; all its memory goes back to the
@@ -47,6 +48,7 @@ void brisk_owned_destroy(heap_t *h);
  * the heap's user only). */
 typedef struct owned_census_s {
   size_t live_bytes, live_blocks, mapped_bytes, segments, huge_blocks;
+  size_t large_spans; /* of live_blocks, the large ones in segments */
 } owned_census_t;
 void brisk_owned_census(heap_t *h, owned_census_t *out);
 

@@ -303,8 +303,7 @@ void brisk_page_collect_delayed(heap_t *heap) {
     segment_t *seg = segment_of_ptr(b);
     page_t *page = page_of(seg, b);
     if (page->kind == SPAN_LARGE) {
-      /* a thread heap's counted when it was freed (core/large.c) */
-      if (heap->kind != HEAP_THREAD) STAT_ADD(heap->stats.large_spans, -1);
+      /* (left the live count when it was freed: observe/event.h) */
       page_set_flags(page, PAGE_NOT_SMALL);
       brisk_span_free(heap, page);
       purge_after_free(heap);

@@ -99,7 +99,6 @@ int main(void) {
     brisk_purge_heap(h, PURGE_ALL);
     UCHECK(h->empty_segments == 1, "after purge: %u empty", h->empty_segments);
   }
-  brisk_options.dirty_max_kib = dirty_max;
   brisk_options.dirty_max_kib = 0; /* the floor: one empty segment is kept */
   UCHECK(options_empty_segments_max() == 1, "dirty limit 0 keeps %u", options_empty_segments_max());
   brisk_options.dirty_max_kib = dirty_max;
