@@ -128,8 +128,12 @@ static inline bool refill_only(heap_t *heap, size_t size) {
          !guard_enabled();
 }
 
+static NOINLINE void *alloc_slow(size_t size, heap_t *heap);
+
+/* brisk_alloc_slow's common case (refill_only holds); what it cannot
+ * serve goes on to alloc_slow (tail calls). */
 static NOINLINE void *refill(heap_t *heap, size_t size) {
-  unsigned bin = brisk_sizeclass_bin(size);
+  unsigned bin = sizeclass_bin(size);
   page_t *fp = &heap->foreign[bin];
   if (fp->free != NULL && heap->by_bin[bin] != fp) {
     /* fewer cached blocks than the fast path takes (core/foreign.h) */
@@ -137,7 +141,7 @@ static NOINLINE void *refill(heap_t *heap, size_t size) {
     brisk_event_alloc(heap, size, brisk_sizeclass_size[bin]);
     return p;
   }
-  if (fp->free != NULL || transfer_ready(bin)) return NULL;
+  if (fp->free != NULL || transfer_ready(bin)) return alloc_slow(size, heap);
   if (heap->by_bin[bin] == fp) {
     /* The fast path drained the foreign cache (core/foreign.h): the
      * class's own pages again, whose first page usually has blocks
@@ -147,9 +151,15 @@ static NOINLINE void *refill(heap_t *heap, size_t size) {
     if (p != NULL) return p;
   }
   check_point(heap);
-  brisk_purge_tick(heap);
-  void *p = brisk_page_alloc(heap, bin);
-  if (p != NULL) brisk_event_alloc(heap, size, brisk_sizeclass_size[bin]);
+  purge_tick(heap);
+  /* Counted by the grant, as the fast path counts (refill_only: it is
+   * not spent); the live peak is checked every BRISK_PEAK_STEP bytes so
+   * served.  No block — out of memory, a grant without room for it, a
+   * link the fast test declines — leaves the rest to alloc_slow. */
+  page_t *page = brisk_page_ready(heap, bin);
+  void *p = page != NULL ? page_pop_fast(heap, page, size) : NULL;
+  if (unlikely(p == NULL)) return alloc_slow(size, heap);
+  event_grant_served_slow(heap);
   return p;
 }
 
@@ -175,7 +185,9 @@ static bool regrant(heap_t *heap, size_t size) {
   return sample;
 }
 
-NOINLINE void *brisk_alloc_slow(size_t size, heap_t *heap) {
+/* brisk_alloc_slow but for its common case: any heap, the sentinel
+ * included, anything due (the tick, a sample, flushes). */
+static NOINLINE void *alloc_slow(size_t size, heap_t *heap) {
   if (unlikely(size > BRISK_REQUEST_MAX)) return fail_nomem(); /* can never fit */
   if (unlikely(heap == &brisk_heap_empty)) { /* (its grant is never spent) */
     heap = brisk_heap_get_or_init();
@@ -183,10 +195,6 @@ NOINLINE void *brisk_alloc_slow(size_t size, heap_t *heap) {
     void *p = brisk_alloc_slow(size, heap);
     brisk_heap_leave(heap);
     return p;
-  }
-  if (likely(refill_only(heap, size))) {
-    void *p = refill(heap, size);
-    if (likely(p != NULL)) return p;
   }
   bool sample, periodic = false;
   if (unlikely(event_fast_spent(heap))) {
@@ -198,6 +206,12 @@ NOINLINE void *brisk_alloc_slow(size_t size, heap_t *heap) {
   bool zeroed;
   void *p = heap_alloc(heap, size, sample, periodic, &zeroed);
   return p != NULL ? p : fail_nomem();
+}
+
+/* Tail calls only: no frame on the way to refill. */
+NOINLINE void *brisk_alloc_slow(size_t size, heap_t *heap) {
+  if (likely(heap != &brisk_heap_empty && refill_only(heap, size))) return refill(heap, size);
+  return alloc_slow(size, heap);
 }
 
 /* calloc's allocation from a real heap. */

@@ -77,13 +77,26 @@ static void queue_push_back(page_queue_t *q, page_t *page) {
   q->last = page;
 }
 
-void brisk_page_update_direct(heap_t *heap, unsigned bin) {
+/* The first page of q, which has a successor, to the back. */
+static inline void queue_rotate(page_queue_t *q) {
+  page_t *page = q->first, *next = page->next;
+  q->first = next;
+  next->prev = NULL;
+  page->next = NULL;
+  page->prev = q->last;
+  q->last->next = page;
+  q->last = page;
+}
+
+static ALWAYS_INLINE void page_update_direct(heap_t *heap, unsigned bin) {
   page_t *page = heap->queues[bin].first ? heap->queues[bin].first : &brisk_page_empty;
   /* a consumer's cache only stages batches for the transfer cache: its
    * mallocs must not hand back the blocks it was passed (core/alloc.c) */
   if (page_foreign_serves(heap, bin)) page = &heap->foreign[bin];
   page_direct_set(heap, bin, page);
 }
+
+void brisk_page_update_direct(heap_t *heap, unsigned bin) { page_update_direct(heap, bin); }
 
 static void move_to_front(heap_t *heap, page_t *page) {
   page_queue_t *q = &heap->queues[page->bin];
@@ -204,7 +217,9 @@ static void page_retire(heap_t *heap, page_t *page) {
 
 /* ------------------------------------------------------------- allocation */
 
-void *brisk_page_alloc(heap_t *heap, unsigned bin) {
+/* brisk_page_ready in general: the queue scan (rotation, carving, the
+ * full list, meshed holes, a new page). */
+static NOINLINE page_t *page_ready_scan(heap_t *heap, unsigned bin) {
   if (heap->by_bin[bin] == &heap->foreign[bin])
     brisk_page_update_direct(heap, bin); /* foreign cache emptied by the fast path */
   page_queue_t *q = &heap->queues[bin];
@@ -253,6 +268,37 @@ void *brisk_page_alloc(heap_t *heap, unsigned bin) {
     brisk_page_update_direct(heap, bin); /* first now that those before it went back */
   }
   page->passed = 0;
+  return page;
+}
+
+/* The common case in line, the scan's first step without its calls (the
+ * scan is only ever a tail call, so this saves no register): the first
+ * page serves, or it is spent (carved out, no remote frees waiting, not
+ * passed over yet) and the next has free blocks — it goes to the back and
+ * the next serves.  Anything else (the direct slots on the foreign cache
+ * or the empty page, remote frees to collect, a page to carve, to park as
+ * full, a new one) is the scan's. */
+page_t *brisk_page_ready(heap_t *heap, unsigned bin) {
+  page_queue_t *q = &heap->queues[bin];
+  page_t *page = q->first, *next;
+  if (BRISK_RANDOM_ORDER || page == NULL || heap->by_bin[bin] != page) return page_ready_scan(heap, bin);
+  if (page->free != NULL) {
+    page->passed = 0;
+    return page;
+  }
+  if (remote_page_pending(page) || page->capacity < page->reserved || page->passed || (next = page->next) == NULL ||
+      next->free == NULL)
+    return page_ready_scan(heap, bin);
+  page->passed = 1; /* (the scan's rotation) */
+  queue_rotate(q);
+  next->passed = 0;
+  page_update_direct(heap, bin);
+  return next;
+}
+
+void *brisk_page_alloc(heap_t *heap, unsigned bin) {
+  page_t *page = brisk_page_ready(heap, bin);
+  if (page == NULL) return NULL;
   block_t *b = block_pop(&page->free);
   page->used++;
   return b;

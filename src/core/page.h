@@ -103,8 +103,13 @@ static ALWAYS_INLINE void page_direct_set(heap_t *heap, unsigned bin, page_t *pa
 /* Point the direct slots of `bin` at the class's foreign cache when it
  * holds blocks, else at the first page of its queue (or the empty page). */
 void brisk_page_update_direct(heap_t *heap, unsigned bin);
-/* A block of `bin` from heap's pages (collecting remote frees, carving, or
- * a new page).  NULL when out of memory. */
+/* The page of `bin` that serves next, with a free block: remote frees
+ * collected, carved, or a new page; it is first in its queue and the
+ * direct slots point at it unless the class's foreign cache serves them
+ * (core/foreign.h).  NULL when out of memory. */
+page_t *brisk_page_ready(heap_t *heap, unsigned bin);
+/* A block of `bin` from heap's pages (brisk_page_ready's page).  NULL
+ * when out of memory. */
 void *brisk_page_alloc(heap_t *heap, unsigned bin);
 /* Owner free of block b, a carved block start of `page` (not yet through
  * block_on_free: this function checks for a double free and marks it). */

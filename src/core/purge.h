@@ -21,6 +21,10 @@ size_t brisk_purge_down_to(heap_t *heap, size_t keep);
  * purge when one is due (purge_due_ms == 1), else reads the clock once per
  * 16 calls and purges the expired spans when due. */
 void brisk_purge_tick(heap_t *heap);
+/* brisk_purge_tick, its call made only when something is dirty. */
+static inline void purge_tick(heap_t *heap) {
+  if (heap->purge_due_ms != 0) brisk_purge_tick(heap);
+}
 /* After a span was freed: run the over-limit purge if one became due. */
 static inline void purge_after_free(heap_t *heap) {
   if (unlikely(heap->purge_due_ms == 1)) brisk_purge_heap(heap, PURGE_OVER_LIMIT);

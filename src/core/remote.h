@@ -37,6 +37,14 @@ void brisk_remote_page_reset(page_t *page);
 /* Take the page's remote frees (NULL-terminated chain, or NULL) and take
  * the remote frees counted so far off page->used. */
 block_t *brisk_remote_collect(page_t *page);
+/* Whether remote frees may wait on the page (relaxed reads, the test
+ * before brisk_remote_collect where it is in line): a chain on xfree, or
+ * pushes counted in rfreed that page->used still holds.  A push racing
+ * with it is found by the next collection, as with the collection itself. */
+static inline bool remote_page_pending(page_t *page) {
+  return (atomic_load_explicit(&page->xfree, memory_order_relaxed) & ~(uintptr_t)3) != 0 ||
+         atomic_load_explicit(&page->rfreed, memory_order_relaxed) != page->rseen;
+}
 /* Park a page as full (XF_WANTED): false, nothing changed, when remote
  * frees are already waiting on it. */
 bool brisk_remote_park(page_t *page);

@@ -57,10 +57,7 @@ const uint8_t brisk_sizeclass_direct[BRISK_DIRECT_SLOTS] = {
 /* Bin of a request of `size` bytes (0 < size <= BRISK_CLASS_MAX; 0 maps to
  * bin 1).  Above 128 bytes: e = floor(log2(size - 1)); the class is
  * 2^e + k * 2^(e-2) for the smallest k in 1..4 that fits. */
-unsigned brisk_sizeclass_bin(size_t size) {
-  if (size <= 128) return size <= 16 ? 1 : (unsigned)((size + 15) >> 4);
-  return sizeclass_bin_medium(size); /* (its formula holds from 129 bytes) */
-}
+unsigned brisk_sizeclass_bin(size_t size) { return sizeclass_bin(size); }
 
 /* Slices per page of a bin: one 64 KiB slice up to 8 KiB blocks (8 or more
  * blocks per page); above that, room for about four blocks. */

@@ -26,7 +26,13 @@ static inline unsigned sizeclass_bin_medium(size_t size) {
   unsigned k = (unsigned)(((size - 1) - ((size_t)1 << e)) >> (e - 2)) + 1;
   return 8 + (e - 7) * 4 + k;
 }
-/* Bin of a request of `size` bytes, 0 < size <= BRISK_CLASS_MAX. */
+/* Bin of a request of `size` bytes, 0 < size <= BRISK_CLASS_MAX (0 maps
+ * to bin 1; in line for the slow paths that run often). */
+static inline unsigned sizeclass_bin(size_t size) {
+  if (size <= 128) return size <= 16 ? 1 : (unsigned)((size + 15) >> 4);
+  return sizeclass_bin_medium(size); /* (its formula holds from 129 bytes) */
+}
+/* sizeclass_bin, as a call. */
 unsigned brisk_sizeclass_bin(size_t size);
 /* Slices (64 KiB) per page of `bin`. */
 unsigned brisk_sizeclass_slices(unsigned bin);

@@ -236,6 +236,7 @@ typedef struct heap_stats_s {
   uint64_t free_packed;
   uint64_t remote_frees;
   uint64_t flushed;      /* alloc - freed already added to the process total */
+  int64_t peak_mark;     /* fast_word at the last peak check (observe/event.h) */
   uint64_t peak_seen;    /* highest process live estimate this heap saw */
   /* What the heap's segments hold now (owner, slow paths; zeroed when an
    * owned heap's segments die with it): pages of each size class, live

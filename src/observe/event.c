@@ -49,6 +49,7 @@ void brisk_event_mapped(int64_t delta) {
 void brisk_event_purged(size_t bytes) { ADD(purged, bytes); }
 
 void brisk_event_peak(heap_t *heap, bool force) {
+  heap->stats.peak_mark = heap->stats.fast_word;
   uint64_t net = event_alloc_bytes(heap) - event_freed_bytes(heap);
   int64_t drift = (int64_t)(net - heap->stats.flushed);
   if (force || drift >= (int64_t)BRISK_PEAK_SLACK || drift <= -(int64_t)BRISK_PEAK_SLACK) {

@@ -159,6 +159,19 @@ static inline void event_fast_regrant(heap_t *heap, uint64_t grant) {
   STAT_ADD(heap->stats.alloc_bytes, event_grant_bytes(heap));
   STAT_ADD(heap->stats.fast_grant, grant - heap->stats.fast_grant);
   STAT_ADD(heap->stats.fast_word, (int64_t)grant * EVENT_ALLOC_ONE + EVENT_ALLOC_ROOM - heap->stats.fast_word);
+  heap->stats.peak_mark = heap->stats.fast_word;
+}
+
+/* The slow path served an allocation through the grant (core/alloc.c
+ * refill: a page's reused blocks, counted as the fast path counts):
+ * check the live peak once BRISK_PEAK_STEP usable bytes were served since
+ * the last check.  (The low 40 bits of peak_mark - fast_word are the
+ * bytes served since: fast_word only decreases within a grant, and both
+ * regrant and brisk_event_peak set the mark.) */
+static inline void event_grant_served_slow(heap_t *heap) {
+  if (BRISK_EVENTS &&
+      ((uint64_t)(heap->stats.peak_mark - heap->stats.fast_word) & (uint64_t)EVENT_ALLOC_ROOM) >= BRISK_PEAK_STEP)
+    brisk_event_peak(heap, false);
 }
 
 /* Allocations a heap served on the fast path so far, and the usable

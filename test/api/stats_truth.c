@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* stats_truth.c — brisk's statistics match what the program did:
  * the live peak sees a single huge block and a single large block that
- * lived between two samples (malloc, touch, free: peak >= its size), and
+ * lived between two samples (malloc, touch, free: peak >= its size) and
+ * 4 MB of small blocks that reused the holes of others, and
  * frees by a thread that never allocated count as frees by another thread;
  * the calling thread's own frees, counted on the fast path in one packed
  * word that wraps every 1024 frees (observe/event.h), are exact at every
@@ -73,8 +74,46 @@ static void peak_sees(size_t n) {
         (unsigned long long)b.peak_allocated, (unsigned long long)a.allocated);
 }
 
+/* A peak made of reused holes: 4 MB of 4 KiB blocks put back into the
+ * holes every other free left in 8 MB of them, on top of 2 MB allocated
+ * since, so that the peak (10 MB) is a new one.  The refills take the
+ * slow path once per page (its free blocks used up, the next page
+ * serves), which checks the peak every 64 KiB it serves (core/alloc.c
+ * refill); the grant's own check (every 4096 allocations) alone would
+ * miss most of the 4 MB.  Read after the frees (live counts in the peak);
+ * the 2 MB go first, so that a check on the frees' path comes below the
+ * peak. */
+enum { NHOLES = 2000, HOLE = 4096, NEXTRA = 32, EXTRA = 64 << 10 };
+static void *holes[NHOLES], *extra[NEXTRA];
+
+static void peak_sees_reuse(void) {
+  for (int i = 0; i < NHOLES; i++) {
+    holes[i] = malloc(HOLE);
+    CHECK(holes[i] != NULL, "malloc");
+  }
+  for (int i = 0; i < NHOLES; i += 2) free(holes[i]);
+  for (int i = 0; i < NEXTRA; i++) {
+    extra[i] = malloc(EXTRA);
+    CHECK(extra[i] != NULL, "malloc");
+  }
+  brisk_stats_t a, b;
+  get_stats(&a);
+  for (int i = 0; i < NHOLES; i += 2) {
+    holes[i] = malloc(HOLE);
+    CHECK(holes[i] != NULL, "malloc");
+  }
+  for (int i = 0; i < NEXTRA; i++) free(extra[i]);
+  for (int i = 0; i < NHOLES; i++) free(holes[i]);
+  get_stats(&b);
+  uint64_t want = a.allocated + (uint64_t)(NHOLES / 2) * HOLE;
+  CHECK(b.peak_allocated + (512u << 10) >= want,
+        "%d blocks of %d bytes filled holes on top of %llu live, but the live peak is %llu", NHOLES / 2, HOLE,
+        (unsigned long long)a.allocated, (unsigned long long)b.peak_allocated);
+}
+
 int main(void) {
   get_stats = (stats_fn)dlsym(RTLD_DEFAULT, "brisk_stats_get");
+  if (on_brisk() && get_stats) peak_sees_reuse(); /* first: before the peaks of the checks below */
   for (int i = 0; i < NREMOTE; i++) {
     blocks[i] = malloc(32 + i % 200);
     CHECK(blocks[i] != NULL, "malloc");
