@@ -113,7 +113,7 @@ static ALWAYS_INLINE void fast_free(void *p) {
       /* its own block the test declined (a full page's, a page of several
        * slices, or a bad pointer): the slow path's checks, without its
        * second segment-map lookup */
-      brisk_free_in_segment(seg, page - page->slice_offset, p);
+      brisk_free_own_declined(heap, seg, page - page->slice_offset, p);
       return;
     } else {
       fast_free_other(heap, seg, page, p);

@@ -244,6 +244,19 @@ NOINLINE void brisk_free_in_segment(segment_t *seg, page_t *page, void *p) {
   free_small(seg, page, (block_t *)p, true);
 }
 
+NOINLINE void brisk_free_own_declined(heap_t *heap, segment_t *seg, page_t *page, void *p) {
+  /* (rptest threads=4: 100 k such frees, mostly of 8-128 KiB blocks:
+   * 116 instructions each through brisk_free_in_segment and free_small,
+   * 79 here; 284.5 -> 280.7 M instructions in all) */
+  if (likely(page->kind == SPAN_PAGE && (page->flags & ~(PAGE_IN_FULL | PAGE_MULTI)) == 0 && page_is_carved_block(page, p))) {
+    event_free_fast(heap, page->free_step_own);
+    brisk_page_free_local(heap, page, (block_t *)p); /* aborts on a double free */
+    check_point(heap);
+    return;
+  }
+  brisk_free_in_segment(seg, page, p);
+}
+
 void brisk_free_released(block_t *b) {
   segment_t *seg = segment_of_ptr(b);
   free_small(seg, page_of(seg, b), b, false);

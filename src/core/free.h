@@ -11,6 +11,12 @@
 /* Free of p inside segment seg (its region bit is set) whose span head is
  * `page`, when the fast path could not do it. */
 void brisk_free_in_segment(segment_t *seg, page_t *page, void *p);
+/* The owner's free that the fast path's block test declined: heap (the
+ * calling thread's) owns seg, page is the span head of p's slice.  A block
+ * of a page of several slices, or of one parked as full, with no other
+ * flag, is counted as the fast path counts and freed by the page's own
+ * bookkeeping; anything else goes to brisk_free_in_segment. */
+void brisk_free_own_declined(heap_t *heap, segment_t *seg, page_t *page, void *p);
 /* The free fast path's pointer p, in segment seg of another heap, whose
  * slice descriptor is `page`, from a thread with a heap: when p is a
  * carved block start of a one-slice page without flags or with only
