@@ -6,7 +6,8 @@
  * frees by a thread that never allocated count as frees by another thread;
  * the calling thread's own frees, counted on the fast path in one packed
  * word that wraps every 1024 frees (observe/event.h), are exact at every
- * step across several wraps: free_calls grows by one and `allocated`
+ * step across several wraps, blocks of pages of several slices included:
+ * free_calls grows by one and `allocated`
  * drops by the block's usable size.
  * The peak is kept without a global lock (per-heap contributions merged on
  * read), so this also checks that merging.  Brisk-only checks (the
@@ -39,7 +40,9 @@ static void own_frees_exact(void) {
   brisk_stats_t base, now;
   for (int i = 0; i < NOWN; i++) {
     get_stats(&base);
-    own[i] = malloc(16 + (size_t)(i * 37) % 1000);
+    /* every seventh a block of a page of several slices (the owner's
+     * free of it takes core/free.c brisk_free_own_declined) */
+    own[i] = malloc(i % 7 == 0 ? 9000 + (size_t)(i * 131) % 100000 : 16 + (size_t)(i * 37) % 1000);
     CHECK(own[i] != NULL, "malloc");
     get_stats(&now);
     own_bytes[i] = now.allocated - base.allocated;
