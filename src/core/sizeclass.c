@@ -60,14 +60,9 @@ const uint8_t brisk_sizeclass_direct[BRISK_DIRECT_SLOTS] = {
 unsigned brisk_sizeclass_bin(size_t size) { return sizeclass_bin(size); }
 
 /* Slices per page of a bin: one 64 KiB slice up to 8 KiB blocks (8 or more
- * blocks per page); above that, room for about eight blocks, at most 8
- * slices (4 blocks of 128 KiB).  With room for four, a page of a steady
- * working set went full and back every few frees (rptest: 53 k trips
- * through the full list, 470 instructions each); eight: 295.4 -> 284.4 M
- * instructions, peak RSS 187.5 -> 184.7 MB; sixteen: 275.7 M, 198.9 MB. */
+ * blocks per page); above that, room for about four blocks. */
 unsigned brisk_sizeclass_slices(unsigned bin) {
   size_t bs = brisk_sizeclass_size[bin];
   if (bs <= 8192) return 1;
-  unsigned n = (unsigned)((8 * bs + BRISK_SLICE_SIZE - 1) / BRISK_SLICE_SIZE);
-  return n < 8 ? n : 8;
+  return (unsigned)((4 * bs + BRISK_SLICE_SIZE - 1) / BRISK_SLICE_SIZE);
 }

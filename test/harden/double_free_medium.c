@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* double_free_medium.c — a 20000-byte block (a multi-slice page of about
- * eight blocks) freed twice.
+ * four blocks) freed twice.
  * Survives: exit 3 (the double free went unnoticed). */
 /* expect default: abort "^brisk: double free \(pointer PTR\)$" */
 /* expect hardened: abort "^brisk: double free \(pointer PTR\)$" */
