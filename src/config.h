@@ -175,9 +175,10 @@
  * once for any block of BRISK_PEAK_FORCE bytes or more. */
 #define BRISK_PEAK_SLACK ((uint64_t)1 << 20)
 #define BRISK_PEAK_FORCE ((uint64_t)1 << 20)
-/* ... and the slow path that serves a page's reused blocks through the
- * fast path's grant (core/alloc.c refill) checks the peak once this many
- * usable bytes were served since the last check (a page's worth). */
+/* ... and the slow path that serves the class's next page through the
+ * fast path's grant (core/alloc.c refill: reused blocks, fresh carving or
+ * a new page) checks the peak once this many usable bytes were so served
+ * since the last check (a page's worth). */
 #define BRISK_PEAK_STEP ((uint64_t)64 << 10)
 
 /* The user address space brisk manages: the segment bitmap and map cover

@@ -163,7 +163,8 @@ static inline void event_fast_regrant(heap_t *heap, uint64_t grant) {
 }
 
 /* The slow path served an allocation through the grant (core/alloc.c
- * refill: a page's reused blocks, counted as the fast path counts):
+ * refill: a block of the class's next page, counted as the fast path
+ * counts):
  * check the live peak once BRISK_PEAK_STEP usable bytes were served since
  * the last check.  (The low 40 bits of peak_mark - fast_word are the
  * bytes served since: fast_word only decreases within a grant, and both
