@@ -70,18 +70,31 @@ void *brisk_foreign_pop(heap_t *heap, unsigned bin) {
   return block_pop(&fp->free);
 }
 
+/* Hand the cache of bin back to the blocks' owners through heap's remote
+ * batches (core/remote.h: one CAS per page's batch, not per block),
+ * leaving it empty; the direct slot is left as it was. */
+static void return_class(heap_t *heap, unsigned bin) {
+  page_t *fp = &heap->foreign[bin];
+  for (block_t *b = fp->free; b != NULL;) {
+    block_t *next = block_next(b); /* (read first: the batch relinks b) */
+    brisk_remote_free(heap, page_of(segment_of_ptr(b), b), b);
+    b = next;
+  }
+  fp->free = NULL;
+  fp->used = 0;
+}
+
+void brisk_foreign_return(heap_t *heap, unsigned bin) {
+  return_class(heap, bin);
+  event_frees_left(heap);
+}
+
 void brisk_foreign_flush_all(heap_t *heap) {
   for (unsigned bin = 1; bin < BRISK_BIN_COUNT; bin++) {
-    page_t *fp = &heap->foreign[bin];
-    if (fp->free == NULL) continue;
-    for (block_t *b = fp->free; b != NULL;) {
-      block_t *next = block_next(b);
-      brisk_remote_push(page_of(segment_of_ptr(b), b), b, b, 1);
-      b = next;
-    }
-    fp->free = NULL;
-    fp->used = 0;
+    if (heap->foreign[bin].free == NULL) continue;
+    return_class(heap, bin);
     brisk_page_update_direct(heap, bin);
   }
+  brisk_remote_flush_all(heap);
   event_frees_left(heap);
 }

@@ -30,13 +30,18 @@ void brisk_foreign_set_consumer(heap_t *heap, bool consumer);
  * left as it was: the caller keeps a block next).  False, nothing done,
  * when the transfer cache takes none. */
 bool brisk_foreign_spill(heap_t *heap, unsigned bin);
+/* The transfer cache took none: the class's cache goes back to the
+ * blocks' owners instead (in heap's remote batches), leaving it empty
+ * (the direct slot is left as it was). */
+void brisk_foreign_return(heap_t *heap, unsigned bin);
 /* Fill the empty cache of `bin` with a batch from the transfer cache
  * (thread heaps only: a destroyable heap's blocks must be its own).
  * False when there is none. */
 bool brisk_foreign_refill(heap_t *heap, unsigned bin);
 /* A block of `bin` from the cache, or NULL when it is empty. */
 void *brisk_foreign_pop(heap_t *heap, unsigned bin);
-/* Give every cached block back to its owner (thread exit, trim, OOM). */
+/* Give every cached block back to its owner, batches flushed (thread
+ * exit, trim, OOM, a heap turning consumer). */
 void brisk_foreign_flush_all(heap_t *heap);
 
 #endif

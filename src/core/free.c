@@ -149,16 +149,16 @@ static ALWAYS_INLINE void foreign_to_owner(heap_t *heap, page_t *page, void *p) 
   brisk_remote_free(heap, page, (block_t *)p);
 }
 
-/* A consumer's full cache goes to the transfer cache and p starts the
- * next one; if the transfer cache takes none, p is batched for its
- * owner. */
+/* A consumer's full cache goes to the transfer cache, or to the blocks'
+ * owners when the transfer cache takes none (so that the next frees do
+ * not try again one by one), and p starts the next one. */
 static NOINLINE void foreign_spill_keep(heap_t *heap, page_t *page, void *p) {
-  page_t *fp = &heap->foreign[page->bin];
-  if (brisk_foreign_spill(heap, page->bin)) {
-    foreign_keep_fast(heap, fp, 1, p); /* (the direct slot still points at the cache) */
+  if (heap->foreign[page->bin].reserved == 0) { /* (a class without a transfer cache) */
+    foreign_to_owner(heap, page, p);
     return;
   }
-  foreign_to_owner(heap, page, p);
+  if (!brisk_foreign_spill(heap, page->bin)) brisk_foreign_return(heap, page->bin);
+  foreign_keep_fast(heap, &heap->foreign[page->bin], 1, p); /* (no direct slot points at it) */
 }
 
 /* The foreign cache of p's class is full (or the class has none:

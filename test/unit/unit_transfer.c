@@ -14,7 +14,11 @@
  * leaves a class alone while batches are being taken and gives one batch
  * back to the owners once none was taken between two visits; brisk_trim
  * gives back all.  A consumer keeps no block of a class without transfer
- * cache.  Blocks of a destroyable heap never enter a batch.
+ * cache.  Blocks of a destroyable heap never enter a batch.  Once the
+ * transfer cache of the class is full, a consumer's full cache goes back
+ * to the owners instead, and its next frees fill it again (it used to
+ * stay full, every later free trying the transfer cache again and
+ * handing its block to the owner alone).
  */
 #include <signal.h>
 #include <string.h>
@@ -97,6 +101,44 @@ static void *consume_big(void *arg) {
   return NULL;
 }
 
+/* More blocks than the transfer cache of the class takes. */
+#define TB BRISK_TRANSFER_BATCHES
+#define NM ((TB + 2) * FM)
+static void *many[NM];
+static void job_alloc_many(void *arg) {
+  (void)arg;
+  for (int i = 0; i < NM; i++) many[i] = brisk_malloc(SZ);
+}
+static void *consume_overflow(void *arg) {
+  (void)arg;
+  for (int i = 0; i < NM; i++) {
+    brisk_free(many[i]);
+    uint32_t cached = 0u - brisk_heap_tls->foreign[bin].used;
+    uint32_t want = i < FM ? (uint32_t)i + 1 : (uint32_t)((i - FM) % FM) + 1;
+    UCHECK(cached == want, "after %d frees the consumer caches %u, want %u", i + 1, cached, want);
+    int spills = i < FM ? 0 : (i - FM) / FM + 1;
+    size_t batched = (size_t)(spills < TB ? spills : TB) * FM;
+    UCHECK(brisk_transfer_blocks(bin) == batched, "after %d frees the transfer cache holds %zu, want %zu",
+           i + 1, brisk_transfer_blocks(bin), batched);
+  }
+  return NULL;
+}
+/* Blocks pushed back to the pages of many[] so far. */
+static uint32_t many_rfreed(void) {
+  page_t *seen[NM];
+  int n = 0;
+  uint32_t sum = 0;
+  for (int i = 0; i < NM; i++) {
+    page_t *pg = page_of_ptr(many[i]);
+    int j = 0;
+    while (j < n && seen[j] != pg) j++;
+    if (j < n) continue;
+    seen[n++] = pg;
+    sum += rfreed(pg);
+  }
+  return sum;
+}
+
 static int index_of(const void *p) {
   for (int i = 0; i < N; i++)
     if (blk[i] == p) return i;
@@ -173,6 +215,17 @@ int main(void) {
   UCHECK(pthread_create(&t, NULL, consume, NULL) == 0, "pthread_create");
   pthread_join(t, NULL);
   UCHECK(brisk_transfer_blocks(bin) == 3 * FM, "second round: transfer holds %zu", brisk_transfer_blocks(bin));
+  brisk_trim();
+  UCHECK(brisk_transfer_blocks(bin) == 0, "brisk_trim left %zu blocks batched", brisk_transfer_blocks(bin));
+
+  /* ---- a full transfer cache: the consumer's full caches go to the owners */
+  uworker_run(&W, job_alloc_many, NULL);
+  uint32_t pushed = many_rfreed();
+  UCHECK(pthread_create(&t, NULL, consume_overflow, NULL) == 0, "pthread_create");
+  pthread_join(t, NULL);
+  UCHECK(brisk_transfer_blocks(bin) == (size_t)TB * FM, "the transfer cache holds %zu", brisk_transfer_blocks(bin));
+  UCHECK(many_rfreed() - pushed == NM - TB * FM, "the owners got back %u blocks, want %d", many_rfreed() - pushed,
+         NM - TB * FM);
   brisk_trim();
   UCHECK(brisk_transfer_blocks(bin) == 0, "brisk_trim left %zu blocks batched", brisk_transfer_blocks(bin));
 
