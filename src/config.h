@@ -225,6 +225,13 @@
 #ifndef BRISK_REMOTE_BATCH_CONSUMER
 #define BRISK_REMOTE_BATCH_CONSUMER 4
 #endif
+/* A heap that allocated once but now only frees other threads' blocks
+ * (a collector thread: bench/xmalloc) becomes a consumer again after
+ * this many frees past a full foreign cache without an allocation in
+ * between (core/free.c). */
+#ifndef BRISK_CONSUMER_AFTER
+#define BRISK_CONSUMER_AFTER 1024
+#endif
 
 /* Foreign-block cache: a thread keeps up to BRISK_FOREIGN_MAX blocks (and
  * at most BRISK_FOREIGN_BYTES) per size class that it freed but another
@@ -249,10 +256,21 @@
 
 /* Transfer cache (core/transfer.h): per size class up to
  * BRISK_TRANSFER_MAX_SIZE bytes, at most BRISK_TRANSFER_BATCHES batches
- * of one foreign cache each (<= BRISK_FOREIGN_MAX blocks) pass from
- * threads that free other threads' blocks to threads that allocate. */
+ * of one foreign cache each (<= BRISK_FOREIGN_MAX blocks) and at most
+ * BRISK_TRANSFER_CLASS_BYTES of blocks (but BRISK_TRANSFER_MIN_BATCHES)
+ * pass from threads that free other threads' blocks to threads that
+ * allocate.  With 8 batches a collector thread's frees overflowed it and
+ * went back to the owners' pages, from which the owners then allocated
+ * instead of from the batches (bench/xmalloc threads=4: 1.8x the
+ * instructions of tcmalloc's; see docs/design.md). */
 #ifndef BRISK_TRANSFER_BATCHES
-#define BRISK_TRANSFER_BATCHES 8
+#define BRISK_TRANSFER_BATCHES 128
+#endif
+#ifndef BRISK_TRANSFER_MIN_BATCHES
+#define BRISK_TRANSFER_MIN_BATCHES 8
+#endif
+#ifndef BRISK_TRANSFER_CLASS_BYTES
+#define BRISK_TRANSFER_CLASS_BYTES (2048 * 1024)
 #endif
 #ifndef BRISK_TRANSFER_MAX_SIZE
 #define BRISK_TRANSFER_MAX_SIZE BRISK_SMALL_MAX

@@ -42,6 +42,11 @@ void brisk_foreign_set_consumer(heap_t *heap, bool consumer) {
   for (unsigned bin = 1; bin < BRISK_BIN_COUNT; bin++) heap->foreign[bin].reserved = class_cap(bin, consumer);
 }
 
+void brisk_foreign_become_consumer(heap_t *heap) {
+  brisk_foreign_flush_all(heap);
+  brisk_foreign_set_consumer(heap, true);
+}
+
 bool brisk_foreign_spill(heap_t *heap, unsigned bin) {
   page_t *fp = &heap->foreign[bin];
   if (fp->free == NULL || !brisk_transfer_put(bin, fp->free, 0u - fp->used)) return false;

@@ -25,6 +25,9 @@ void brisk_foreign_init(heap_t *heap);
  * go with it.  Precondition: the caches of the classes without a
  * transfer cache are empty (a new or adopted heap, or one just flushed). */
 void brisk_foreign_set_consumer(heap_t *heap, bool consumer);
+/* A heap that stopped allocating becomes a consumer: its caches go back
+ * to their owners first (the precondition above). */
+void brisk_foreign_become_consumer(heap_t *heap);
 /* The class's cache is full: hand its blocks to the transfer cache
  * (core/transfer.h) as one batch, leaving it empty (the direct slot is
  * left as it was: the caller keeps a block next).  False, nothing done,

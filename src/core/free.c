@@ -161,9 +161,27 @@ static NOINLINE void foreign_spill_keep(heap_t *heap, page_t *page, void *p) {
   foreign_keep_fast(heap, &heap->foreign[page->bin], 1, p); /* (no direct slot points at it) */
 }
 
+/* Whether heap (not a consumer) has made BRISK_CONSUMER_AFTER frees past
+ * a full foreign cache without allocating in between: any allocation
+ * through the fast path's grant changes stats.fast_word.  (Other
+ * slow-path allocations do not, but they end consumer mode at once:
+ * core/alloc.c.) */
+static inline bool stopped_allocating(heap_t *heap) {
+  if (heap->stats.fast_word != heap->overflow_mark) {
+    heap->overflow_mark = heap->stats.fast_word;
+    heap->overflow_frees = 1; /* (this one) */
+    return false;
+  }
+  return ++heap->overflow_frees >= BRISK_CONSUMER_AFTER;
+}
+
 /* The foreign cache of p's class is full (or the class has none:
  * reserved 0, blocks above BRISK_FOREIGN_BYTES): p goes into the batch
- * for its owner; a consumer's cache goes to the transfer cache first.
+ * for its owner; a consumer's cache goes to the transfer cache first,
+ * and a heap that stopped allocating becomes a consumer (a collector
+ * thread: its frees would go back to the owners' pages one batch at a
+ * time, the owners contending for those pages' lines, instead of
+ * reaching them as whole batches through the transfer cache).
  * heap is a real heap (the sentinel keeps no batches).  A leaf but for
  * tail calls. */
 static NOINLINE void foreign_full(heap_t *heap, page_t *page, void *p) {
@@ -171,6 +189,7 @@ static NOINLINE void foreign_full(heap_t *heap, page_t *page, void *p) {
     foreign_spill_keep(heap, page, p);
     return;
   }
+  if (unlikely(stopped_allocating(heap))) brisk_foreign_become_consumer(heap);
   foreign_to_owner(heap, page, p);
 }
 

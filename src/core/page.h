@@ -72,6 +72,11 @@ static ALWAYS_INLINE void *page_pop_fast(heap_t *heap, page_t *page, size_t size
   block_t *b = block_peek(&page->free, &next);
   if (likely(b != NULL) && likely(event_fast_grant(heap, page->alloc_step))) {
     block_take(&page->free, b, next);
+    /* the next malloc reads next's link and the program writes it: a
+     * block another thread freed (a foreign cache, a transfer batch, a
+     * collected remote list) is in that thread's cache, so fetch it now
+     * (bench/xmalloc threads=4: 0.46 -> 0.33 s; one instruction) */
+    __builtin_prefetch(next, 1);
     page->used++;
     event_alloc_fast(heap, size);
     return b;

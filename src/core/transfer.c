@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* core/transfer.c — the transfer cache (core/transfer.h).
  * Invariants, per class c (under c->lock):
- *  - c->n <= BRISK_TRANSFER_BATCHES; batch[0..n) are NULL-terminated
+ *  - c->n <= class_limit(c); batch[0..n) are NULL-terminated
  *    chains of count > 0 blocks of the class, marked free, each counted
  *    used by its owner page;
  *  - bit c of brisk_transfer_ready is set iff c->n > 0;
@@ -52,10 +52,20 @@ bool brisk_transfer_serves(unsigned bin) {
 
 static uint32_t peek_n(const tclass_t *c) { return __atomic_load_n(&c->n, __ATOMIC_RELAXED); }
 
-static NOINLINE bool put_locked(tclass_t *c, block_t *head, uint32_t count) {
+/* The batches class bin may hold: BRISK_TRANSFER_CLASS_BYTES of blocks
+ * in batches of a full foreign cache, within [BRISK_TRANSFER_MIN_BATCHES,
+ * BRISK_TRANSFER_BATCHES]. */
+static uint32_t class_limit(unsigned bin) {
+  uint32_t size = brisk_sizeclass_size[bin];
+  uint32_t per_batch = BRISK_FOREIGN_BYTES / size < BRISK_FOREIGN_MAX ? BRISK_FOREIGN_BYTES / size : BRISK_FOREIGN_MAX;
+  uint32_t n = BRISK_TRANSFER_CLASS_BYTES / (per_batch * size);
+  return n < BRISK_TRANSFER_MIN_BATCHES ? BRISK_TRANSFER_MIN_BATCHES : n > BRISK_TRANSFER_BATCHES ? BRISK_TRANSFER_BATCHES : n;
+}
+
+static NOINLINE bool put_locked(tclass_t *c, uint32_t limit, block_t *head, uint32_t count) {
   bool ok = false;
   pthread_mutex_lock(&c->lock);
-  if (c->n < BRISK_TRANSFER_BATCHES) {
+  if (c->n < limit) {
     c->batch[c->n] = (batch_t){head, count};
     set_n(c, c->n + 1);
     ok = true;
@@ -66,8 +76,10 @@ static NOINLINE bool put_locked(tclass_t *c, block_t *head, uint32_t count) {
 
 bool brisk_transfer_put(unsigned bin, block_t *head, uint32_t count) {
   /* a full class costs two loads: its spiller falls back to the owners */
-  if (!brisk_transfer_serves(bin) || peek_n(&classes[bin]) >= BRISK_TRANSFER_BATCHES) return false;
-  return put_locked(&classes[bin], head, count);
+  if (!brisk_transfer_serves(bin)) return false;
+  uint32_t limit = class_limit(bin);
+  if (peek_n(&classes[bin]) >= limit) return false;
+  return put_locked(&classes[bin], limit, head, count);
 }
 
 /* Lock held, n > 0: the newest batch (the most recently freed blocks). */
@@ -123,15 +135,21 @@ static size_t give_back(block_t *b) {
   return blocks;
 }
 
-/* Take the oldest batch of c (NULL if none). */
-static block_t *take_oldest(tclass_t *c) {
+/* Take the k oldest batches of c (fewer if it holds fewer) as one chain
+ * (NULL if none). */
+static block_t *take_oldest(tclass_t *c, uint32_t k) {
   block_t *head = NULL;
   pthread_mutex_lock(&c->lock);
-  if (c->n > 0) {
-    head = c->batch[0].head;
-    for (uint32_t i = 1; i < c->n; i++) c->batch[i - 1] = c->batch[i];
-    set_n(c, c->n - 1);
+  if (k > c->n) k = c->n;
+  for (uint32_t i = k; i-- > 0;) { /* (each batch is NULL-terminated) */
+    block_t *b = c->batch[i].head;
+    block_t *tail = b;
+    while (block_next(tail) != NULL) tail = block_next(tail);
+    block_set_next(tail, head);
+    head = b;
   }
+  for (uint32_t i = k; i < c->n; i++) c->batch[i - k] = c->batch[i];
+  set_n(c, c->n - k);
   pthread_mutex_unlock(&c->lock);
   return head;
 }
@@ -140,20 +158,21 @@ void brisk_transfer_tick(void) {
   unsigned bin = __atomic_fetch_add(&tick_next, 1, __ATOMIC_RELAXED) % BRISK_BIN_COUNT;
   if (!brisk_transfer_serves(bin)) return;
   tclass_t *c = &classes[bin];
-  if (peek_n(c) == 0) return;
+  uint32_t n = peek_n(c);
+  if (n == 0) return;
   uint32_t takes = __atomic_load_n(&c->takes, __ATOMIC_RELAXED);
   if (takes != __atomic_load_n(&c->takes_seen, __ATOMIC_RELAXED)) { /* in use: keep it */
     __atomic_store_n(&c->takes_seen, takes, __ATOMIC_RELAXED);
     return;
   }
-  give_back(take_oldest(c));
+  give_back(take_oldest(c, (n + 1) / 2)); /* idle: half goes home at each visit */
 }
 
 size_t brisk_transfer_flush_all(void) {
   size_t blocks = 0;
   for (unsigned bin = 1; bin < BRISK_BIN_COUNT; bin++) {
     tclass_t *c = &classes[bin];
-    while (peek_n(c) > 0) blocks += give_back(take_oldest(c));
+    if (peek_n(c) > 0) blocks += give_back(take_oldest(c, BRISK_TRANSFER_BATCHES));
   }
   return blocks;
 }

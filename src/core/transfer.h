@@ -6,8 +6,10 @@
  * the pages they came from (tcmalloc's idea, our own code).
  *
  * A consumer thread (it frees other threads' blocks but does not
- * allocate: core/heap.c) whose foreign cache of a class is full spills
- * the whole cache here as one batch (brisk_foreign_spill; a thread that
+ * allocate: core/heap.c, or has stopped allocating: core/free.c) whose
+ * foreign cache of a class is full spills the whole cache here as one
+ * batch (brisk_foreign_spill; when the class is full, the cache goes
+ * back to the owners instead: brisk_foreign_return; a thread that
  * allocates reuses its own cache and returns the excess to the owners,
  * which keeps their pages dense); a thread heap whose allocation
  * finds its foreign cache of the class empty takes one batch into it
@@ -15,8 +17,9 @@
  * path then serves from it.  Every block here is marked free and still
  * counted used by its owner page, which therefore cannot be retired.
  * Blocks of destroyable heaps (HEAP_OWNED) never come here (they never
- * enter a foreign cache).  A class whose batches nobody took for a while
- * gives one back to the owners per visit of the housekeeping
+ * enter a foreign cache).  A class holds up to BRISK_TRANSFER_CLASS_BYTES
+ * (config.h).  A class whose batches nobody took since the last visit of
+ * the housekeeping gives half of them (at least one) back to the owners
  * (brisk_transfer_tick); malloc_trim gives back all.
  *
  * Locking: one mutex per class, held for a few stores, never across a
@@ -47,7 +50,8 @@ block_t *brisk_transfer_take(unsigned bin, uint32_t *count);
 /* Blocks the class holds now (takes the lock: statistics and tests). */
 size_t brisk_transfer_blocks(unsigned bin);
 /* Housekeeping: visit one class (round robin); if nobody took from it
- * since the last visit, give one batch back to the owners' pages. */
+ * since the last visit, give half its batches (at least one) back to the
+ * owners' pages. */
 void brisk_transfer_tick(void);
 /* Give every batch back to the owners' pages (trim, out of memory).
  * Returns the blocks given back. */

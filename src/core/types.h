@@ -287,9 +287,14 @@ typedef struct heap_s {
   uint64_t now_ms;                      /* last clock reading (slow paths) */
   uint32_t slow_ticks;                  /* slow-path calls, paces clock reads */
   uint32_t house_ticks;                 /* slow-path calls, paces the janitor */
-  uint32_t consumer;                    /* taken by a free, no allocation slow path since:
+  uint32_t consumer;                    /* taken by a free, or BRISK_CONSUMER_AFTER frees
+                                           past a full foreign cache without an allocation
+                                           (core/free.c), and no allocation slow path since:
                                            its foreign caches only stage batches for the
                                            transfer cache (no direct slot points at them) */
+  uint32_t overflow_frees;              /* frees past a full foreign cache since */
+  int64_t overflow_mark;                /* stats.fast_word then: no allocation since
+                                           while it is unchanged (core/free.c) */
   struct quarantine_s *quarantine;      /* BRISK_QUARANTINE: core/quarantine.c */
   uint64_t rng;                         /* BRISK_RANDOM_ORDER: xorshift state, 0 until seeded */
   uint64_t mesh_last_ms;                /* BRISK_MESH (core/mesh.c): the last pass, */

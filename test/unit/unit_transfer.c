@@ -18,7 +18,10 @@
  * transfer cache of the class is full, a consumer's full cache goes back
  * to the owners instead, and its next frees fill it again (it used to
  * stay full, every later free trying the transfer cache again and
- * handing its block to the owner alone).
+ * handing its block to the owner alone).  A thread that allocated but
+ * then only frees other threads' blocks becomes a consumer after
+ * BRISK_CONSUMER_AFTER frees past its full cache, and stops being one at
+ * its next allocation slow path.
  */
 #include <signal.h>
 #include <string.h>
@@ -139,6 +142,15 @@ static uint32_t many_rfreed(void) {
   return sum;
 }
 
+/* Blocks for the main thread to free: a full cache, the frees that make
+ * it a consumer, then two batches and the block that spills the second. */
+#define NR (FM + BRISK_CONSUMER_AFTER + 2 * FM + 1)
+static void *rest[NR];
+static void job_alloc_rest(void *arg) {
+  (void)arg;
+  for (int i = 0; i < NR; i++) rest[i] = brisk_malloc(SZ);
+}
+
 static int index_of(const void *p) {
   for (int i = 0; i < N; i++)
     if (blk[i] == p) return i;
@@ -228,6 +240,24 @@ int main(void) {
          NM - TB * FM);
   brisk_trim();
   UCHECK(brisk_transfer_blocks(bin) == 0, "brisk_trim left %zu blocks batched", brisk_transfer_blocks(bin));
+
+  /* ---- a heap that stops allocating becomes a consumer */
+  uworker_run(&W, job_alloc_rest, NULL);
+  UCHECK(hm->consumer == 0, "the main thread is a consumer");
+  brisk_foreign_flush_all(hm); /* (an empty cache, and an allocation just before) */
+  brisk_free(brisk_malloc(SZ));
+  for (int i = 0; i < NR; i++) {
+    brisk_free(rest[i]);
+    bool want = i + 1 >= FM + BRISK_CONSUMER_AFTER;
+    UCHECK(hm->consumer == want, "after %d frees consumer is %u", i + 1, hm->consumer);
+  }
+  UCHECK(brisk_transfer_blocks(bin) == 2 * FM, "the new consumer batched %zu", brisk_transfer_blocks(bin));
+  void *big = brisk_malloc(200000); /* an allocation slow path */
+  UCHECK(hm->consumer == 0 && hm->foreign[bin].used == 0, "consumer %u after an allocation, %u cached",
+         hm->consumer, 0u - hm->foreign[bin].used);
+  brisk_free(big);
+  brisk_check_heap(hm);
+  brisk_trim();
 
   /* ---- a consumer keeps no block of a class without transfer cache */
   uworker_run(&W, job_alloc_big, NULL);
