@@ -81,8 +81,7 @@ heap_t *brisk_heap_get_or_init(void) {
 /* Give back what h holds of other heaps: its foreign cache and remote
  * batches. */
 static void heap_return_foreign(heap_t *h) {
-  brisk_foreign_flush_all(h);
-  brisk_remote_flush_all(h);
+  brisk_foreign_flush_all(h); /* (flushes the batches too) */
 }
 
 /* Release h's quarantine, heap_return_foreign, then collect h's own
