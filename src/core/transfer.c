@@ -135,23 +135,30 @@ static size_t give_back(block_t *b) {
   return blocks;
 }
 
-/* Take the k oldest batches of c (fewer if it holds fewer) as one chain
- * (NULL if none). */
-static block_t *take_oldest(tclass_t *c, uint32_t k) {
-  block_t *head = NULL;
+/* Take up to k of c's oldest batches into out (the lock is held only to
+ * copy them); returns how many. */
+static uint32_t take_oldest(tclass_t *c, batch_t *out, uint32_t k) {
   pthread_mutex_lock(&c->lock);
   if (k > c->n) k = c->n;
-  for (uint32_t i = k; i-- > 0;) { /* (each batch is NULL-terminated) */
-    block_t *b = c->batch[i].head;
-    block_t *tail = b;
-    while (block_next(tail) != NULL) tail = block_next(tail);
-    block_set_next(tail, head);
-    head = b;
-  }
+  for (uint32_t i = 0; i < k; i++) out[i] = c->batch[i];
   for (uint32_t i = k; i < c->n; i++) c->batch[i - k] = c->batch[i];
   set_n(c, c->n - k);
   pthread_mutex_unlock(&c->lock);
-  return head;
+  return k;
+}
+
+/* Give up to k of c's oldest batches back to the owners' pages, a few
+ * at a time; returns the blocks given back. */
+static size_t give_back_oldest(tclass_t *c, uint32_t k) {
+  batch_t taken[16];
+  size_t blocks = 0;
+  while (k > 0) {
+    uint32_t n = take_oldest(c, taken, k < 16 ? k : 16);
+    if (n == 0) break;
+    for (uint32_t i = 0; i < n; i++) blocks += give_back(taken[i].head);
+    k -= n;
+  }
+  return blocks;
 }
 
 void brisk_transfer_tick(void) {
@@ -165,14 +172,14 @@ void brisk_transfer_tick(void) {
     __atomic_store_n(&c->takes_seen, takes, __ATOMIC_RELAXED);
     return;
   }
-  give_back(take_oldest(c, (n + 1) / 2)); /* idle: half goes home at each visit */
+  give_back_oldest(c, (n + 1) / 2); /* idle: half goes home at each visit */
 }
 
 size_t brisk_transfer_flush_all(void) {
   size_t blocks = 0;
   for (unsigned bin = 1; bin < BRISK_BIN_COUNT; bin++) {
     tclass_t *c = &classes[bin];
-    if (peek_n(c) > 0) blocks += give_back(take_oldest(c, BRISK_TRANSFER_BATCHES));
+    if (peek_n(c) > 0) blocks += give_back_oldest(c, BRISK_TRANSFER_BATCHES);
   }
   return blocks;
 }

@@ -11,8 +11,9 @@
  * from its next 32 mallocs of the class (one refill into its foreign
  * cache), then the next batch's.  A block freed twice while it sits in a
  * batch aborts as a double free (forked child).  The housekeeping tick
- * leaves a class alone while batches are being taken and gives one batch
- * back to the owners once none was taken between two visits; brisk_trim
+ * leaves a class alone while batches are being taken and gives half of
+ * them (at least one) back to the owners once none was taken between two
+ * visits; brisk_trim
  * gives back all.  A consumer keeps no block of a class without transfer
  * cache.  Blocks of a destroyable heap never enter a batch.  Once the
  * transfer cache of the class is full, a consumer's full cache goes back
@@ -238,6 +239,13 @@ int main(void) {
   UCHECK(brisk_transfer_blocks(bin) == (size_t)TB * FM, "the transfer cache holds %zu", brisk_transfer_blocks(bin));
   UCHECK(many_rfreed() - pushed == NM - TB * FM, "the owners got back %u blocks, want %d", many_rfreed() - pushed,
          NM - TB * FM);
+  /* an idle class gives back half its batches at each visit of the tick */
+  for (unsigned i = 0; i < BRISK_BIN_COUNT; i++) brisk_transfer_tick();
+  size_t held = brisk_transfer_blocks(bin), half = (held / FM + 1) / 2 * FM;
+  UCHECK(held > 2 * FM && held % FM == 0, "the transfer cache holds %zu", held);
+  for (unsigned i = 0; i < BRISK_BIN_COUNT; i++) brisk_transfer_tick();
+  UCHECK(brisk_transfer_blocks(bin) == held - half, "an idle visit left %zu of %zu, want %zu", brisk_transfer_blocks(bin),
+         held, held - half);
   brisk_trim();
   UCHECK(brisk_transfer_blocks(bin) == 0, "brisk_trim left %zu blocks batched", brisk_transfer_blocks(bin));
 
