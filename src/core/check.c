@@ -31,8 +31,8 @@ static void check_page(const heap_t *heap, const page_t *page) {
     REQUIRE(++n <= page->capacity, "free list longer than capacity (cycle?)", b);
   }
   REQUIRE(page->fast_limit == page_fast_limit_of(page), "fast_limit follows flags and capacity", page);
-  REQUIRE(page->fast_limit_own == page->fast_limit, "the owner's copy of fast_limit", page);
-  REQUIRE(page->fast_limit == 0 || (page->magic32_own == page->magic32 && page->free_step_own == page->free_step),
+  REQUIRE(page->fast_limit_own == page_fast_limit_own_of(page), "fast_limit_own follows flags and capacity", page);
+  REQUIRE(page->fast_limit_own == 0 || (page->magic32_own == page->magic32 && page->free_step_own == page->free_step),
           "the owner's copies of magic32 and free_step", page);
   REQUIRE(page->slice_count != 1 || page->magic32 == page_magic_for(page->block_size), "magic32 of the class", page);
   REQUIRE(!(page->flags & PAGE_MULTI) == (page->slice_count == 1), "PAGE_MULTI iff several slices", page);

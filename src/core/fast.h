@@ -47,8 +47,8 @@ static ALWAYS_INLINE void *fast_malloc_aligned(size_t size, size_t align) {
 }
 
 /* The free fast path's test: p lies in a mapped brisk segment (segbits),
- * at a carved block start of a one-slice page whose flags are 0
- * (core/page.h page_fast_accepts).  Returns the page (its segment in
+ * at a carved block start of a one-slice page whose flags are 0 or only
+ * PAGE_IN_FULL (core/page.h page_fast_accepts, other threads' test).  Returns the page (its segment in
  * *segp), or NULL when the slow path must decide. */
 static ALWAYS_INLINE page_t *fast_free_page(void *p, segment_t **segp) {
   uintptr_t u = (uintptr_t)p;
@@ -83,9 +83,14 @@ static ALWAYS_INLINE void fast_free_other(heap_t *heap, segment_t *seg, page_t *
     brisk_free_foreign(p, page, seg, heap);
 }
 
+/* (fast_free_page's test is other threads': the owner's, on a page it
+ * parked as full, declines and takes its slow path) */
 static ALWAYS_INLINE void fast_free_valid(heap_t *heap, segment_t *seg, page_t *page, void *p) {
   if (likely(seg->heap == heap)) {
-    fast_free_push(heap, page, p);
+    if (likely(page_fast_accepts_own(page, (uintptr_t)p)))
+      fast_free_push(heap, page, p);
+    else
+      brisk_free_own_declined(heap, seg, page, p);
     return;
   }
   fast_free_other(heap, seg, page, p);

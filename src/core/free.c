@@ -221,17 +221,15 @@ static ALWAYS_INLINE void free_foreign_valid(heap_t *heap, segment_t *seg, page_
   foreign_keep_fast(heap, fp, held, p);
 }
 
-/* The block test of another heap's block on the fast path: the owner's
- * (core/page.h page_fast_accepts), or, on a one-slice page whose only flag
- * is PAGE_IN_FULL (its owner parked it as full; the block stays used
- * there, so the page stays as it is), the slow path's carved-block test.
- * Relaxed reads: the owner may be changing them; a stale value errs
- * towards declining (the page went full) or towards the capacity before
- * the owner carved more, and a live block keeps its page from changing
- * class. */
+/* The block test of another heap's block on the fast path
+ * (core/page.h page_fast_accepts: fast_limit also accepts a page whose
+ * only flag is PAGE_IN_FULL, its owner parked it as full; the block stays
+ * used there, so the page stays as it is).  Relaxed reads: the owner may
+ * be changing them; a stale value errs towards the capacity before the
+ * owner carved more (the slow path decides), and a live block keeps its
+ * page from changing class. */
 static ALWAYS_INLINE bool foreign_block_ok(const page_t *page, const void *p) {
-  if (likely(page_fast_accepts(page, (uintptr_t)p))) return true;
-  return __atomic_load_n(&page->flags, __ATOMIC_RELAXED) == PAGE_IN_FULL && page_is_carved_block(page, p);
+  return page_fast_accepts(page, (uintptr_t)p);
 }
 
 NOINLINE void brisk_free_foreign(void *p, page_t *page, segment_t *seg, heap_t *heap) {

@@ -13,8 +13,9 @@
  *    takes from it (page_foreign_serves: from BRISK_FOREIGN_DIRECT_MIN
  *    blocks on, until it drains), else the first page of the queue of
  *    brisk_sizeclass_direct[w], or &brisk_page_empty when that queue is empty;
- *  - fast_limit follows flags and capacity (page_sync_fast after every
- *    change): nonzero only for a one-slice page with flags 0;
+ *  - fast_limit and fast_limit_own follow flags and capacity
+ *    (page_sync_fast after every change): nonzero only for a one-slice
+ *    page with flags 0 (fast_limit: or PAGE_IN_FULL);
  *  - a page parked as full (XF_WANTED) is in heap->full; a remote free to
  *    it goes to heap->delayed instead, so the owner hears of it;
  *  - every block below capacity * block_size is either handed out or on

@@ -35,10 +35,10 @@ static ALWAYS_INLINE bool page_block_test(uintptr_t u, uint32_t magic, uint32_t 
   return likely((uint32_t)(u & (BRISK_SLICE_SIZE - 1)) * magic < limit);
 }
 
-/* The free fast path's block test, on the descriptor `page` of the slice
- * holding address u (in a mapped segment): u is the start of a carved
- * block of a one-slice page whose flags are 0, tested with one multiply
- * and one compare. */
+/* Other threads' free fast path's block test, on the descriptor `page`
+ * of the slice holding address u (in a mapped segment): u is the start
+ * of a carved block of a one-slice page whose flags are 0 or only
+ * PAGE_IN_FULL, tested with one multiply and one compare. */
 static ALWAYS_INLINE bool page_fast_accepts(const page_t *page, uintptr_t u) {
   /* fast_limit is read by threads that do not own the page (core/free.c
    * brisk_free_foreign) while the owner may be writing it.  Another
@@ -58,7 +58,8 @@ static ALWAYS_INLINE bool page_fast_accepts(const page_t *page, uintptr_t u) {
 
 /* page_fast_accepts for the owner's free (the heap that owns page's
  * segment, on its thread): the same test on the owner's copies, on the
- * line its malloc and free write (core/types.h). */
+ * line its malloc and free write (core/types.h), which also refuses a
+ * page parked as full. */
 static ALWAYS_INLINE bool page_fast_accepts_own(const page_t *page, uintptr_t u) {
   return page_block_test(u, page->magic32_own, page->fast_limit_own);
 }

@@ -97,12 +97,12 @@ static page_t *span_mark(segment_t *seg, uint32_t idx, uint32_t n, uint8_t kind)
   for (uint32_t k = 1; k < n; k++) {
     seg->pages[idx + k].slice_offset = (uint8_t)k;
     seg->pages[idx + k].flags = PAGE_NOT_SMALL;
-    page_fast_limit_set(&seg->pages[idx + k], 0);
+    page_fast_limit_clear(&seg->pages[idx + k]);
   }
   head->slice_offset = 0;
   head->slice_count = (uint8_t)n;
   head->kind = kind;
-  page_fast_limit_set(head, 0);
+  page_fast_limit_clear(head);
   return head;
 }
 

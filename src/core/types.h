@@ -63,7 +63,9 @@ enum {
   SPAN_META = 3,  /* slice 0: the segment header; also pseudo-pages */
 };
 
-/* page_t.flags: any bit set keeps free() off the fast path (fast_limit 0). */
+/* page_t.flags: any bit set keeps the owner's free off the fast path
+ * (fast_limit_own 0); any but PAGE_IN_FULL keeps other threads' frees off
+ * it too (fast_limit 0). */
 enum {
   PAGE_IN_FULL = 1,     /* page sits in heap->full, not in its bin queue */
   PAGE_HAS_ALIGNED = 2, /* large span: its block was handed out at an interior offset */
@@ -88,10 +90,12 @@ enum {
  *    sitting in xfree count as used until collected), plus, on a meshed
  *    page (PAGE_MESHED), the blocks meshing withheld (core/mesh.h);
  *  - fast_limit != 0 only for the head of a one-slice SPAN_PAGE whose
- *    flags are 0, and then fast_limit == capacity * magic_step (pageflags.h):
- *    the free fast path accepts exactly the starts of its carved blocks;
- *  - fast_limit_own == fast_limit always, and while it is nonzero
- *    magic32_own == magic32 and free_step_own == free_step. */
+ *    flags are 0 or PAGE_IN_FULL, and then fast_limit == capacity *
+ *    magic_step (pageflags.h): other threads' free fast path accepts
+ *    exactly the starts of its carved blocks;
+ *  - fast_limit_own == fast_limit while flags are 0, else 0 (the owner's
+ *    free of a full page's block takes the slow path), and while it is
+ *    nonzero magic32_own == magic32 and free_step_own == free_step. */
 typedef struct page_s {
   /* Line 1: read by every thread's free of the page's blocks (the block
    * test, the class, the remote-free protocol), written rarely. */

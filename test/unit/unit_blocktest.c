@@ -6,7 +6,9 @@
  * a few in between, reserved - 1 and reserved, and for every offset of
  * the 64 KiB slice: the test accepts the offset exactly when it is the
  * start of one of the first `capacity` blocks.  A page with any flag set
- * (full, meshed, ...) accepts nothing.  Then a real page: the descriptor
+ * (full, meshed, ...) accepts nothing in the owner's test; other threads'
+ * test also accepts the blocks of a page parked as full (PAGE_IN_FULL)
+ * and nothing with any other flag.  Then a real page: the descriptor
  * the allocator set up has the same magic and bound, and refuses an
  * interior pointer and the first block not yet carved.
  */
@@ -23,10 +25,13 @@ static void check_all_offsets(page_t *page, uint32_t bs, uint32_t cap, uint8_t f
   page_sync_fast(page);
   for (uint32_t off = 0; off < BRISK_SLICE_SIZE; off++) {
     bool start = off % bs == 0 && off / bs < cap;
-    bool want = flags == 0 && start;
-    bool got = page_fast_accepts(page, (uintptr_t)0x7f0000000000 + 5 * BRISK_SLICE_SIZE + off);
+    uintptr_t u = (uintptr_t)0x7f0000000000 + 5 * BRISK_SLICE_SIZE + off;
+    bool want = (flags & ~PAGE_IN_FULL) == 0 && start, got = page_fast_accepts(page, u);
     UCHECK(got == want, "block size %u capacity %u flags %u offset %u: accepted %d, want %d", bs, cap,
            flags, off, got, want);
+    bool want_own = flags == 0 && start, got_own = page_fast_accepts_own(page, u);
+    UCHECK(got_own == want_own, "block size %u capacity %u flags %u offset %u: the owner's test accepted %d, want %d",
+           bs, cap, flags, off, got_own, want_own);
   }
 }
 
@@ -37,12 +42,13 @@ int main(void) {
     uint32_t bs = brisk_sizeclass_size[bin];
     uint32_t reserved = BRISK_SLICE_SIZE / bs;
     page.block_size = bs;
-    page.magic32 = page_magic_for(bs);
+    page.magic32 = page.magic32_own = page_magic_for(bs);
     uint32_t caps[] = {0, 1, 2, reserved / 3, reserved / 2 + 1, reserved - 1, reserved};
     for (unsigned i = 0; i < sizeof caps / sizeof caps[0]; i++)
       if (caps[i] <= reserved) check_all_offsets(&page, bs, caps[i], 0);
     check_all_offsets(&page, bs, reserved, PAGE_IN_FULL);
     check_all_offsets(&page, bs, reserved, PAGE_MESHED);
+    check_all_offsets(&page, bs, reserved, PAGE_IN_FULL | PAGE_MESHED);
     checked_classes++;
   }
   UCHECK(checked_classes >= 20, "only %u one-slice classes", checked_classes);
