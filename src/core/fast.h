@@ -48,8 +48,9 @@ static ALWAYS_INLINE void *fast_malloc_aligned(size_t size, size_t align) {
 
 /* The free fast path's test: p lies in a mapped brisk segment (segbits),
  * at a carved block start of a one-slice page whose flags are 0 or only
- * PAGE_IN_FULL (core/page.h page_fast_accepts, other threads' test).  Returns the page (its segment in
- * *segp), or NULL when the slow path must decide. */
+ * PAGE_IN_FULL (core/page.h page_fast_accepts, other threads' test).
+ * Returns the page (its segment in *segp), or NULL when the slow path
+ * must decide. */
 static ALWAYS_INLINE page_t *fast_free_page(void *p, segment_t **segp) {
   uintptr_t u = (uintptr_t)p;
   if (unlikely(!segbits_test(u))) return NULL;

@@ -221,19 +221,14 @@ static ALWAYS_INLINE void free_foreign_valid(heap_t *heap, segment_t *seg, page_
   foreign_keep_fast(heap, fp, held, p);
 }
 
-/* The block test of another heap's block on the fast path
- * (core/page.h page_fast_accepts: fast_limit also accepts a page whose
- * only flag is PAGE_IN_FULL, its owner parked it as full; the block stays
- * used there, so the page stays as it is).  Relaxed reads: the owner may
- * be changing them; a stale value errs towards the capacity before the
- * owner carved more (the slow path decides), and a live block keeps its
- * page from changing class. */
-static ALWAYS_INLINE bool foreign_block_ok(const page_t *page, const void *p) {
-  return page_fast_accepts(page, (uintptr_t)p);
-}
-
+/* The block test is other threads' (core/page.h page_fast_accepts: it
+ * also accepts a page whose only flag is PAGE_IN_FULL, its owner parked
+ * it as full; the block stays used there, so the page stays as it is).
+ * Relaxed reads: the owner may be changing them; a stale value errs
+ * towards the capacity before the owner carved more (the slow path
+ * decides), and a live block keeps its page from changing class. */
 NOINLINE void brisk_free_foreign(void *p, page_t *page, segment_t *seg, heap_t *heap) {
-  if (unlikely(!foreign_block_ok(page, p))) {
+  if (unlikely(!page_fast_accepts(page, (uintptr_t)p))) {
     brisk_free_declined(p);
     return;
   }

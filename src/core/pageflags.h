@@ -37,11 +37,14 @@ static inline uint32_t page_fast_limit_of(const page_t *page) {
   return (uint32_t)page->capacity * step;
 }
 
-/* The bound of the owner's own free (fast_limit_own): fast_limit while
- * flags are 0, else 0 (its free of a full page's block moves the page
- * back to its queue: the slow path). */
+/* The bound of the owner's own free (fast_limit_own), given the page's
+ * fast_limit: the same while flags are 0, else 0 (its free of a full
+ * page's block moves the page back to its queue: the slow path). */
+static inline uint32_t page_fast_limit_own_for(const page_t *page, uint32_t fast_limit) {
+  return page->flags == 0 ? fast_limit : 0;
+}
 static inline uint32_t page_fast_limit_own_of(const page_t *page) {
-  return page->flags == 0 ? page_fast_limit_of(page) : 0;
+  return page_fast_limit_own_for(page, page_fast_limit_of(page));
 }
 
 /* Take page off both free fast paths (fast_limit and fast_limit_own 0). */
@@ -56,7 +59,7 @@ static inline void page_fast_limit_clear(page_t *page) {
 static inline void page_sync_fast(page_t *page) {
   uint32_t limit = page_fast_limit_of(page);
   __atomic_store_n(&page->fast_limit, limit, __ATOMIC_RELAXED);
-  page->fast_limit_own = page->flags == 0 ? limit : 0; /* the owner's bound (core/types.h) */
+  page->fast_limit_own = page_fast_limit_own_for(page, limit); /* the owner's bound (core/types.h) */
 }
 
 static inline void page_set_flags(page_t *page, uint8_t flags) {

@@ -150,10 +150,11 @@ static uint32_t take_oldest(tclass_t *c, batch_t *out, uint32_t k) {
 /* Give up to k of c's oldest batches back to the owners' pages, a few
  * at a time; returns the blocks given back. */
 static size_t give_back_oldest(tclass_t *c, uint32_t k) {
-  batch_t taken[16];
+  enum { CHUNK = 16 }; /* batches copied out per hold of the lock */
+  batch_t taken[CHUNK];
   size_t blocks = 0;
   while (k > 0) {
-    uint32_t n = take_oldest(c, taken, k < 16 ? k : 16);
+    uint32_t n = take_oldest(c, taken, k < CHUNK ? k : CHUNK);
     if (n == 0) break;
     for (uint32_t i = 0; i < n; i++) blocks += give_back(taken[i].head);
     k -= n;
