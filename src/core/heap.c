@@ -160,17 +160,27 @@ void brisk_heap_thread_done(void *arg) {
   brisk_heaplist_exited(announced);
 }
 
-/* One abandoned heap: collect, purge what expired, put it back. */
+/* Whether the janitor has work in abandoned heap h at now: its dirty
+ * spans' delay expired, or frees by other threads wait in its delayed
+ * list (registry lock held: h is listed, so nobody writes it). */
+static bool janitor_due(const heap_t *h, uint64_t now) {
+  return (h->purge_due_ms != 0 && now >= h->purge_due_ms) || remote_delayed_pending(h);
+}
+
+/* The oldest abandoned heap: when due, collect and purge what expired (or
+ * collect the delayed frees), put it back.  (Taking a heap that has no
+ * work off the list made a thread starting then create a heap of its own:
+ * brisk_heaplist_visit_oldest leaves it listed.) */
 static void janitor(uint64_t now) {
-  heap_t *h = brisk_heaplist_take_oldest();
+  heap_t *h = brisk_heaplist_visit_oldest(janitor_due, now);
   if (h == NULL) return;
   if (h->purge_due_ms != 0 && now >= h->purge_due_ms) {
     brisk_page_collect_all(h, true);
     brisk_purge_heap(h, PURGE_EXPIRED);
-  } else if (remote_delayed_pending(h)) {
+  } else {
     brisk_page_collect_delayed(h);
   }
-  brisk_heaplist_abandon(h);
+  brisk_heaplist_visit_done(h);
 }
 
 void brisk_heap_tick(heap_t *heap, bool periodic) {
@@ -197,11 +207,11 @@ void brisk_heap_tick(heap_t *heap, bool periodic) {
 static size_t release_abandoned(void) {
   size_t released = 0;
   for (uint32_t n = brisk_heaplist_abandoned_count(); n > 0; n--) {
-    heap_t *h = brisk_heaplist_take_oldest();
+    heap_t *h = brisk_heaplist_visit_oldest(NULL, 0);
     if (h == NULL) break;
     brisk_page_collect_all(h, true);
     released += heap_purge_all(h);
-    brisk_heaplist_abandon(h);
+    brisk_heaplist_visit_done(h);
   }
   return released;
 }

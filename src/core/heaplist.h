@@ -10,7 +10,9 @@
 #include "core/types.h"
 
 /* An abandoned heap (*fresh false) or a new zeroed one (*fresh true).
- * NULL when no memory can be mapped. */
+ * When every abandoned heap is out with a visitor, first waits for one
+ * to come back (yielding, at most 5 ms).  NULL when no memory can be
+ * mapped. */
 heap_t *brisk_heaplist_take(bool *fresh);
 /* A heap for brisk_heap_new: a destroyed one to reuse (*fresh false: its
  * statistics and all_next are kept, the rest is the caller's to reset)
@@ -40,9 +42,15 @@ void brisk_heaplist_exited(size_t bytes);
 uint32_t brisk_heaplist_abandoned_count(void);
 /* Whether some heap waits for adoption (relaxed peek, no lock). */
 bool brisk_heaplist_has_abandoned(void);
-/* Take the abandoned heap that has waited longest for the janitor (NULL if
- * none); the caller puts it back with brisk_heaplist_abandon. */
-heap_t *brisk_heaplist_take_oldest(void);
+/* Visit the abandoned heap that has waited longest: when due(h, now)
+ * (called under the registry's lock; NULL: always), take it off the list
+ * for the caller, which puts it back with brisk_heaplist_visit_done;
+ * else leave it listed, moved to the front (the next visit looks at the
+ * next heap), and return NULL.  NULL also when none waits.  A heap only
+ * peeked at never leaves the list: a thread that starts meanwhile still
+ * adopts it (see brisk_heaplist_take). */
+heap_t *brisk_heaplist_visit_oldest(bool (*due)(const heap_t *h, uint64_t now), uint64_t now);
+void brisk_heaplist_visit_done(heap_t *h);
 /* Head of the list of every heap ever created (linked by all_next);
  * lock-free (the list only grows). */
 heap_t *brisk_heaplist_first(void);

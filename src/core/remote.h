@@ -53,7 +53,7 @@ void brisk_remote_unpark(page_t *page);
 /* Take heap's whole delayed list (NULL-terminated chain, or NULL). */
 block_t *brisk_remote_take_delayed(heap_t *heap);
 /* Whether the delayed list holds something (relaxed peek). */
-static inline bool remote_delayed_pending(heap_t *heap) {
+static inline bool remote_delayed_pending(const heap_t *heap) {
   return atomic_load_explicit(&heap->delayed, memory_order_relaxed) != NULL;
 }
 

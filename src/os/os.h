@@ -89,6 +89,8 @@ void brisk_os_exe_path(char *buf, size_t cap);
 /* The calling thread's id (gettid) and the parent process's id. */
 long brisk_os_tid(void);
 long brisk_os_ppid(void);
+/* Let another thread run (sched_yield). */
+void brisk_os_yield(void);
 /* Nanoseconds of CLOCK_MONOTONIC and of CLOCK_REALTIME (vDSO). */
 uint64_t brisk_os_now_ns(void);
 uint64_t brisk_os_realtime_ns(void);

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,6 +258,7 @@ void brisk_os_exe_path(char *buf, size_t cap) {
 
 long brisk_os_tid(void) { return (long)gettid(); }
 long brisk_os_ppid(void) { return (long)getppid(); }
+void brisk_os_yield(void) { sched_yield(); }
 
 static uint64_t clock_ns(clockid_t id) {
   struct timespec ts;

@@ -14,8 +14,13 @@
  * second.  A pthread
  * key destructor that runs after brisk's and allocates gets a heap for one
  * operation and hands it back each time (no heap leaked per thread).
+ * The janitor purges an abandoned heap nobody adopts after the delay; a
+ * visit with nothing due leaves the heap listed, and a thread that starts
+ * while every abandoned heap is out with a visitor waits and adopts one
+ * (no new heap).
  */
 #include <string.h>
+#include <time.h>
 
 #include "brisk.h"
 #include "unit.h"
@@ -142,6 +147,45 @@ static void check_janitor(void) {
   UCHECK(h->dirty_bytes == 0, "janitor left %zu dirty bytes in an abandoned heap", h->dirty_bytes);
 }
 
+/* A visit of the janitor (or a trim) takes an abandoned heap off the list
+ * only when it has work there; a thread that starts while the only
+ * abandoned heap is out waits for it instead of making a heap of its own
+ * (which would stay for the rest of the run). */
+static void *start_heap(void *arg) {
+  brisk_free(brisk_malloc(32));
+  *(heap_t **)arg = brisk_heap_tls;
+  return NULL;
+}
+static bool never_due(const heap_t *h, uint64_t now) {
+  (void)h, (void)now;
+  return false;
+}
+static void check_visit_wait(void) {
+  run(start_heap, &(heap_t *){NULL}); /* at least one abandoned heap */
+  uint32_t before = brisk_heaplist_count();
+  uint32_t n = brisk_heaplist_abandoned_count();
+  UCHECK(n >= 1, "no abandoned heap");
+  UCHECK(brisk_heaplist_visit_oldest(never_due, 0) == NULL, "a visit with nothing due took a heap");
+  UCHECK(brisk_heaplist_abandoned_count() == n, "a visit with nothing due changed the list: %u -> %u", n,
+         brisk_heaplist_abandoned_count());
+  /* every abandoned heap out with a visitor */
+  heap_t *out[64];
+  UCHECK(n <= 64, "%u abandoned heaps", n);
+  for (uint32_t i = 0; i < n; i++) out[i] = brisk_heaplist_visit_oldest(NULL, 0);
+  UCHECK(brisk_heaplist_abandoned_count() == 0, "visited heaps still listed");
+  pthread_t t;
+  heap_t *got = NULL;
+  UCHECK(pthread_create(&t, NULL, start_heap, &got) == 0, "pthread_create");
+  struct timespec ms = {0, 2 * 1000 * 1000};
+  nanosleep(&ms, NULL); /* the thread starts and waits */
+  for (uint32_t i = 0; i < n; i++) brisk_heaplist_visit_done(out[i]);
+  pthread_join(t, NULL);
+  bool adopted = false;
+  for (uint32_t i = 0; i < n; i++) adopted |= got == out[i];
+  UCHECK(adopted, "a thread started during a visit made heap %p instead of adopting", (void *)got);
+  UCHECK(brisk_heaplist_count() == before, "heaps %u -> %u", before, brisk_heaplist_count());
+}
+
 int main(void) {
   hm = brisk_heap_get_or_init();
   UCHECK(hm != NULL && hm != &brisk_heap_empty, "no heap");
@@ -238,5 +282,6 @@ int main(void) {
 
   brisk_check_heap(hm);
   check_janitor();
+  check_visit_wait();
   return 0;
 }
