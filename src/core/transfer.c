@@ -8,14 +8,13 @@
  *  - c->takes grows with every batch taken (read by the tick without
  *    the lock: a stale value only delays a give-back).
  */
-#include <pthread.h>
-
 #include "core/transfer.h"
 #include "core/block.h"
 #include "core/page.h"
 #include "core/remote.h"
 #include "core/segment.h"
 #include "core/sizeclass.h"
+#include "core/spinlock.h"
 
 typedef struct {
   block_t *head;
@@ -23,7 +22,7 @@ typedef struct {
 } batch_t;
 
 typedef struct {
-  pthread_mutex_t lock;
+  spinlock_t lock;       /* core/spinlock.h: held for a few stores */
   uint32_t n;             /* batches held (relaxed peeks without the lock) */
   uint32_t takes;         /* batches ever taken */
   uint32_t takes_seen;    /* takes at the tick's last visit (ticks of any
@@ -32,8 +31,7 @@ typedef struct {
   batch_t batch[BRISK_TRANSFER_BATCHES];
 } __attribute__((aligned(64))) tclass_t;
 
-static tclass_t classes[BRISK_BIN_COUNT] = {
-    [0 ... BRISK_BIN_COUNT - 1] = {.lock = PTHREAD_MUTEX_INITIALIZER}};
+static tclass_t classes[BRISK_BIN_COUNT]; /* (zeroed: unlocked, empty) */
 static unsigned tick_next; /* the class the next tick visits (racy: any thread) */
 uint64_t brisk_transfer_ready;
 _Static_assert(BRISK_BIN_COUNT <= 64, "one ready bit per class");
@@ -64,13 +62,13 @@ static uint32_t class_limit(unsigned bin) {
 
 static NOINLINE bool put_locked(tclass_t *c, uint32_t limit, block_t *head, uint32_t count) {
   bool ok = false;
-  pthread_mutex_lock(&c->lock);
+  spin_lock(&c->lock);
   if (c->n < limit) {
     c->batch[c->n] = (batch_t){head, count};
     set_n(c, c->n + 1);
     ok = true;
   }
-  pthread_mutex_unlock(&c->lock);
+  spin_unlock(&c->lock);
   return ok;
 }
 
@@ -91,12 +89,12 @@ static batch_t take_locked(tclass_t *c) {
 
 static NOINLINE block_t *take_newest(tclass_t *c, uint32_t *count) {
   batch_t b = {NULL, 0};
-  pthread_mutex_lock(&c->lock);
+  spin_lock(&c->lock);
   if (c->n > 0) {
     b = take_locked(c);
     __atomic_store_n(&c->takes, c->takes + 1, __ATOMIC_RELAXED);
   }
-  pthread_mutex_unlock(&c->lock);
+  spin_unlock(&c->lock);
   *count = b.count;
   return b.head;
 }
@@ -110,9 +108,9 @@ size_t brisk_transfer_blocks(unsigned bin) {
   if (!brisk_transfer_serves(bin)) return 0;
   tclass_t *c = &classes[bin];
   size_t blocks = 0;
-  pthread_mutex_lock(&c->lock);
+  spin_lock(&c->lock);
   for (uint32_t i = 0; i < c->n; i++) blocks += c->batch[i].count;
-  pthread_mutex_unlock(&c->lock);
+  spin_unlock(&c->lock);
   return blocks;
 }
 
@@ -138,12 +136,12 @@ static size_t give_back(block_t *b) {
 /* Take up to k of c's oldest batches into out (the lock is held only to
  * copy them); returns how many. */
 static uint32_t take_oldest(tclass_t *c, batch_t *out, uint32_t k) {
-  pthread_mutex_lock(&c->lock);
+  spin_lock(&c->lock);
   if (k > c->n) k = c->n;
   for (uint32_t i = 0; i < k; i++) out[i] = c->batch[i];
   for (uint32_t i = k; i < c->n; i++) c->batch[i - k] = c->batch[i];
   set_n(c, c->n - k);
-  pthread_mutex_unlock(&c->lock);
+  spin_unlock(&c->lock);
   return k;
 }
 
@@ -188,12 +186,12 @@ size_t brisk_transfer_flush_all(void) {
 void brisk_transfer_atfork_child(void) {
   for (unsigned bin = 1; bin < BRISK_BIN_COUNT; bin++) {
     tclass_t *c = &classes[bin];
-    if (pthread_mutex_trylock(&c->lock) == 0) {
-      pthread_mutex_unlock(&c->lock);
+    if (spin_trylock(&c->lock)) {
+      spin_unlock(&c->lock);
       continue;
     }
     /* held by a thread that does not exist here: mid-update */
-    pthread_mutex_init(&c->lock, NULL);
+    spin_init(&c->lock);
     set_n(c, 0);
   }
 }

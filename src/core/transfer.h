@@ -22,9 +22,9 @@
  * the housekeeping gives half of them (at least one) back to the owners
  * (brisk_transfer_tick); malloc_trim gives back all.
  *
- * Locking: one mutex per class, held for a few stores (at most a shift
- * of the class's table of batches, never a walk of a chain), never across a
- * system call and never by a fork handler (the child keeps a class only
+ * Locking: one spin lock per class (core/spinlock.h), held for a few
+ * stores (at most a shift of the class's table of batches, never a walk
+ * of a chain), never across a system call and never by a fork handler (the child keeps a class only
  * if its lock was free at the fork, else forgets its batches: their
  * memory is lost to the child, which stays correct).
  */
