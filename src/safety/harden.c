@@ -125,9 +125,7 @@ static size_t canary_check(const void *p, size_t u) {
 /* Zeros to compare free blocks with (memcmp is the vectorised loop). */
 static const uint8_t zeros[4096];
 
-/* A small block leaves a free list: everything past its first two words
- * must still read as zero. */
-static void zero_check(const void *p, size_t u) {
+void brisk_harden_zero_check(const void *p, size_t u) {
   if (!BRISK_ZERO_CHECK) return;
   const uint8_t *c = (const uint8_t *)p + 16;
   for (size_t left = u - 16; left > 0;) {
@@ -144,7 +142,7 @@ static void *harden_arm(void *p, size_t n) {
   if (p == NULL) return NULL;
   hblock_t h = block_of(p);
   if (h.page != NULL) {
-    zero_check(p, h.usable);
+    brisk_harden_zero_check(p, h.usable);
     memset(p, 0, 16); /* the link and the mark: no stale words for the program */
   }
   canary_arm(p, n, h.usable);
