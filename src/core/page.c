@@ -40,7 +40,7 @@
 #include "core/segmap.h"
 #include "core/span.h"
 #include "observe/output.h"
-#include "safety/harden.h"
+#include "safety/freezero.h"
 
 /* The page with no free block that empty direct slots point at. */
 page_t brisk_page_empty = {.flags = PAGE_NOT_SMALL, .kind = SPAN_META};
@@ -208,9 +208,8 @@ static void page_from_full(heap_t *heap, page_t *page) {
   if (was_empty) brisk_page_update_direct(heap, page->bin);
 }
 
-/* Retire `page` (used == 0, out of every list) to the span allocator. */
 /* BRISK_ZERO_CHECK: every carved block of an empty page is free and reads
- * as zero past its link and mark (safety/harden.c zeroed it on free).
+ * as zero past its link and mark (safety/freezero.h).
  * Checked before the page's memory goes back to the span pool, where a
  * purge or the next carve would erase a write after free unseen (bench
  * machines under load purged a scribbled block's page before its reuse). */
@@ -220,10 +219,11 @@ static NOINLINE void page_check_free_blocks(const page_t *page) {
   for (uint32_t i = 0; i < page->capacity; i++) {
     const block_t *b = (const block_t *)(area + (size_t)i * bs);
     if (!block_is_free(b)) brisk_page_block_modified(b);
-    brisk_harden_zero_check(b, bs);
+    brisk_freezero_check(b, bs);
   }
 }
 
+/* Retire `page` (used == 0, out of every list) to the span allocator. */
 static void page_retire(heap_t *heap, page_t *page) {
   if (BRISK_ZERO_CHECK) page_check_free_blocks(page);
   STAT_ADD(heap->stats.class_pages[page->bin], -1);

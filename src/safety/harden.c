@@ -20,6 +20,7 @@
 #include "core/sizeclass.h"
 #include "observe/output.h"
 #include "safety/harden.h"
+#include "safety/freezero.h"
 
 #define TAIL ((size_t)(BRISK_CANARIES ? 8 : 0))
 #define CANARY_MUL 0x9e3779b97f4a7c15u /* odd: invertible modulo 2^64, spreads changes */
@@ -122,27 +123,12 @@ static size_t canary_check(const void *p, size_t u) {
   return n;
 }
 
-/* Zeros to compare free blocks with (memcmp is the vectorised loop). */
-static const uint8_t zeros[4096];
-
-void brisk_harden_zero_check(const void *p, size_t u) {
-  if (!BRISK_ZERO_CHECK) return;
-  const uint8_t *c = (const uint8_t *)p + 16;
-  for (size_t left = u - 16; left > 0;) {
-    size_t k = left < sizeof zeros ? left : sizeof zeros;
-    if (memcmp(c, zeros, k) != 0)
-      brisk_output_fatal_block("write after free: ", u, "-byte block modified while free", p);
-    c += k;
-    left -= k;
-  }
-}
-
 /* A block from the core becomes the program's n bytes. */
 static void *harden_arm(void *p, size_t n) {
   if (p == NULL) return NULL;
   hblock_t h = block_of(p);
   if (h.page != NULL) {
-    brisk_harden_zero_check(p, h.usable);
+    brisk_freezero_check(p, h.usable);
     memset(p, 0, 16); /* the link and the mark: no stale words for the program */
   }
   canary_arm(p, n, h.usable);

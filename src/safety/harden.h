@@ -41,11 +41,5 @@ void brisk_harden_free(void *p);
 void brisk_harden_free_sized(void *p, size_t size, const char *fn);
 /* malloc_usable_size: the requested size with canaries. */
 size_t brisk_harden_usable(const void *p);
-/* BRISK_ZERO_CHECK: free block p of usable size u (a small or medium
- * block leaving its free list, or one of an empty page the core retires,
- * core/page.c) still reads as zero past its first two words; aborts with
- * "write after free: <u>-byte block modified while free" otherwise.  A
- * no-op without BRISK_ZERO_CHECK. */
-void brisk_harden_zero_check(const void *p, size_t u);
 
 #endif
