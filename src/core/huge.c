@@ -57,25 +57,20 @@ static uint64_t live_count, live_bytes, peak_live_bytes, peak_live_count;
 
 /* --------------------------------------- the lists of destroyable heaps */
 
-static void owner_lock(heap_t *heap) {
-  while (__atomic_exchange_n(&heap->huge_lock, 1, __ATOMIC_ACQUIRE))
-    while (__atomic_load_n(&heap->huge_lock, __ATOMIC_RELAXED)) cpu_relax();
-}
-static void owner_unlock(heap_t *heap) { __atomic_store_n(&heap->huge_lock, 0, __ATOMIC_RELEASE); }
 
 static void owner_add(heap_t *heap, huge_t *h) {
-  owner_lock(heap);
+  spin_lock(&heap->huge_lock);
   h->owner = heap;
   h->oprev = NULL;
   h->onext = heap->huge_list;
   if (h->onext != NULL) h->onext->oprev = h;
   heap->huge_list = h;
-  owner_unlock(heap);
+  spin_unlock(&heap->huge_lock);
 }
 
 static void owner_unlink(huge_t *h) {
   heap_t *heap = h->owner;
-  owner_lock(heap);
+  spin_lock(&heap->huge_lock);
   if (h->oprev != NULL)
     h->oprev->onext = h->onext;
   else
@@ -83,7 +78,7 @@ static void owner_unlink(huge_t *h) {
   if (h->onext != NULL) h->onext->oprev = h->oprev;
   h->owner = NULL;
   h->onext = h->oprev = NULL;
-  owner_unlock(heap);
+  spin_unlock(&heap->huge_lock);
 }
 
 void brisk_huge_set_owner(heap_t *heap, void *block) {
@@ -92,21 +87,21 @@ void brisk_huge_set_owner(heap_t *heap, void *block) {
 
 size_t brisk_huge_owner_census(heap_t *heap, size_t *usable, size_t *mapped) {
   size_t n = 0;
-  owner_lock(heap);
+  spin_lock(&heap->huge_lock);
   for (huge_t *h = heap->huge_list; h != NULL; h = h->onext) {
     n++;
     *usable += brisk_huge_usable(h, h->block);
     *mapped += h->map_size;
   }
-  owner_unlock(heap);
+  spin_unlock(&heap->huge_lock);
   return n;
 }
 
 size_t brisk_huge_owner_free_all(heap_t *heap, size_t *usable) {
-  owner_lock(heap);
+  spin_lock(&heap->huge_lock);
   huge_t *list = heap->huge_list;
   heap->huge_list = NULL;
-  owner_unlock(heap);
+  spin_unlock(&heap->huge_lock);
   size_t n = 0;
   while (list != NULL) {
     huge_t *next = list->onext;
@@ -120,7 +115,7 @@ size_t brisk_huge_owner_free_all(heap_t *heap, size_t *usable) {
   return n;
 }
 
-void brisk_huge_owner_atfork(heap_t *heap) { heap->huge_lock = 0; }
+void brisk_huge_owner_atfork(heap_t *heap) { spin_init(&heap->huge_lock); }
 
 static void live_add(uint64_t bytes) {
   uint64_t now = __atomic_add_fetch(&live_bytes, bytes, __ATOMIC_RELAXED);

@@ -65,10 +65,8 @@ mesh_state_t brisk_mesh_state = {.fd = -1};
 static __thread void *fork_copy __attribute__((tls_model("initial-exec")));
 static __thread size_t fork_len __attribute__((tls_model("initial-exec")));
 
-static void lock(void) {
-  while (__atomic_exchange_n(&M.lock, 1, __ATOMIC_ACQUIRE)) cpu_relax();
-}
-static void unlock(void) { __atomic_store_n(&M.lock, 0, __ATOMIC_RELEASE); }
+static void lock(void) { spin_lock(&M.lock); }
+static void unlock(void) { spin_unlock(&M.lock); }
 
 void brisk_mesh_init(void) { brisk_mesh_enabled = MESH_SUPPORTED && brisk_options.mesh != 0; }
 
@@ -353,7 +351,7 @@ void brisk_mesh_atfork_parent(void) {
  * file holds now); every meshed OS page of the registry is mapped onto it.
  * The lock may have been held by a thread that no longer exists. */
 void brisk_mesh_atfork_child(void) {
-  M.lock = 0;
+  spin_init(&M.lock);
   if (M.fd < 0) return;
   int fd = brisk_os_memfd((size_t)FILE_PAGES_MAX * OSP);
   if (fd < 0) brisk_output_fatal("brisk: mesh: no memory file for the fork child", NULL);

@@ -45,7 +45,7 @@ static inline mesh_table_t *mesh_table_of(const segment_t *seg) {
 typedef struct mesh_state_s {
   int fd;      /* the memory file; -1 until the first pass */
   bool off;    /* it (or a table) could not be made: no more passes */
-  int lock;    /* spin lock: free_pages, registry */
+  spinlock_t lock; /* free_pages, registry */
   uint16_t *refs;        /* per file page: OS pages mapped onto it (relaxed atomics) */
   uint32_t *free_pages;  /* stack of file pages given back */
   uint32_t free_top;

@@ -16,8 +16,18 @@
 #ifndef BRISK_CORE_SPINLOCK_H
 #define BRISK_CORE_SPINLOCK_H
 
-#include "core/types.h"
+#include <stdbool.h>
+
 #include "os/os.h"
+
+/* Inside a spin-wait loop: tell the CPU (a spin lock held for a few stores). */
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
 
 typedef struct {
   int held;

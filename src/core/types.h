@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "core/spinlock.h" /* cpu_relax, spinlock_t */
 
 #define BRISK_API __attribute__((visibility("default")))
 #define likely(x) __builtin_expect(!!(x), 1)
@@ -33,14 +34,6 @@
 #define NOINLINE __attribute__((noinline))
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
-/* Inside a spin-wait loop: tell the CPU (a spin lock held for a few stores). */
-static inline void cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  __asm__ __volatile__("yield");
-#endif
-}
 
 /* ------------------------------------------------------------------ blocks */
 
@@ -310,7 +303,7 @@ typedef struct heap_s {
   /* HEAP_OWNED (core/owned.c): its huge blocks, which any thread may
    * free, on a list guarded by a spin lock held for a few stores. */
   struct huge_s *huge_list;
-  int huge_lock;
+  spinlock_t huge_lock;
 } heap_t;
 
 /* ------------------------------------------------------- thread-local state */

@@ -75,7 +75,7 @@ static uintptr_t self_lo, self_hi; /* this library's text: frames to drop */
 static uint64_t dropped;            /* atomic */
 static uint64_t next_stack_id = 1;  /* atomic */
 static pthread_key_t exit_key;
-static int reg_lock; /* spin lock: all_bufs, free_bufs */
+static spinlock_t reg_lock; /* all_bufs, free_bufs */
 static tbuf_t *all_bufs, *free_bufs;
 static __thread tbuf_t *my_buf;
 static __thread int recording;
@@ -197,10 +197,6 @@ static bool open_file(void) {
 
 /* ------------------------------------------------------------- buffers */
 
-static void reg_lock_take(void) {
-  while (__atomic_exchange_n(&reg_lock, 1, __ATOMIC_ACQUIRE)) cpu_relax();
-}
-static void reg_lock_drop(void) { __atomic_store_n(&reg_lock, 0, __ATOMIC_RELEASE); }
 
 /* Append a SAMPLE record (the buffer is busy and has room). */
 static void put_sample(tbuf_t *b) {
@@ -226,10 +222,10 @@ static void flush(tbuf_t *b) {
  * memory is short.  Called with `recording` set. */
 static tbuf_t *my_buffer(void) {
   if (my_buf != NULL) return my_buf;
-  reg_lock_take();
+  spin_lock(&reg_lock);
   tbuf_t *b = free_bufs;
   if (b != NULL) free_bufs = b->next_free;
-  reg_lock_drop();
+  spin_unlock(&reg_lock);
   if (b == NULL) {
     size_t cache = with_stacks ? CACHE_SLOTS * sizeof(stack_slot_t) : 0;
     unsigned char *m = brisk_os_map_untracked(BUF_BYTES + 4096 + cache);
@@ -237,10 +233,10 @@ static tbuf_t *my_buffer(void) {
     b = (tbuf_t *)(m + BUF_BYTES);
     b->data = m;
     b->stacks = cache ? (stack_slot_t *)(m + BUF_BYTES + 4096) : NULL;
-    reg_lock_take();
+    spin_lock(&reg_lock);
     b->next_all = all_bufs;
     all_bufs = b;
-    reg_lock_drop();
+    spin_unlock(&reg_lock);
   }
   b->tid = (uint32_t)brisk_os_tid();
   b->len = HDR_BYTES;
@@ -267,10 +263,10 @@ static void thread_exit(void *arg) {
     }
     __atomic_store_n(&b->busy, 0, __ATOMIC_RELEASE);
     if (!b->dead) {
-      reg_lock_take();
+      spin_lock(&reg_lock);
       b->next_free = free_bufs;
       free_bufs = b;
-      reg_lock_drop();
+      spin_unlock(&reg_lock);
     }
   }
   if (my_buf == b) my_buf = NULL;
@@ -398,9 +394,9 @@ bool brisk_tracefile_init(void) {
 void brisk_tracefile_exit(void) {
   if (!brisk_tracefile_on) return;
   recording = 1;
-  reg_lock_take();
+  spin_lock(&reg_lock);
   tbuf_t *list = all_bufs;
-  reg_lock_drop();
+  spin_unlock(&reg_lock);
   for (tbuf_t *b = list; b != NULL; b = b->next_all) {
     /* a thread that is writing a record finishes within a few hundred
      * instructions; one stuck elsewhere (stopped) loses its buffer */
@@ -426,7 +422,7 @@ void brisk_tracefile_exit(void) {
 
 void brisk_tracefile_atfork_child(void) {
   if (!brisk_tracefile_on) return;
-  reg_lock = 0;
+  spin_init(&reg_lock);
   /* Every buffer held the parent's records (it writes them itself) and
    * belonged to a thread the child does not have, except our own. */
   free_bufs = NULL;
